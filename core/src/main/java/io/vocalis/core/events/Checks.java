@@ -10,11 +10,10 @@ final class Checks {
 
   private Checks() {}
 
-  static void schema(int schema, String type) {
+  static void schema(int schema) {
     if (schema != Event.SCHEMA) {
       throw new IllegalArgumentException(
-          type
-              + ": schema "
+          "schema "
               + schema
               + " is not supported (this build reads schema "
               + Event.SCHEMA

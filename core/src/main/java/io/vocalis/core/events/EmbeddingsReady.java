@@ -31,7 +31,7 @@ public record EmbeddingsReady(
     implements Event {
 
   public EmbeddingsReady {
-    Checks.schema(schema, "EmbeddingsReady");
+    Checks.schema(schema);
     Checks.sha256(recordingId, "recordingId");
     Checks.required(encoderId, "encoderId");
     Checks.required(revision, "revision");

@@ -28,7 +28,7 @@ public record ModelPublished(
     implements Event {
 
   public ModelPublished {
-    Checks.schema(schema, "ModelPublished");
+    Checks.schema(schema);
     Checks.required(modelId, "modelId");
     Checks.required(version, "version");
     Checks.required(uri, "uri");

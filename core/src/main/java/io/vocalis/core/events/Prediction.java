@@ -25,7 +25,7 @@ public record Prediction(
     implements Event {
 
   public Prediction {
-    Checks.schema(schema, "Prediction");
+    Checks.schema(schema);
     Checks.sha256(recordingId, "recordingId");
     Checks.required(modelId, "modelId");
     Checks.required(modelVersion, "modelVersion");

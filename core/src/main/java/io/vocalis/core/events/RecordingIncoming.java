@@ -19,7 +19,7 @@ public record RecordingIncoming(
     implements Event {
 
   public RecordingIncoming {
-    Checks.schema(schema, "RecordingIncoming");
+    Checks.schema(schema);
     Checks.required(uri, "uri");
     Checks.required(source, "source");
     metadata = Checks.copy(metadata, "metadata");

@@ -40,7 +40,7 @@ public record RecordingReady(
     implements Event {
 
   public RecordingReady {
-    Checks.schema(schema, "RecordingReady");
+    Checks.schema(schema);
     Checks.sha256(id, "id");
     Checks.required(uri, "uri");
     Checks.nonNegative(durationSeconds, "durationSeconds");
