@@ -1,5 +1,7 @@
 package io.vocalis.cli;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -11,6 +13,8 @@ import picocli.CommandLine.Command;
     description = "Perceptual speech feature classification with speech foundation models.",
     subcommands = {
       CommandLine.HelpCommand.class,
+      KafkaCommand.class,
+      DemoCommand.class,
     })
 public final class Vocalis implements Runnable {
 
@@ -26,8 +30,24 @@ public final class Vocalis implements Runnable {
     System.exit(commandLine().execute(args));
   }
 
-  /** The configured command line, shared by {@link #main} and tests. */
+  /**
+   * The configured command line, shared by {@link #main} and tests. Errors the user can act on
+   * (bad input, a busy port, a missing build) print one line, {@code vocalis <command>: <why>},
+   * and exit 1; anything else is a bug and keeps its stack trace.
+   */
   public static CommandLine commandLine() {
-    return new CommandLine(new Vocalis()).setCaseInsensitiveEnumValuesAllowed(true);
+    return new CommandLine(new Vocalis())
+        .setCaseInsensitiveEnumValuesAllowed(true)
+        .setExecutionExceptionHandler(
+            (error, command, parseResult) -> {
+              if (error instanceof IllegalArgumentException
+                  || error instanceof IllegalStateException
+                  || error instanceof IOException
+                  || error instanceof UncheckedIOException) {
+                command.getErr().println("vocalis " + command.getCommandName() + ": " + error.getMessage());
+                return 1;
+              }
+              throw error;
+            });
   }
 }

@@ -1,0 +1,122 @@
+package io.vocalis.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code vocalis demo}: the main job on embedded defaults. Starts the local Kafka broker and the
+ * four services (local storage, CPU), waits until every one reports ready, prints their URLs and
+ * keeps them up until Ctrl-C, then stops what it started.
+ */
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs Vocalis on embedded defaults: a local Kafka broker, local storage, CPU.",
+      "Starts the four services, waits until they are ready, prints their URLs; Ctrl-C stops all."
+    })
+final class DemoCommand implements Callable<Integer> {
+  static final List<String> SERVICES =
+      List.of("ingest-service", "embed-service", "train-service", "infer-service");
+
+  @Mixin LocalOptions local;
+
+  @Option(
+      names = "--base-port",
+      paramLabel = "PORT",
+      defaultValue = "8080",
+      description = "Services listen on PORT+1 .. PORT+4 (default: ${DEFAULT-VALUE}).")
+  int basePort;
+
+  @Option(
+      names = "--check",
+      description = "Start everything, confirm it is ready, then stop and exit (for CI).")
+  boolean check;
+
+  @Option(
+      names = "--timeout",
+      paramLabel = "SECONDS",
+      defaultValue = "180",
+      description = "How long to wait for the broker and each service (default: ${DEFAULT-VALUE}).")
+  int timeoutSeconds;
+
+  @Override
+  public Integer call() throws Exception {
+    Path state = local.stateDir();
+    Path storage = state.resolve("data");
+    Files.createDirectories(storage);
+    LocalKafka kafka = local.kafka();
+    Duration timeout = Duration.ofSeconds(timeoutSeconds);
+
+    System.out.println("vocalis demo: state in " + state);
+    boolean startedKafka = kafka.start(timeout);
+    System.out.println(
+        "  kafka          " + kafka.bootstrapServers() + (startedKafka ? " (started)" : " (already running)"));
+
+    List<LocalService> services = new ArrayList<>();
+    Runnable stopAll =
+        () -> {
+          try {
+            for (int i = services.size() - 1; i >= 0; i--) {
+              services.get(i).stop();
+            }
+            if (startedKafka) {
+              kafka.stop(Duration.ofSeconds(30));
+            }
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        };
+    Thread shutdownHook = new Thread(stopAll, "vocalis-demo-stop");
+    Runtime.getRuntime().addShutdownHook(shutdownHook);
+    boolean ready = false;
+    try {
+      Map<String, String> env =
+          Map.of(
+              "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
+              "VOCALIS_STORAGE_ROOT", storage.toUri().toString());
+      for (int i = 0; i < SERVICES.size(); i++) {
+        LocalService service = new LocalService(SERVICES.get(i), basePort + 1 + i, state.resolve("logs"));
+        services.add(service);
+        service.start(env);
+      }
+      for (LocalService service : services) {
+        service.awaitReady(timeout);
+        System.out.printf(
+            "  %-14s %s  (health %s, metrics %s, OpenAPI %s)%n",
+            service.name(),
+            service.url("/"),
+            service.url("/q/health"),
+            service.url("/q/metrics"),
+            service.url("/q/openapi"));
+      }
+      System.out.println("  storage        " + storage.toUri());
+      System.out.println("  logs           " + state.resolve("logs"));
+      ready = true;
+    } catch (RuntimeException e) {
+      System.err.println("vocalis demo: " + e.getMessage());
+      return 1;
+    } finally {
+      if (check || !ready) {
+        stopAll.run();
+        Runtime.getRuntime().removeShutdownHook(shutdownHook);
+      }
+    }
+    if (check) {
+      System.out.println("vocalis demo: all services ready; stopped (--check)");
+      return 0;
+    }
+    System.out.println("vocalis demo: ready. Press Ctrl-C to stop.");
+    new CountDownLatch(1).await();
+    return 0;
+  }
+}
