@@ -21,7 +21,7 @@ public class StorageProducer {
     return Storage.open(root);
   }
 
-  void close(@Disposes Storage storage) throws Exception {
+  void close(@Disposes Storage storage) {
     storage.close();
   }
 }

@@ -39,7 +39,7 @@ public abstract class ServiceBasicsTest {
         .then()
         .statusCode(200)
         .body(containsString("# TYPE jvm_memory_used_bytes gauge"))
-        .body(containsString("http_server_requests_seconds"));
+        .body(containsString("# TYPE process_uptime_seconds gauge"));
   }
 
   @Test
