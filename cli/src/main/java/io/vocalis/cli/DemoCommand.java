@@ -42,6 +42,9 @@ final class DemoCommand implements Callable<Integer> {
       description = "Start everything, confirm it is ready, then stop and exit (for CI).")
   boolean check;
 
+  @Option(names = "--json-logs", description = "Services log JSON lines (as in production).")
+  boolean jsonLogs;
+
   @Option(
       names = "--timeout",
       paramLabel = "SECONDS",
@@ -65,6 +68,7 @@ final class DemoCommand implements Callable<Integer> {
     List<LocalService> services = new ArrayList<>();
     Runnable stopAll =
         () -> {
+          System.out.println("vocalis demo: stopping");
           try {
             for (int i = services.size() - 1; i >= 0; i--) {
               services.get(i).stop();
@@ -83,7 +87,8 @@ final class DemoCommand implements Callable<Integer> {
       Map<String, String> env =
           Map.of(
               "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
-              "VOCALIS_STORAGE_ROOT", storage.toUri().toString());
+              "VOCALIS_STORAGE_ROOT", storage.toUri().toString(),
+              "QUARKUS_LOG_CONSOLE_JSON_ENABLED", Boolean.toString(jsonLogs));
       for (int i = 0; i < SERVICES.size(); i++) {
         LocalService service = new LocalService(SERVICES.get(i), basePort + 1 + i, state.resolve("logs"));
         services.add(service);

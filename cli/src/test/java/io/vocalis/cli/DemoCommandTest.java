@@ -38,7 +38,7 @@ class DemoCommandTest {
       code =
           Vocalis.commandLine()
               .execute(
-                  "demo", "--check",
+                  "demo", "--check", "--json-logs",
                   "--state-dir", state.toString(),
                   "--kafka-port", Integer.toString(kafkaPort),
                   "--base-port", Integer.toString(basePort));
@@ -53,6 +53,12 @@ class DemoCommandTest {
       assertThat(out).contains(DemoCommand.SERVICES.get(i)).contains("http://localhost:" + (basePort + 1 + i) + "/");
     }
     assertThat(out).contains("all services ready; stopped");
+    for (String service : DemoCommand.SERVICES) {
+      assertThat(Files.readAllLines(state.resolve("logs/" + service + ".log")))
+          .filteredOn(line -> line.contains("started in"))
+          .singleElement()
+          .satisfies(line -> assertThat(line).startsWith("{\"timestamp\":").contains("\"level\":\"INFO\""));
+    }
     assertThat(LocalKafka.portOpen(kafkaPort)).isFalse();
     for (int i = 1; i <= 4; i++) {
       assertThat(LocalKafka.portOpen(basePort + i)).isFalse();
