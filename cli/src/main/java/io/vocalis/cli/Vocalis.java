@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
     description = "Perceptual speech feature classification with speech foundation models.",
     subcommands = {
       CommandLine.HelpCommand.class,
+      CohortCommand.class,
     })
 public final class Vocalis implements Runnable {
 

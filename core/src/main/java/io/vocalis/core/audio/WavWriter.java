@@ -12,11 +12,11 @@ import java.util.Objects;
  * and channel count.
  *
  * <p>Mono and stereo use the plain {@code WAVE_FORMAT_PCM} (1) or {@code WAVE_FORMAT_IEEE_FLOAT}
- * (3) header; more than two channels use {@code WAVE_FORMAT_EXTENSIBLE} as the format
- * specification requires. Float files carry the {@code fact} chunk that non-PCM formats need.
- * Files are built in memory, so one file holds at most 2 GiB. Samples are interleaved frames
- * ({@code [l0, r0, l1, r1, ...]}) in the range [-1, 1]; PCM output is rounded and clipped to that
- * range, NaN is written as silence.
+ * (3) header; more than two channels use {@code WAVE_FORMAT_EXTENSIBLE} as the format specification
+ * requires. Float files carry the {@code fact} chunk that non-PCM formats need. Files are built in
+ * memory, so one file holds at most 2 GiB. Samples are interleaved frames ({@code [l0, r0, l1, r1,
+ * ...]}) in the range [-1, 1]; PCM output is rounded and clipped to that range, NaN is written as
+ * silence.
  */
 public final class WavWriter {
 
@@ -42,10 +42,23 @@ public final class WavWriter {
   }
 
   private static final int WAVE_FORMAT_EXTENSIBLE = 0xFFFE;
+
   /** Tail of the KSDATAFORMAT_SUBTYPE_* GUIDs after the leading format tag. */
   private static final byte[] SUBFORMAT_GUID_TAIL = {
-    0x00, 0x00, 0x00, 0x00, 0x10, 0x00, (byte) 0x80, 0x00, 0x00, (byte) 0xAA, 0x00, 0x38,
-    (byte) 0x9B, 0x71
+    0x00,
+    0x00,
+    0x00,
+    0x00,
+    0x10,
+    0x00,
+    (byte) 0x80,
+    0x00,
+    0x00,
+    (byte) 0xAA,
+    0x00,
+    0x38,
+    (byte) 0x9B,
+    0x71
   };
 
   private final int sampleRate;
@@ -74,7 +87,10 @@ public final class WavWriter {
     Objects.requireNonNull(interleaved, "interleaved");
     if (interleaved.length % channels != 0) {
       throw new IllegalArgumentException(
-          interleaved.length + " samples are not a whole number of " + channels + "-channel frames");
+          interleaved.length
+              + " samples are not a whole number of "
+              + channels
+              + "-channel frames");
     }
     boolean extensible = channels > 2;
     boolean isFloat = encoding == Encoding.FLOAT_32;

@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Turns a {@link Script} into timed segments and an intonation plan for one speaker, applying
- * the timing, articulation and prosody side of the severities.
+ * Turns a {@link Script} into timed segments and an intonation plan for one speaker, applying the
+ * timing, articulation and prosody side of the severities.
  *
  * <p>Phrases are breath groups of 0.8 to 1.5 s of speech (pauses not counted) that end at a word
  * boundary, followed by a pause. {@code slow_rate} stretches the segments but not the pauses, and
@@ -59,22 +59,27 @@ final class Articulation {
   private static final double REFERENCE_RATE = 5.0;
 
   private static final double CLOSURE_S = 0.055;
+
   /** Glottal stop before a syllable without a consonant onset. */
   private static final double GLOTTAL_S = 0.030;
+
   /** Width (standard deviation) of the phrase-final pitch fall. */
   private static final double FINAL_FALL_S = 0.10;
+
   private static final double BURST_S = 0.010;
   private static final double VOT_S = 0.020;
   private static final double FRICATIVE_S = 0.095;
   private static final double NASAL_S = 0.065;
   private static final double VOWEL_S = 0.110;
   private static final double EDGE_S = 0.12;
+
   /** Centre that smeared consonant noise drifts to, Hz. */
   private static final double SMEAR_TARGET_HZ = 2500;
 
   final List<Segment> segments;
   final List<Accent> accents;
   final List<Phrase> phrases;
+
   /** Slow intonation drift: amplitude (semitones), frequency (Hz) and phase of each sine. */
   final double[] wander;
 
@@ -186,8 +191,15 @@ final class Articulation {
             t = b.add(Kind.ASPIRATION, t, vot, transition, level, 0, 0);
           }
           case FRICATIVE ->
-              t = b.add(
-                  Kind.FRICATIVE, t, onsetDur, transition, level + onset.levelDb, noiseHz, noiseBw);
+              t =
+                  b.add(
+                      Kind.FRICATIVE,
+                      t,
+                      onsetDur,
+                      transition,
+                      level + onset.levelDb,
+                      noiseHz,
+                      noiseBw);
           case NASAL -> {
             double[] murmur = {250 * vt, onset.locusF2 * vt, 2200 * vt};
             t = b.add(Kind.NASAL, t, onsetDur, murmur, level + onset.levelDb, 0, 0);
@@ -198,8 +210,7 @@ final class Articulation {
       t = b.add(Kind.VOWEL, t, vowelDur, vowelF, level, 0, 0);
       if (syl.stressed()) {
         b.accents.add(
-            new Accent(
-                (vowelStart + vowelDur / 2) * fs, 0.6 * vowelDur * fs, 2.5 + 3 * uAccent));
+            new Accent((vowelStart + vowelDur / 2) * fs, 0.6 * vowelDur * fs, 2.5 + 3 * uAccent));
       }
 
       double pause = 0;

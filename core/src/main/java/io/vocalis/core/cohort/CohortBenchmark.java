@@ -3,6 +3,7 @@ package io.vocalis.core.cohort;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 
 /**
  * Times the generator: {@code java -cp ... io.vocalis.core.cohort.CohortBenchmark [speakers
@@ -18,7 +19,8 @@ public final class CohortBenchmark {
     int speakers = args.length > 0 ? Integer.parseInt(args[0]) : 100;
     int utterances = args.length > 1 ? Integer.parseInt(args[1]) : 10;
     double seconds = args.length > 2 ? Double.parseDouble(args[2]) : 3.0;
-    int threads = args.length > 3 ? Integer.parseInt(args[3]) : Runtime.getRuntime().availableProcessors();
+    int threads =
+        args.length > 3 ? Integer.parseInt(args[3]) : Runtime.getRuntime().availableProcessors();
     CohortSpec spec =
         CohortSpec.builder()
             .speakers(speakers)
@@ -38,7 +40,7 @@ public final class CohortBenchmark {
           summary.audioSeconds() / summary.elapsedSeconds());
     } finally {
       try (var walk = Files.walk(dir)) {
-        for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
           Files.delete(p);
         }
       }

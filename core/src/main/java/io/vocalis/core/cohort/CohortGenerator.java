@@ -28,8 +28,8 @@ import java.util.stream.Stream;
  *
  * <pre>
  * DIR/
- *   metadata.csv   file,speaker_id,task,&lt;feature...&gt;   ordinal ratings 0..4, blank = not rated
- *   truth.csv      file,speaker_id,sex,age,f0_hz,...,&lt;feature...&gt;   continuous severities 0..1
+ *   metadata.csv   file,speaker_id,task,&lt;feature...&gt;: ratings 0..4, blank = not rated
+ *   truth.csv      file,speaker_id,sex,age,f0_hz,...,&lt;feature...&gt;: severities 0..1
  *   cohort.json    the specification, to regenerate the same bytes
  *   audio/&lt;speaker&gt;/&lt;speaker&gt;_uNN.wav
  * </pre>
@@ -63,9 +63,9 @@ public final class CohortGenerator {
    * Generates the cohort into {@code dir}.
    *
    * @param dir output folder, created when missing
-   * @param overwrite when false, a non-empty {@code dir} is refused; when true, the generator's
-   *     own outputs there ({@code metadata.csv}, {@code truth.csv}, {@code cohort.json},
-   *     {@code audio/}) are deleted first and any other file is left alone
+   * @param overwrite when false, a non-empty {@code dir} is refused; when true, the generator's own
+   *     outputs there ({@code metadata.csv}, {@code truth.csv}, {@code cohort.json}, {@code
+   *     audio/}) are deleted first and any other file is left alone
    * @throws DirectoryNotEmptyException when {@code dir} has files and {@code overwrite} is false
    */
   public CohortSummary generate(Path dir, boolean overwrite) throws IOException {
@@ -187,7 +187,8 @@ public final class CohortGenerator {
   private byte[] truth(CohortPlan plan) {
     StringBuilder sb =
         new StringBuilder(
-            "file,speaker_id,sex,age,f0_hz,pitch_range,vocal_tract_scale,syllable_rate,loudness_db");
+            "file,speaker_id,sex,age,f0_hz,pitch_range,vocal_tract_scale,syllable_rate,"
+                + "loudness_db");
     for (Feature f : spec.features()) {
       sb.append(',').append(f.column());
     }

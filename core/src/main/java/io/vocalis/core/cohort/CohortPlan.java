@@ -13,15 +13,16 @@ import java.util.SplittableRandom;
  * which {@link CohortGenerator} renders from it. Cheap to compute, so ratings can be checked on
  * large cohorts without synthesizing anything.
  *
- * <p>Seeds derive from the master seed by speaker and utterance index: a speaker's voice, severities
- * and recordings do not change when speakers or utterances are added, and sentence {@code j} is the
- * same text for every speaker.
+ * <p>Seeds derive from the master seed by speaker and utterance index: a speaker's voice,
+ * severities and recordings do not change when speakers or utterances are added, and sentence
+ * {@code j} is the same text for every speaker.
  *
  * @param spec the specification
  * @param speakers the speakers, in order
  * @param recordings the recordings, speaker by speaker
  */
-public record CohortPlan(CohortSpec spec, List<SpeakerTraits> speakers, List<Recording> recordings) {
+public record CohortPlan(
+    CohortSpec spec, List<SpeakerTraits> speakers, List<Recording> recordings) {
 
   /**
    * One recording.

@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * What a synthetic cohort contains. Everything written depends only on this specification: the
- * same specification gives the same bytes.
+ * What a synthetic cohort contains. Everything written depends only on this specification: the same
+ * specification gives the same bytes.
  *
  * @param speakers number of speakers
  * @param utterancesPerSpeaker recordings per speaker

@@ -31,7 +31,10 @@ public record CohortSummary(
     String features =
         prevalence.entrySet().stream()
             .sorted(Map.Entry.comparingByKey())
-            .map(e -> String.format(Locale.ROOT, "%s %.0f%%", e.getKey().column(), 100 * e.getValue()))
+            .map(
+                e ->
+                    String.format(
+                        Locale.ROOT, "%s %.0f%%", e.getKey().column(), 100 * e.getValue()))
             .collect(Collectors.joining(", "));
     return String.format(
         Locale.ROOT,

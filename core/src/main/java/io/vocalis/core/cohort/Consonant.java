@@ -1,9 +1,9 @@
 package io.vocalis.core.cohort;
 
 /**
- * Syllable onsets: stops (closure, burst, aspiration), fricatives (shaped noise) and nasals
- * (voiced murmur). Noise spectra are one resonance: centre and bandwidth in Hz, level in dB
- * relative to a vowel; {@code locusF2} is where the second formant points during the consonant.
+ * Syllable onsets: stops (closure, burst, aspiration), fricatives (shaped noise) and nasals (voiced
+ * murmur). Noise spectra are one resonance: centre and bandwidth in Hz, level in dB relative to a
+ * vowel; {@code locusF2} is where the second formant points during the consonant.
  */
 enum Consonant {
   P(Manner.STOP, 900, 1500, -8, 900),
@@ -28,7 +28,8 @@ enum Consonant {
   final double levelDb;
   final double locusF2;
 
-  Consonant(Manner manner, double noiseHz, double noiseBandwidthHz, double levelDb, double locusF2) {
+  Consonant(
+      Manner manner, double noiseHz, double noiseBandwidthHz, double levelDb, double locusF2) {
     this.manner = manner;
     this.noiseHz = noiseHz;
     this.noiseBandwidthHz = noiseBandwidthHz;

@@ -5,13 +5,13 @@ import java.util.SplittableRandom;
 /**
  * Draws severities and ratings.
  *
- * <p>Each speaker has a latent standard normal score per feature, {@code z = sqrt(rho) g +
- * sqrt(1 - rho) e}, with a factor {@code g} shared by all features (so {@code rho} is their
- * correlation). Severity is {@code 0.375 + 0.25 (z - t)} clipped to [0, 1]; a recording adds
- * normal noise of {@code utteranceSd}. A rater reports {@code round(4 severity + noise)} clipped
- * to 0..4, so a rating above 1 means severity + noise / 4 of at least 0.375. The threshold {@code
- * t} is set so that the expected fraction of recordings rated above 1 equals the prevalence:
- * {@code t = Phi^-1(1 - p) sqrt(1 + (utteranceSd^2 + (raterNoise / 4)^2) / 0.25^2)}.
+ * <p>Each speaker has a latent standard normal score per feature, {@code z = sqrt(rho) g + sqrt(1 -
+ * rho) e}, with a factor {@code g} shared by all features (so {@code rho} is their correlation).
+ * Severity is {@code 0.375 + 0.25 (z - t)} clipped to [0, 1]; a recording adds normal noise of
+ * {@code utteranceSd}. A rater reports {@code round(4 severity + noise)} clipped to 0..4, so a
+ * rating above 1 means severity + noise / 4 of at least 0.375. The threshold {@code t} is set so
+ * that the expected fraction of recordings rated above 1 equals the prevalence: {@code t = Phi^-1(1
+ * - p) sqrt(1 + (utteranceSd^2 + (raterNoise / 4)^2) / 0.25^2)}.
  */
 final class SeverityModel {
 

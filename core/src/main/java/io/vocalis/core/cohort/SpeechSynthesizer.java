@@ -15,10 +15,10 @@ import java.util.SplittableRandom;
  *
  * <p>Severities act as follows: {@code hoarse_harsh} raises jitter, shimmer and aspiration noise;
  * {@code slow_rate} stretches every speech segment; {@code sound_distortions} centralises vowel
- * formants and lengthens, smears and substitutes bursts and frication;
- * {@code monopitch_monoloudness} flattens the pitch and syllable-level contours;
- * {@code inappropriate_silences_or_prolonged_intervals} inserts pauses inside phrases and
- * lengthens the gaps between words and phrases.
+ * formants and lengthens, smears and substitutes bursts and frication; {@code
+ * monopitch_monoloudness} flattens the pitch and syllable-level contours; {@code
+ * inappropriate_silences_or_prolonged_intervals} inserts pauses inside phrases and lengthens the
+ * gaps between words and phrases.
  *
  * <p>Output depends only on the arguments: arithmetic is Java's strict IEEE arithmetic and every
  * transcendental function is {@link StrictMath}, so the samples are the same on every JVM.
@@ -35,14 +35,18 @@ public final class SpeechSynthesizer {
   private static final int MAX_SYLLABLES_PER_SECOND = 20;
 
   private static final int PULSE_TABLE = 4096;
+
   /** One period of Rosenberg glottal flow: 40 % opening, 16 % closing, then closed. */
   private static final double[] PULSE = rosenbergPulse(0.40, 0.16);
 
   private static final double[] BANDWIDTHS = {70, 100, 140, 250, 300};
+
   /** Level of frication noise relative to the voiced source, compensating the cascade's gain. */
   private static final double FRICATION_GAIN = 4.0;
+
   /** Level of stop aspiration (voice onset time) relative to a vowel. */
   private static final double VOT_GAIN = 0.12;
+
   private static final double FLOOR_DB = -66;
 
   private final int sampleRate;

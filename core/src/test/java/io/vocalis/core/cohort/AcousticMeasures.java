@@ -21,10 +21,10 @@ import java.util.List;
  *       at the window-corrected normalised autocorrelation peak r near the tracked period, over a
  *       three-period window, averaged over the voiced frames within 20 ms of each syllable nucleus
  *       (the steady middle of the vowels, as clinicians measure it).
- *   <li>{@code vowel_spread}: vowel-space dispersion: mean distance, in octaves, between the
- *       (F1, F2) points of all pairs of syllable nuclei, with formants from LPC envelope peaks.
- *       Centralised vowels bring it down; the mean over pairs does not depend on how many
- *       syllables a recording has.
+ *   <li>{@code vowel_spread}: vowel-space dispersion: mean distance, in octaves, between the (F1,
+ *       F2) points of all pairs of syllable nuclei, with formants from LPC envelope peaks.
+ *       Centralised vowels bring it down; the mean over pairs does not depend on how many syllables
+ *       a recording has.
  * </ul>
  */
 final class AcousticMeasures {
@@ -138,7 +138,13 @@ final class AcousticMeasures {
    * octave-jump and voicing-change costs, so isolated octave errors do not survive.
    */
   private static void track(
-      float[] x, int fs, double[] energyDb, double speech, Pitch pitch, double[] f0, boolean[] voiced) {
+      float[] x,
+      int fs,
+      double[] energyDb,
+      double speech,
+      Pitch pitch,
+      double[] f0,
+      boolean[] voiced) {
     int hop = (int) Math.round(HOP_S * fs);
     int frames = f0.length;
     List<List<double[]>> cands = new ArrayList<>();

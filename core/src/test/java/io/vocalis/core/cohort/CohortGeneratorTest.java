@@ -25,12 +25,7 @@ class CohortGeneratorTest {
   @TempDir Path tmp;
 
   static CohortSpec small(long seed) {
-    return CohortSpec.builder()
-        .speakers(3)
-        .utterancesPerSpeaker(2)
-        .seconds(1.0)
-        .seed(seed)
-        .build();
+    return CohortSpec.builder().speakers(3).utterancesPerSpeaker(2).seconds(1.0).seed(seed).build();
   }
 
   @Test
@@ -91,7 +86,9 @@ class CohortGeneratorTest {
     assertThat(wav.length).isEqualTo(12 + 26 + 12 + 8 + frames * 2 * 4);
     assertThat(summary.files()).isEqualTo(9);
     assertThat(summary.audioSeconds()).isEqualTo(9.0);
-    assertThat(summary.toLine()).startsWith("cohort: 9 files, 9.0 s of audio").contains("slow_rate");
+    assertThat(summary.toLine())
+        .startsWith("cohort: 9 files, 9.0 s of audio")
+        .contains("slow_rate");
   }
 
   @Test

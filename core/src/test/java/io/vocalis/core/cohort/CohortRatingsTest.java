@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.within;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /** Ratings and severities of large plans (no audio is rendered). */
 class CohortRatingsTest {
@@ -26,7 +26,8 @@ class CohortRatingsTest {
   void ratingsFollowSeverityWithDefaultRaterNoise() {
     CohortPlan plan = plan(0.3, 0.3);
     for (Feature f : Feature.values()) {
-      double[] severity = plan.recordings().stream().mapToDouble(r -> r.severities().get(f)).toArray();
+      double[] severity =
+          plan.recordings().stream().mapToDouble(r -> r.severities().get(f)).toArray();
       double[] rating = plan.recordings().stream().mapToDouble(r -> r.ratings().get(f)).toArray();
       assertThat(CohortRealismTest.spearman(severity, rating)).as(f.column()).isGreaterThan(0.8);
     }
@@ -73,7 +74,11 @@ class CohortRatingsTest {
   void unratedCellsAreLeftOutAtTheRequestedRate() {
     CohortPlan plan =
         CohortPlan.create(
-            CohortSpec.builder().speakers(200).utterancesPerSpeaker(5).unratedFraction(0.2).build());
+            CohortSpec.builder()
+                .speakers(200)
+                .utterancesPerSpeaker(5)
+                .unratedFraction(0.2)
+                .build());
     long cells = 5L * plan.recordings().size();
     long rated = plan.recordings().stream().mapToLong(r -> r.ratings().size()).sum();
     assertThat(1 - rated / (double) cells).isCloseTo(0.2, within(0.03));

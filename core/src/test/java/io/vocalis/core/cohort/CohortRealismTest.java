@@ -54,6 +54,7 @@ class CohortRealismTest {
 
   /** means[feature][level][measure]: measure averaged over speakers and sentences. */
   static double[][][] means;
+
   /** Between-recording standard deviation of each measure with every severity at 0. */
   static double[] baselineSd;
 
@@ -69,8 +70,7 @@ class CohortRealismTest {
     means = new double[Feature.values().length][LEVELS.length][];
     for (Feature f : Feature.values()) {
       for (int l = 0; l < LEVELS.length; l++) {
-        double[][] rows =
-            l == 0 ? baseline : measureAll(synth, Severities.of(f, LEVELS[l]), n);
+        double[][] rows = l == 0 ? baseline : measureAll(synth, Severities.of(f, LEVELS[l]), n);
         double[] mean = new double[Measure.values().length];
         for (Measure m : Measure.values()) {
           mean[m.ordinal()] = Arrays.stream(column(rows, m)).average().orElseThrow();

@@ -14,8 +14,8 @@ import java.util.Set;
 /**
  * A tiny check of the dataset folder format (the real validator is another issue): the header
  * starts with {@code file,speaker_id,task}, every row has the header's width, every {@code file}
- * exists inside the folder and is a RIFF/WAVE file, and every rating cell is blank or a number
- * from 0 to 4.
+ * exists inside the folder and is a RIFF/WAVE file, and every rating cell is blank or a number from
+ * 0 to 4.
  */
 final class DatasetFormat {
 
