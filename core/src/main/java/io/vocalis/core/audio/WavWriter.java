@@ -5,6 +5,7 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
 import java.util.Objects;
 
 /**
@@ -34,32 +35,13 @@ public final class WavWriter {
       this.bits = bits;
       this.formatTag = formatTag;
     }
-
-    /** Bits per sample. */
-    public int bits() {
-      return bits;
-    }
   }
 
   private static final int WAVE_FORMAT_EXTENSIBLE = 0xFFFE;
 
   /** Tail of the KSDATAFORMAT_SUBTYPE_* GUIDs after the leading format tag. */
-  private static final byte[] SUBFORMAT_GUID_TAIL = {
-    0x00,
-    0x00,
-    0x00,
-    0x00,
-    0x10,
-    0x00,
-    (byte) 0x80,
-    0x00,
-    0x00,
-    (byte) 0xAA,
-    0x00,
-    0x38,
-    (byte) 0x9B,
-    0x71
-  };
+  private static final byte[] SUBFORMAT_GUID_TAIL =
+      HexFormat.of().parseHex("000000001000800000aa00389b71");
 
   private final int sampleRate;
   private final int channels;

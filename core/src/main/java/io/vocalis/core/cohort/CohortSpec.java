@@ -75,11 +75,6 @@ public record CohortSpec(
         "unrated fraction must be in [0, 1): " + unratedFraction);
   }
 
-  /** Number of recordings. */
-  public int recordings() {
-    return speakers * utterancesPerSpeaker;
-  }
-
   /** A builder holding the defaults: 20 speakers x 10 recordings x 3 s, 16 kHz mono PCM. */
   public static Builder builder() {
     return new Builder();

@@ -41,6 +41,9 @@ public final class SpeechSynthesizer {
 
   private static final double[] BANDWIDTHS = {70, 100, 140, 250, 300};
 
+  /** Scales the flow derivative (about 10 at its steepest) to unit peak excitation. */
+  private static final double SLOPE_GAIN = 0.1;
+
   /** Level of frication noise relative to the voiced source, compensating the cascade's gain. */
   private static final double FRICATION_GAIN = 4.0;
 
@@ -73,11 +76,6 @@ public final class SpeechSynthesizer {
   /** Samples per utterance. */
   public int samples() {
     return samples;
-  }
-
-  /** Output sample rate in Hz. */
-  public int sampleRate() {
-    return sampleRate;
   }
 
   /**
@@ -163,14 +161,16 @@ public final class SpeechSynthesizer {
       for (int k = 0; k < 3; k++) {
         formant[k] += (s.formants()[k] - formant[k]) * formantSmoothing;
       }
-      int active = 0;
       for (int k = 0; k < 5; k++) {
         if (formant[k] < maxHz) {
           double r = StrictMath.exp(-Math.PI * BANDWIDTHS[k] / fs);
-          cc[active] = -r * r;
-          cb[active] = 2 * r * StrictMath.cos(2 * Math.PI * formant[k] / fs);
-          ca[active] = 1 - cb[active] - cc[active];
-          active++;
+          cc[k] = -r * r;
+          cb[k] = 2 * r * StrictMath.cos(2 * Math.PI * formant[k] / fs);
+          ca[k] = 1 - cb[k] - cc[k];
+        } else { // above what the sample rate can carry: pass through
+          ca[k] = 1;
+          cb[k] = 0;
+          cc[k] = 0;
         }
       }
       if (s.noiseHz() > 0) {
@@ -197,9 +197,9 @@ public final class SpeechSynthesizer {
         double slope = (flow - previousFlow) * periodFactor / increment;
         previousFlow = flow;
         double x =
-            voicing * ampFactor * 0.1 * slope
+            voicing * ampFactor * SLOPE_GAIN * slope
                 + (voicing * breath * (0.3 + flow) + aspiration) * Rng.noise(source);
-        for (int k = 0; k < active; k++) {
+        for (int k = 0; k < 5; k++) {
           double y = ca[k] * x + cb[k] * y1[k] + cc[k] * y2[k];
           y2[k] = y1[k];
           y1[k] = y;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -96,6 +97,15 @@ class WavWriterTest {
     assertThat(tag(b, 60)).isEqualTo("data");
     assertThat(b.getInt(64)).isEqualTo(12);
     assertThat(b.getInt(4)).isEqualTo(bytes.length - 8);
+  }
+
+  @Test
+  void writeStreamsTheSameBytes() throws Exception {
+    WavWriter w = new WavWriter(8_000, 1, WavWriter.Encoding.PCM_16);
+    float[] x = {0.1f, -0.2f, 0.3f};
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    w.write(out, x);
+    assertThat(out.toByteArray()).isEqualTo(w.toBytes(x));
   }
 
   @Test

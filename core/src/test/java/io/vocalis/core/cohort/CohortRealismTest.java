@@ -168,6 +168,21 @@ class CohortRealismTest {
       }
       sb.append('\n');
     }
+    sb.append("\nCross-talk: largest change of the measure at any severity of the row's feature,");
+    sb.append(" as a fraction of the change its own feature causes (bound ");
+    sb.append(MAX_CROSS_TALK).append(")\n\n| severity \\ measure |");
+    for (Measure m : Measure.values()) {
+      sb.append(' ').append(m.label).append(" |");
+    }
+    sb.append("\n|---|").append("---|".repeat(Measure.values().length)).append('\n');
+    for (Feature f : Feature.values()) {
+      sb.append("| ").append(f.column()).append(" |");
+      for (Measure m : Measure.values()) {
+        double ratio = maxChange(f, m) / Math.abs(effect(ownerOf(m), m));
+        sb.append(own(f) == m ? " — |" : String.format(Locale.ROOT, " %.2f |", ratio));
+      }
+      sb.append('\n');
+    }
     return sb.toString();
   }
 
