@@ -13,8 +13,9 @@ import picocli.CommandLine.Command;
     description = "Perceptual speech feature classification with speech foundation models.",
     subcommands = {
       CommandLine.HelpCommand.class,
-      KafkaCommand.class,
       DemoCommand.class,
+      KafkaCommand.class,
+      CohortCommand.class,
     })
 public final class Vocalis implements Runnable {
 
