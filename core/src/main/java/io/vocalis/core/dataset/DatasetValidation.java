@@ -1,0 +1,39 @@
+package io.vocalis.core.dataset;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * What {@link DatasetReader#read} found: every error and warning, in file order, and the dataset
+ * when there are no errors.
+ *
+ * @param errors problems that make the dataset unusable
+ * @param warnings odd but usable rows
+ * @param dataset the dataset; empty when there are errors
+ */
+public record DatasetValidation(List<DatasetIssue> errors, List<DatasetIssue> warnings, Optional<Dataset> dataset) {
+
+  public DatasetValidation {
+    errors = List.copyOf(errors);
+    warnings = List.copyOf(warnings);
+  }
+
+  /** True when there are no errors. */
+  public boolean valid() {
+    return errors.isEmpty();
+  }
+
+  /**
+   * The dataset.
+   *
+   * @throws IllegalArgumentException listing every error, one per line, when it is not valid
+   */
+  public Dataset orThrow() {
+    return dataset.orElseThrow(
+        () ->
+            new IllegalArgumentException(
+                errors.size() + " error(s) in the dataset:\n"
+                    + errors.stream().map(DatasetIssue::toString).collect(Collectors.joining("\n"))));
+  }
+}
