@@ -15,6 +15,8 @@ import picocli.CommandLine.Command;
       CommandLine.HelpCommand.class,
       KafkaCommand.class,
       DemoCommand.class,
+      DatasetCommand.class,
+      AudioCommand.class,
     })
 public final class Vocalis implements Runnable {
 
@@ -44,7 +46,7 @@ public final class Vocalis implements Runnable {
                   || error instanceof IllegalStateException
                   || error instanceof IOException
                   || error instanceof UncheckedIOException) {
-                command.getErr().println("vocalis " + command.getCommandName() + ": " + error.getMessage());
+                command.getErr().println(command.getCommandSpec().qualifiedName(" ") + ": " + error.getMessage());
                 return 1;
               }
               throw error;

@@ -1,5 +1,7 @@
 package io.vocalis.core.audio;
 
+import java.util.Arrays;
+
 /**
  * Band-limited sample-rate conversion between any two rates: a polyphase Kaiser-windowed sinc
  * filter, linear phase, evaluated at each output instant {@code n * from / to} (no delay, no
@@ -11,7 +13,8 @@ package io.vocalis.core.audio;
  * common pair: 44100→16000 is 160/441), each of the {@code L} phases has its own exact
  * coefficients; otherwise the coefficients are linearly interpolated from a 2048-phase table
  * (error below -120 dB). Samples outside the input are taken as zero. Coefficients are computed
- * with {@link StrictMath}, so the output is bit-for-bit the same on every JVM.
+ * with {@link StrictMath} and every output sums its taps in a fixed order, so the output is
+ * bit-for-bit the same on every JVM.
  *
  * <p>Instances are immutable and thread-safe; build one per rate pair and reuse it.
  */
@@ -23,6 +26,8 @@ public final class Resampler {
   public static final double STOPBAND_DB = 100;
 
   private static final int MAX_EXACT_PHASES = 2048;
+  /** Outputs accumulated together: small enough for the L1 cache, long enough to vectorise. */
+  private static final int BLOCK = 1024;
 
   private final int from;
   private final int to;
@@ -96,32 +101,74 @@ public final class Resampler {
       return input.clone();
     }
     int length = outputLength(input.length);
+    // Zero padding in front: x[base + 1 + t] holds input[base - (taps/2 - 1) + t], the taps
+    // around input time base + frac.
+    int lead = taps / 2;
+    return phases == up ? processExact(input, lead, length) : processInterpolated(input, lead, length);
+  }
+
+  /**
+   * Output {@code n = L q + r} sits at input position {@code q M + r M / L}: for a fixed {@code r}
+   * the phase is fixed and the taps start at {@code x[q M + s_r]}. With the padded input split
+   * into its {@code M} polyphase components, each tap becomes one multiply-add over a run of
+   * consecutive {@code q}, which the JIT vectorises. Every output still sums its taps in tap order.
+   */
+  private float[] processExact(float[] input, int lead, int length) {
+    int l = (int) up;
+    int m = (int) down;
+    int qCount = (length + l - 1) / l;
+    int componentLength = qCount + (m + taps) / m + 1;
+    float[][] components = new float[m][componentLength];
+    for (int i = 0; i < input.length; i++) {
+      int k = i + lead;
+      components[k % m][k / m] = input[i];
+    }
     float[] out = new float[length];
-    int left = taps / 2 - 1;
-    // Zero padding on both sides keeps the inner loop free of bounds tests.
-    float[] x = new float[input.length + taps + 1];
-    System.arraycopy(input, 0, x, left + 1, input.length);
-    for (int n = 0; n < length; n++) {
-      long position = n * down;
-      int base = (int) (position / up);
-      long phaseNumerator = position - base * up;
-      // x[base + 1 + t] holds input[base - left + t]: the taps around input time base + frac.
-      int start = base + 1;
-      if (phases == up) {
-        out[n] = dot(x, start, (int) phaseNumerator * taps);
-      } else {
-        double exact = (double) phaseNumerator * phases / up;
-        int p = (int) exact;
-        double w = exact - p;
-        double a = dot(x, start, p * taps);
-        double b = dot(x, start, (p + 1) * taps);
-        out[n] = (float) (a + w * (b - a));
+    float[] acc = new float[BLOCK];
+    float[] run = new float[BLOCK];
+    for (int r = 0; r < l && r < length; r++) {
+      int start = (int) ((long) r * m / l) + 1;
+      int row = (int) ((long) r * m % l) * taps;
+      int outputs = (length - r + l - 1) / l;
+      for (int q0 = 0; q0 < outputs; q0 += BLOCK) {
+        int n = Math.min(BLOCK, outputs - q0);
+        Arrays.fill(acc, 0, n, 0f);
+        for (int t = 0; t < taps; t++) {
+          float c = table[row + t];
+          int k = start + t;
+          // A copy first: C2 (JDK 17) vectorises the loop only when both arrays share the index.
+          System.arraycopy(components[k % m], q0 + k / m, run, 0, n);
+          for (int i = 0; i < n; i++) {
+            acc[i] += c * run[i];
+          }
+        }
+        for (int i = 0; i < n; i++) {
+          out[(q0 + i) * l + r] = acc[i];
+        }
       }
     }
     return out;
   }
 
-  /** Four interleaved partial sums: fixed order, so deterministic, and four times the throughput. */
+  /** For reduced ratios with more than {@link #MAX_EXACT_PHASES} phases: one dot product pair per output. */
+  private float[] processInterpolated(float[] input, int lead, int length) {
+    float[] out = new float[length];
+    float[] x = new float[input.length + taps + 1];
+    System.arraycopy(input, 0, x, lead, input.length);
+    for (int n = 0; n < length; n++) {
+      long position = n * down;
+      int base = (int) (position / up);
+      double exact = (double) (position - base * up) * phases / up;
+      int p = (int) exact;
+      double w = exact - p;
+      double a = dot(x, base + 1, p * taps);
+      double b = dot(x, base + 1, (p + 1) * taps);
+      out[n] = (float) (a + w * (b - a));
+    }
+    return out;
+  }
+
+  /** Four interleaved partial sums: a fixed order, so deterministic, and more throughput. */
   private float dot(float[] x, int xFrom, int row) {
     float s0 = 0;
     float s1 = 0;

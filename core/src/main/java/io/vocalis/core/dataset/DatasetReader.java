@@ -66,6 +66,12 @@ public final class DatasetReader {
   private final DatasetOptions options;
   private final List<DatasetIssue> errors = new ArrayList<>();
   private final List<DatasetIssue> warnings = new ArrayList<>();
+  /** Every row with a speaker, valid or not, for the per-speaker warnings. */
+  private final List<SpeakerRow> speakerRows = new ArrayList<>();
+  /** Features with at least one numeric rating in any row. */
+  private final Set<String> rated = new HashSet<>();
+
+  private record SpeakerRow(String speaker, int line, Optional<Split> split) {}
 
   private DatasetReader(Path root, DatasetOptions options) {
     this.root = root.toAbsolutePath().normalize();
@@ -139,7 +145,7 @@ public final class DatasetReader {
         rows.add(row);
       }
     }
-    crossRowWarnings(rows, features);
+    crossRowWarnings(features);
     Comparator<DatasetIssue> byLine = Comparator.comparingInt(DatasetIssue::line);
     errors.sort(byLine);
     warnings.sort(byLine);
@@ -305,6 +311,10 @@ public final class DatasetReader {
     }
     Map<String, String> meta = new LinkedHashMap<>();
     metadata.forEach(m -> meta.put(m, cells.get(m)));
+    rated.addAll(ratings.keySet());
+    if (!speaker.isEmpty()) {
+      speakerRows.add(new SpeakerRow(speaker, r.line, split));
+    }
     if (errors.size() > errorsBefore) {
       return null;
     }
@@ -372,28 +382,28 @@ public final class DatasetReader {
     return relative;
   }
 
-  private void crossRowWarnings(List<DatasetRow> rows, List<String> features) {
-    Map<String, List<DatasetRow>> bySpeaker = new TreeMap<>();
-    rows.forEach(r -> bySpeaker.computeIfAbsent(r.speakerId(), s -> new ArrayList<>()).add(r));
+  private void crossRowWarnings(List<String> features) {
+    Map<String, List<SpeakerRow>> bySpeaker = new TreeMap<>();
+    speakerRows.forEach(r -> bySpeaker.computeIfAbsent(r.speaker(), s -> new ArrayList<>()).add(r));
     bySpeaker.forEach(
         (speaker, recordings) -> {
+          int line = recordings.get(0).line();
           if (recordings.size() == 1) {
-            warnings.add(DatasetIssue.warning(recordings.get(0).line(), SPEAKER, "speaker '" + speaker + "' has a single recording"));
+            warnings.add(DatasetIssue.warning(line, SPEAKER, "speaker '" + speaker + "' has a single recording"));
           }
           Map<Split, Integer> splits = new TreeMap<>();
           recordings.forEach(r -> r.split().ifPresent(s -> splits.putIfAbsent(s, r.line())));
           if (splits.size() > 1) {
             StringBuilder where = new StringBuilder();
-            splits.forEach((s, l) -> where.append(where.length() == 0 ? "" : ", ").append(s).append(" (line ").append(l).append(')'));
+            splits.forEach(
+                (s, l) -> where.append(where.length() == 0 ? "" : ", ").append(s).append(" (line ").append(l).append(')'));
             warnings.add(
                 DatasetIssue.warning(
-                    recordings.get(0).line(),
-                    SPEAKER,
-                    "speaker '" + speaker + "' is in " + where + ": the splits are not speaker-disjoint"));
+                    line, SPEAKER, "speaker '" + speaker + "' is in " + where + ": the splits are not speaker-disjoint"));
           }
         });
     for (String feature : features) {
-      if (rows.stream().noneMatch(r -> r.ratings().containsKey(feature))) {
+      if (!rated.contains(feature)) {
         warnings.add(DatasetIssue.warning(1, feature, "feature never rated"));
       }
     }

@@ -1,5 +1,7 @@
 package io.vocalis.core.dataset;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -17,6 +19,14 @@ public record DatasetValidation(List<DatasetIssue> errors, List<DatasetIssue> wa
   public DatasetValidation {
     errors = List.copyOf(errors);
     warnings = List.copyOf(warnings);
+  }
+
+  /** Errors and warnings together, by line; at the same line errors come first. */
+  public List<DatasetIssue> issues() {
+    List<DatasetIssue> all = new ArrayList<>(errors);
+    all.addAll(warnings);
+    all.sort(Comparator.comparingInt(DatasetIssue::line));
+    return List.copyOf(all);
   }
 
   /** True when there are no errors. */
