@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       KafkaCommand.class,
       CohortCommand.class,
+      DatasetCommand.class,
+      AudioCommand.class,
     })
 public final class Vocalis implements Runnable {
 
@@ -45,7 +47,7 @@ public final class Vocalis implements Runnable {
                   || error instanceof IllegalStateException
                   || error instanceof IOException
                   || error instanceof UncheckedIOException) {
-                command.getErr().println("vocalis " + command.getCommandName() + ": " + error.getMessage());
+                command.getErr().println(command.getCommandSpec().qualifiedName(" ") + ": " + error.getMessage());
                 return 1;
               }
               throw error;
