@@ -207,6 +207,29 @@ def malicious_checkpoint():
     (folder / "config.json").write_text(json.dumps({"model_type": "wav2vec2"}) + "\n")
 
 
+def format_checkpoint():
+    """The same tensors in a torch.save zip (with a transposed view, a storage shared at an offset,
+    half and bfloat16 storages) and in safetensors (contiguous), to compare the two readers."""
+    folder = OUT / "formats"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    g = torch.Generator().manual_seed(11)
+    base = torch.randn(4, 6, generator=g)
+    shared = torch.randn(10, generator=g)
+    tensors = OrderedDict(
+        f32=base,
+        transposed=base.t(),
+        shared_tail=shared[3:9].view(2, 3),
+        f16=torch.randn(3, 5, generator=g).half(),
+        bf16=torch.randn(7, generator=g).bfloat16(),
+        f64=torch.randn(2, 2, generator=g).double(),
+        steps=torch.tensor(42),
+    )
+    assert not tensors["transposed"].is_contiguous()
+    torch.save(tensors, folder / "pytorch_model.bin")
+    save_file({k: v.contiguous().clone() for k, v in tensors.items()}, folder / "model.safetensors")
+
+
 def main():
     torch.use_deterministic_algorithms(True)
     if OUT.exists():
@@ -288,6 +311,7 @@ def main():
     whisper_reference("whisper-128", 128, 4, 32, 4, "safetensors", 10)
 
     malicious_checkpoint()
+    format_checkpoint()
     (OUT / "versions.json").write_text(json.dumps(
         {"torch": torch.__version__, "transformers": transformers.__version__,
          "numpy": np.__version__, "python": sys.version.split()[0]}, indent=2) + "\n")
