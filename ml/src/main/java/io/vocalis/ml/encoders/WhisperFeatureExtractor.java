@@ -65,7 +65,7 @@ public final class WhisperFeatureExtractor {
       NDArray power = spectrum.square().reshape((long) batch * frames, 2, bins).sum(new int[] {1});
       NDArray mel = power.matMul(scope.create(melFilters, new Shape(bins, config.numMelBins())));
       NDArray log = mel.maximum(1e-10f).log10().reshape(batch, frames, config.numMelBins());
-      NDArray floor = log.max(new int[] {1, 2}, true).sub(8f);
+      NDArray floor = log.reshape(batch, -1).max(new int[] {1}, true).reshape(batch, 1, 1).sub(8f);
       NDArray features = log.maximum(floor).add(4f).div(4f).transpose(0, 2, 1);
       features.attach(manager);
       return features;
