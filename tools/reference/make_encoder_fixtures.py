@@ -230,6 +230,43 @@ def format_checkpoint():
     save_file({k: v.contiguous().clone() for k, v in tensors.items()}, folder / "model.safetensors")
 
 
+def kaldi_fbank(wave, bins=80):
+    """torchaudio.compliance.kaldi.fbank(num_mel_bins=80, frame_length=25, frame_shift=10,
+    use_log_fbank=True, dither=0) re-derived in numpy (float64; torchaudio is not on the index):
+    snip edges, DC removal, pre-emphasis 0.97, Povey window, 512-point power spectrum, Kaldi mel
+    banks from 20 Hz to Nyquist, log of energies floored at float32 epsilon."""
+    n, hop, fft, rate = 400, 160, 512, SAMPLE_RATE
+    frames = 1 + (len(wave) - n) // hop
+    x = np.stack([wave[f * hop:f * hop + n] for f in range(frames)]).astype(np.float64)
+    x -= x.mean(axis=1, keepdims=True)
+    x = x - 0.97 * np.concatenate([x[:, :1], x[:, :-1]], axis=1)
+    x *= (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n) / (n - 1))) ** 0.85
+    power = np.abs(np.fft.rfft(x, n=fft)) ** 2
+
+    def mel(f):
+        return 1127.0 * np.log(1.0 + f / 700.0)
+
+    low, high = mel(20.0), mel(rate / 2)
+    delta = (high - low) / (bins + 1)
+    fft_mel = mel(rate / fft * np.arange(fft // 2))
+    banks = np.zeros((bins, fft // 2 + 1))
+    for m in range(bins):
+        left, center, right = low + m * delta, low + (m + 1) * delta, low + (m + 2) * delta
+        up = (fft_mel - left) / (center - left)
+        down = (right - fft_mel) / (right - center)
+        banks[m, : fft // 2] = np.maximum(0.0, np.minimum(up, down))
+    energies = power @ banks.T
+    return np.log(np.maximum(energies, np.finfo(np.float32).eps)).astype(np.float32)
+
+
+def fbank_reference():
+    folder = OUT / "fbank"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    save_file({f"fbank_{k}": torch.from_numpy(kaldi_fbank(w)) for k, w in enumerate(waveforms())},
+              folder / "reference.safetensors")
+
+
 def main():
     torch.use_deterministic_algorithms(True)
     if OUT.exists():
@@ -312,6 +349,7 @@ def main():
 
     malicious_checkpoint()
     format_checkpoint()
+    fbank_reference()
     (OUT / "versions.json").write_text(json.dumps(
         {"torch": torch.__version__, "transformers": transformers.__version__,
          "numpy": np.__version__, "python": sys.version.split()[0]}, indent=2) + "\n")
