@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
       CommandLine.HelpCommand.class,
       KafkaCommand.class,
       DemoCommand.class,
+      EncodeCommand.class,
     })
 public final class Vocalis implements Runnable {
 
