@@ -7,7 +7,8 @@ import java.util.Objects;
 
 /**
  * How an encoder runs: on which device and in which floating-point type. Half precision ({@link
- * DataType#FLOAT16} or {@link DataType#BFLOAT16}) is meant for GPUs; outputs are always float32.
+ * DataType#FLOAT16}) is meant for GPUs (it also runs on the CPU); outputs are always float32.
+ * bfloat16 is refused: DJL 0.36's PyTorch engine aborts the JVM on any bfloat16 array.
  *
  * @param device where parameters live and the forward pass runs
  * @param dataType parameter and activation type
@@ -18,8 +19,12 @@ public record EncoderOptions(Device device, DataType dataType) {
   public EncoderOptions {
     Objects.requireNonNull(device, "device");
     Objects.requireNonNull(dataType, "dataType");
-    if (dataType != DataType.FLOAT32 && dataType != DataType.FLOAT16 && dataType != DataType.BFLOAT16) {
-      throw new IllegalArgumentException("encoders run in float32, float16 or bfloat16, not " + dataType);
+    if (dataType == DataType.BFLOAT16) {
+      throw new IllegalArgumentException(
+          "bfloat16 is not supported: DJL 0.36's PyTorch engine aborts on bfloat16 arrays; use float16");
+    }
+    if (dataType != DataType.FLOAT32 && dataType != DataType.FLOAT16) {
+      throw new IllegalArgumentException("encoders run in float32 or float16, not " + dataType);
     }
   }
 

@@ -1,6 +1,5 @@
 package io.vocalis.ml.encoders;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -153,11 +152,6 @@ public abstract class HfEncoderBlock extends AbstractBlock implements SpeechEnco
   @Override
   public void close() {
     manager.close();
-  }
-
-  /** The device parameters and inputs live on. */
-  protected Device device() {
-    return options.device();
   }
 
   /**
