@@ -74,12 +74,19 @@ public abstract class HfEncoderBlock extends AbstractBlock implements SpeechEnco
     Map<String, StoredTensor> tensors = weights.bind(modelType(), prefixes, expectedShapes, unused);
     for (Map.Entry<String, StoredTensor> e : tensors.entrySet()) {
       StoredTensor tensor = e.getValue();
-      NDArray array = manager.create(tensor.toFloats(), new Shape(tensor.shape()));
-      if (options.dataType() != DataType.FLOAT32) {
-        NDArray cast = array.toType(options.dataType(), false);
-        array.close();
-        array = cast;
-      }
+      Shape shape = new Shape(tensor.shape());
+      // float32 and float16 are wrapped in place (DJL borrows a direct buffer: the read-only
+      // file mapping) and then copied into memory the parameter owns; others go via float32
+      NDArray array = switch (tensor.dtype()) {
+        case F32 -> manager.create(tensor.data(), shape, DataType.FLOAT32);
+        case F16 -> manager.create(tensor.data(), shape, DataType.FLOAT16);
+        default -> manager.create(tensor.toFloats(), shape);
+      };
+      NDArray owned = array.getDataType() != options.dataType()
+          ? array.toType(options.dataType(), true)
+          : array.duplicate();
+      array.close();
+      array = owned;
       array.setName(e.getKey());
       byName.get(e.getKey()).setArray(array);
     }

@@ -95,7 +95,7 @@ public abstract class Wav2Vec2FamilyModel extends HfEncoderBlock {
     for (int b = 0; b < lengths.length; b++) {
       frames[b] = config.frames(lengths[b]);
     }
-    NDArray features = featureEncoder.forward(forward, waveforms, lengths);
+    NDArray features = featureEncoder.forward(forward, waveforms, lengths, frames);
     NDArray hidden = featureProjection.forward(forward, features);
     NDArray valid = Wav2Vec2Modules.validMask(hidden, frames, (int) hidden.getShape().get(1));
     List<NDArray> states = new ArrayList<>(encoder.forward(forward, hidden, valid));

@@ -1,19 +1,22 @@
 package io.vocalis.ml.encoders;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
 import io.vocalis.ml.encoders.HfEncoderBlock.Forward;
 import io.vocalis.ml.encoders.HfEncoderBlock.Params;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
  * The building blocks of transformers' {@code modeling_wav2vec2.py}, top to bottom, shared by
  * Wav2Vec2, HuBERT and WavLM. Every block keeps padded frames from influencing valid ones: the
- * group norm of the conv stack takes its statistics over valid frames only, padded frames are
- * zeroed before the positional convolution, and attention never attends to padding.
+ * conv stack (with its group norm over time) runs on each recording's own samples, padded frames
+ * are zeroed before the positional convolution, and attention never attends to padding.
  */
 final class Wav2Vec2Modules {
   private Wav2Vec2Modules() {}
@@ -26,11 +29,11 @@ final class Wav2Vec2Modules {
     };
   }
 
-  /** A {@code (batch, 1, time)} float mask: 1 for the first {@code lengths[b]} frames. */
+  /** A {@code (batch, 1, time)} mask of {@code like}'s type: 1 for the first {@code lengths[b]} frames. */
   static NDArray validMask(NDArray like, int[] lengths, int time) {
     float[] mask = new float[lengths.length * time];
     for (int b = 0; b < lengths.length; b++) {
-      java.util.Arrays.fill(mask, b * time, b * time + lengths[b], 1f);
+      Arrays.fill(mask, b * time, b * time + lengths[b], 1f);
     }
     return like.getManager().create(mask, new Shape(lengths.length, 1, time)).toType(like.getDataType(), false);
   }
@@ -57,61 +60,64 @@ final class Wav2Vec2Modules {
       activation = c.featExtractActivation();
     }
 
-    /** {@code x}: (batch, channels, time); {@code valid}: (batch, 1, output time) mask. */
-    NDArray forward(Forward f, NDArray x, NDArray valid) {
+    /** {@code x}: (1, channels, time), one recording without padding. */
+    NDArray forward(Forward f, NDArray x) {
       NDArray y = Nn.conv1d(x, f.get(weight, x), f.get(bias, x), stride, 0, 1);
       if (norm.equals("group")) {
-        y = maskedGroupNorm(y, valid, f.get(normWeight, x), f.get(normBias, x));
+        // GroupNorm with one group per channel = normalising each channel over time
+        long channels = y.getShape().get(1);
+        long time = y.getShape().get(2);
+        NDArray ones = y.getManager().ones(new Shape(time), y.getDataType());
+        NDArray zeros = y.getManager().zeros(new Shape(time), y.getDataType());
+        y = Nn.layerNorm(y, ones, zeros, 1e-5f)
+            .mul(f.get(normWeight, x).reshape(1, channels, 1))
+            .add(f.get(normBias, x).reshape(1, channels, 1));
       } else if (norm.equals("layer")) {
         y = Nn.layerNorm(y.transpose(0, 2, 1), f.get(normWeight, x), f.get(normBias, x), 1e-5f)
             .transpose(0, 2, 1);
       }
       return activation(activation, y);
     }
-
-    /** GroupNorm with one group per channel, its statistics over each item's valid frames. */
-    private static NDArray maskedGroupNorm(NDArray x, NDArray valid, NDArray gamma, NDArray beta) {
-      long channels = x.getShape().get(1);
-      NDArray count = valid.sum(new int[] {2}, true);
-      NDArray mean = x.mul(valid).sum(new int[] {2}, true).div(count);
-      NDArray centered = x.sub(mean);
-      NDArray variance = centered.mul(valid).square().sum(new int[] {2}, true).div(count);
-      return centered
-          .div(variance.add(1e-5f).sqrt())
-          .mul(gamma.reshape(1, channels, 1))
-          .add(beta.reshape(1, channels, 1));
-    }
   }
 
-  /** The conv stack that turns samples into frames ({@code feature_extractor}). */
+  /**
+   * The conv stack that turns samples into frames ({@code feature_extractor}). It runs on each
+   * recording's own samples, so its statistics (group norm over time) never see padding, then
+   * pads the frame sequences with zeros to the longest.
+   */
   static final class FeatureEncoder {
     private final List<ConvLayer> layers = new ArrayList<>();
-    private final Wav2Vec2Config config;
 
     FeatureEncoder(Params p, Wav2Vec2Config c) {
-      config = c;
       for (int i = 0; i < c.convDim().length; i++) {
         layers.add(new ConvLayer(p.child("conv_layers").child(String.valueOf(i)), c, i));
       }
     }
 
-    /** {@code waveforms}: (batch, samples) with {@code lengths} valid samples; gives (batch, time, channels). */
-    NDArray forward(Forward f, NDArray waveforms, int[] lengths) {
-      NDArray x = waveforms.expandDims(1);
-      int[] valid = lengths.clone();
-      for (int i = 0; i < layers.size(); i++) {
-        int kernel = config.convKernel()[i];
-        int stride = config.convStride()[i];
-        for (int b = 0; b < valid.length; b++) {
-          valid[b] = valid[b] < kernel ? 0 : (valid[b] - kernel) / stride + 1;
+    /**
+     * {@code waveforms}: (batch, samples) with {@code lengths} valid samples, giving {@code
+     * frames} valid frames each; returns (batch, max frames, channels).
+     */
+    NDArray forward(Forward f, NDArray waveforms, int[] lengths, int[] frames) {
+      int longest = Arrays.stream(frames).max().orElseThrow();
+      NDList items = new NDList();
+      for (int b = 0; b < lengths.length; b++) {
+        NDArray x = waveforms.get(b).get(":" + lengths[b]).reshape(1, 1, lengths[b]);
+        for (ConvLayer layer : layers) {
+          NDArray next = HfEncoderBlock.scoped(f, x, in -> layer.forward(f, in));
+          if (!f.training()) {
+            x.close();
+          }
+          x = next;
         }
-        long outTime = (x.getShape().get(2) - kernel) / stride + 1;
-        NDArray mask = i == 0 && config.featExtractNorm().equals("group")
-            ? validMask(x, valid, (int) outTime) : null;
-        ConvLayer layer = layers.get(i);
-        x = HfEncoderBlock.scoped(f, x, in -> layer.forward(f, in, mask));
+        NDArray item = x.squeeze(0).transpose();
+        if (frames[b] < longest) {
+          item = item.concat(item.getManager().zeros(new Shape(longest - frames[b], item.getShape().get(1)),
+              item.getDataType()), 0);
+        }
+        items.add(item);
       }
-      return x.transpose(0, 2, 1);
+      return NDArrays.stack(items);
     }
   }
 
