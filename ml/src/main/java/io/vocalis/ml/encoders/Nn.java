@@ -1,6 +1,8 @@
 package io.vocalis.ml.encoders;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
@@ -48,16 +50,53 @@ final class Nn {
     return validMask.toType(type, false).sub(1).mul(-min).reshape(s.get(0), 1, 1, s.get(1));
   }
 
+  /** Attention scores per block of queries, bounding memory for long inputs (elements). */
+  private static final long SCORE_BLOCK = 1L << 23;
+
   /**
    * Scaled dot-product attention of {@code (batch, heads, time, headDim)} queries, keys and values,
-   * with an additive {@code bias} broadcastable to the scores (null for none).
+   * with an additive {@code bias} broadcastable to the scores (null for none). Queries are taken
+   * in blocks so that no more than {@value #SCORE_BLOCK} scores exist at once; outside training
+   * each block's scores are freed as soon as they are used.
    */
-  static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray bias, float scaling) {
-    NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scaling);
-    if (bias != null) {
-      scores = scores.add(bias);
+  static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray bias, float scaling, boolean training) {
+    Shape s = q.getShape();
+    long queries = s.get(2);
+    long keys = k.getShape().get(2);
+    long rows = Math.max(1, SCORE_BLOCK / (s.get(0) * s.get(1) * keys));
+    NDArray scaled = q.mul(scaling);
+    NDArray keysT = k.transpose(0, 1, 3, 2);
+    if (rows >= queries) {
+      return block(scaled, keysT, v, bias, training);
     }
-    return scores.softmax(-1).matMul(v);
+    NDList blocks = new NDList();
+    for (long start = 0; start < queries; start += rows) {
+      String range = start + ":" + Math.min(queries, start + rows);
+      NDArray blockBias = bias == null ? null
+          : bias.getShape().get(2) == 1 ? bias : bias.get(":, :, " + range);
+      blocks.add(block(scaled.get(":, :, " + range), keysT, v, blockBias, training));
+    }
+    return NDArrays.concat(blocks, 2);
+  }
+
+  private static NDArray block(NDArray q, NDArray keysT, NDArray v, NDArray bias, boolean training) {
+    NDArray scores = q.matMul(keysT);
+    if (bias != null) {
+      NDArray biased = scores.add(bias);
+      if (!training) {
+        scores.close();
+      }
+      scores = biased;
+    }
+    NDArray weights = scores.softmax(-1);
+    if (!training) {
+      scores.close();
+    }
+    NDArray out = weights.matMul(v);
+    if (!training) {
+      weights.close();
+    }
+    return out;
   }
 
   /** {@code (batch, time, heads * headDim)} to {@code (batch, heads, time, headDim)}. */

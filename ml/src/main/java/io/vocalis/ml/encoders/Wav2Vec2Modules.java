@@ -223,7 +223,7 @@ final class Wav2Vec2Modules {
       NDArray q = Nn.splitHeads(Nn.linear(x, f.get(qWeight, x), f.get(qBias, x)), heads);
       NDArray k = Nn.splitHeads(Nn.linear(x, f.get(kWeight, x), f.get(kBias, x)), heads);
       NDArray v = Nn.splitHeads(Nn.linear(x, f.get(vWeight, x), f.get(vBias, x)), heads);
-      NDArray context = Nn.mergeHeads(Nn.attention(q, k, v, bias, scaling));
+      NDArray context = Nn.mergeHeads(Nn.attention(q, k, v, bias, scaling, f.training()));
       return Nn.linear(context, f.get(outWeight, x), f.get(outBias, x));
     }
   }
