@@ -3,8 +3,9 @@
 
 WavLM-base, HuBERT-base (10 s clips) and the Whisper-base encoder (30 s windows), batch 4, CPU
 with 2 threads on both sides, end to end from waveforms (feature extractors included). Each side
-and model runs in its own process so that peak memory (VmHWM) is per model. Compare numbers only
-within one run: the machine is shared.
+and model runs in its own process so that peak memory (VmHWM) is per model. Throughput is the
+best batch of the timed repeats (the mean is in the JSON lines, printed with --verbose); compare
+numbers only within one run: the machine is shared.
 
     tools/reference/setup.sh
     ./mvnw -B -q -o -pl ml -am install -DskipTests
@@ -81,16 +82,18 @@ def measure_python(name, batch, seconds, repeats):
             return encoder(inputs.input_values).last_hidden_state
 
     run()
-    start = time.perf_counter()
+    times = []
     for _ in range(repeats):
+        start = time.perf_counter()
         run()
-    elapsed = time.perf_counter() - start
+        times.append(time.perf_counter() - start)
     peak = -1.0
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             peak = int(line.split()[1]) / 1024
     print(json.dumps({"side": "transformers", "model": name,
-                      "audio_seconds_per_second": batch * seconds * repeats / elapsed,
+                      "audio_seconds_per_second": batch * seconds / min(times),
+                      "mean_audio_seconds_per_second": batch * seconds * repeats / sum(times),
                       "peak_rss_mb": peak, "load_seconds": load}))
 
 
@@ -114,6 +117,7 @@ def main():
     parser.add_argument("--batch", type=int, default=4)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--models", default=",".join(MODELS))
+    parser.add_argument("--verbose", action="store_true")
     parser.add_argument("--measure-python", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure_python:
@@ -132,6 +136,9 @@ def main():
                          "io.vocalis.ml.encoders.EncoderBenchmark", str(BENCH / name), str(args.batch),
                          str(seconds), str(args.repeats)], env)
         rows.append((name, py, java))
+        if args.verbose:
+            print(json.dumps(py))
+            print(json.dumps(java))
     print(f"{'model':14} {'transformers a-s/s':>18} {'vocalis a-s/s':>14} {'ratio':>6}"
           f" {'peak MB py':>10} {'peak MB java':>12}")
     for name, py, java in rows:

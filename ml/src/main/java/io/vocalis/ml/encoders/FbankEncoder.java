@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -124,7 +125,7 @@ public final class FbankEncoder implements SpeechEncoder {
     int offset = 0;
     for (float[] wave : waveforms) {
       int frames = frames(wave.length);
-      float[] values = java.util.Arrays.copyOfRange(logMel, offset * MEL_BINS, (offset + frames) * MEL_BINS);
+      float[] values = Arrays.copyOfRange(logMel, offset * MEL_BINS, (offset + frames) * MEL_BINS);
       offset += frames;
       result.add(new EncodedRecording(frames, MEL_BINS, allHiddenStates ? List.of(values) : List.of(), values));
     }

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Reads Hugging Face JSON configs, with transformers' defaults for absent keys. */
 final class HfConfig {
@@ -58,18 +60,16 @@ final class HfConfig {
     return has(key) ? root.get(key).asBoolean() : fallback;
   }
 
-  int[] integers(String key, int[] fallback) {
+  List<Integer> integers(String key, List<Integer> fallback) {
     if (!has(key)) {
-      return fallback.clone();
+      return fallback;
     }
     JsonNode node = root.get(key);
     if (!node.isArray()) {
       throw new IllegalArgumentException(file + ": " + key + " is not a list");
     }
-    int[] values = new int[node.size()];
-    for (int i = 0; i < values.length; i++) {
-      values[i] = node.get(i).asInt();
-    }
+    List<Integer> values = new ArrayList<>();
+    node.forEach(item -> values.add(item.asInt()));
     return values;
   }
 

@@ -1,7 +1,7 @@
 package io.vocalis.ml.encoders;
 
 import java.nio.file.Path;
-import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -40,9 +40,9 @@ public record Wav2Vec2Config(
     String hiddenAct,
     String featExtractNorm,
     String featExtractActivation,
-    int[] convDim,
-    int[] convKernel,
-    int[] convStride,
+    List<Integer> convDim,
+    List<Integer> convKernel,
+    List<Integer> convStride,
     boolean convBias,
     int numConvPosEmbeddings,
     int numConvPosEmbeddingGroups,
@@ -72,10 +72,10 @@ public record Wav2Vec2Config(
     if (c.has("adapter_attn_dim")) {
       throw c.unsupported("adapter_attn_dim");
     }
-    int[] convDim = c.integers("conv_dim", new int[] {512, 512, 512, 512, 512, 512, 512});
-    int[] convKernel = c.integers("conv_kernel", new int[] {10, 3, 3, 3, 3, 2, 2});
-    int[] convStride = c.integers("conv_stride", new int[] {5, 2, 2, 2, 2, 2, 2});
-    if (convDim.length != convKernel.length || convDim.length != convStride.length) {
+    List<Integer> convDim = c.integers("conv_dim", List.of(512, 512, 512, 512, 512, 512, 512));
+    List<Integer> convKernel = c.integers("conv_kernel", List.of(10, 3, 3, 3, 3, 2, 2));
+    List<Integer> convStride = c.integers("conv_stride", List.of(5, 2, 2, 2, 2, 2, 2));
+    if (convDim.size() != convKernel.size() || convDim.size() != convStride.size()) {
       throw new IllegalArgumentException(c.file() + ": conv_dim, conv_kernel and conv_stride differ in length");
     }
     Wav2Vec2Config config = new Wav2Vec2Config(
@@ -118,8 +118,9 @@ public record Wav2Vec2Config(
   /** Output frames of the conv stack for {@code samples} input samples (0 when too short). */
   public int frames(int samples) {
     long length = samples;
-    for (int i = 0; i < convKernel.length; i++) {
-      length = length < convKernel[i] ? 0 : (length - convKernel[i]) / convStride[i] + 1;
+    for (int i = 0; i < convKernel.size(); i++) {
+      int kernel = convKernel.get(i);
+      length = length < kernel ? 0 : (length - kernel) / convStride.get(i) + 1;
     }
     return (int) length;
   }
@@ -127,31 +128,16 @@ public record Wav2Vec2Config(
   /** The fewest samples that give one output frame. */
   public int minimumSamples() {
     int samples = 1;
-    for (int i = convKernel.length - 1; i >= 0; i--) {
-      samples = (samples - 1) * convStride[i] + convKernel[i];
+    for (int i = convKernel.size() - 1; i >= 0; i--) {
+      samples = (samples - 1) * convStride.get(i) + convKernel.get(i);
     }
     return samples;
   }
 
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof Wav2Vec2Config other && toString().equals(other.toString());
-  }
-
-  @Override
-  public int hashCode() {
-    return toString().hashCode();
-  }
-
-  @Override
-  public String toString() {
-    return "Wav2Vec2Config[" + modelType + ", hidden " + hiddenSize + " x " + numHiddenLayers
-        + ", heads " + numAttentionHeads + ", ffn " + intermediateSize + " " + hiddenAct
-        + ", conv " + featExtractNorm + " " + Arrays.toString(convDim) + Arrays.toString(convKernel)
-        + Arrays.toString(convStride) + (convBias ? " bias" : "") + ", pos conv "
-        + numConvPosEmbeddings + "/" + numConvPosEmbeddingGroups + (convPosBatchNorm ? " bn" : "")
-        + (featProjLayerNorm ? ", proj LN" : "") + (doStableLayerNorm ? ", stable LN" : ", post LN")
-        + ", eps " + layerNormEps + ", buckets " + numBuckets + "/" + maxBucketDistance
-        + (doNormalize ? ", normalize" : "") + ", " + samplingRate + " Hz]";
+  /** Makes the lists immutable. */
+  public Wav2Vec2Config {
+    convDim = List.copyOf(convDim);
+    convKernel = List.copyOf(convKernel);
+    convStride = List.copyOf(convStride);
   }
 }

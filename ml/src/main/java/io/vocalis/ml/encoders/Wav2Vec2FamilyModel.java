@@ -10,6 +10,7 @@ import io.vocalis.ml.encoders.Wav2Vec2Modules.FeatureProjection;
 import io.vocalis.ml.encoders.Wav2Vec2Modules.TransformerStack;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 import java.util.function.Predicate;
 
 /**
@@ -28,7 +29,7 @@ public abstract class Wav2Vec2FamilyModel extends HfEncoderBlock {
   Wav2Vec2FamilyModel(
       Wav2Vec2Config config,
       EncoderOptions options,
-      java.util.function.BiFunction<Params, Wav2Vec2Config, TransformerStack> encoder) {
+      BiFunction<Params, Wav2Vec2Config, TransformerStack> encoder) {
     super(options);
     this.config = config;
     Params root = new Params(this, "");

@@ -49,14 +49,14 @@ final class Wav2Vec2Modules {
     private final String activation;
 
     ConvLayer(Params p, Wav2Vec2Config c, int layer) {
-      int in = layer == 0 ? 1 : c.convDim()[layer - 1];
-      int out = c.convDim()[layer];
-      weight = p.child("conv").add("weight", out, in, c.convKernel()[layer]);
+      int in = layer == 0 ? 1 : c.convDim().get(layer - 1);
+      int out = c.convDim().get(layer);
+      weight = p.child("conv").add("weight", out, in, c.convKernel().get(layer));
       bias = c.convBias() ? p.child("conv").add("bias", out) : null;
       norm = c.featExtractNorm().equals("layer") ? "layer" : layer == 0 ? "group" : "none";
       normWeight = norm.equals("none") ? null : p.child("layer_norm").add("weight", out);
       normBias = norm.equals("none") ? null : p.child("layer_norm").add("bias", out);
-      stride = c.convStride()[layer];
+      stride = c.convStride().get(layer);
       activation = c.featExtractActivation();
     }
 
@@ -89,7 +89,7 @@ final class Wav2Vec2Modules {
     private final List<ConvLayer> layers = new ArrayList<>();
 
     FeatureEncoder(Params p, Wav2Vec2Config c) {
-      for (int i = 0; i < c.convDim().length; i++) {
+      for (int i = 0; i < c.convDim().size(); i++) {
         layers.add(new ConvLayer(p.child("conv_layers").child(String.valueOf(i)), c, i));
       }
     }
@@ -130,7 +130,7 @@ final class Wav2Vec2Modules {
     private final float eps;
 
     FeatureProjection(Params p, Wav2Vec2Config c) {
-      int features = c.convDim()[c.convDim().length - 1];
+      int features = c.convDim().get(c.convDim().size() - 1);
       normWeight = c.featProjLayerNorm() ? p.child("layer_norm").add("weight", features) : null;
       normBias = c.featProjLayerNorm() ? p.child("layer_norm").add("bias", features) : null;
       weight = p.child("projection").add("weight", c.hiddenSize(), features);

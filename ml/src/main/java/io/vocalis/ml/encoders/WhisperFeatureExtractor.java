@@ -1,9 +1,12 @@
 package io.vocalis.ml.encoders;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * transformers' {@code WhisperFeatureExtractor}: each recording padded with zeros or cut to the
@@ -39,7 +42,7 @@ public final class WhisperFeatureExtractor {
    * The log-mel input of {@code waveforms}: (batch, mel bins, frames) float32, created by {@code
    * manager}.
    */
-  public NDArray extract(NDManager manager, java.util.List<float[]> waveforms) {
+  public NDArray extract(NDManager manager, List<float[]> waveforms) {
     int n = config.nFft();
     int hop = config.hopLength();
     int frames = config.melFrames();
@@ -49,7 +52,7 @@ public final class WhisperFeatureExtractor {
     float[] padded = new float[window + n];
     for (int b = 0; b < batch; b++) {
       float[] wave = waveforms.get(b);
-      java.util.Arrays.fill(padded, 0f);
+      Arrays.fill(padded, 0f);
       System.arraycopy(wave, 0, padded, n / 2, Math.min(wave.length, window));
       for (int i = 1; i <= n / 2; i++) {
         padded[n / 2 - i] = padded[n / 2 + i];
@@ -73,8 +76,8 @@ public final class WhisperFeatureExtractor {
   }
 
   /** The log-mel input as Java arrays (mel bins x frames, row-major), for inspection and tests. */
-  public float[][] extract(java.util.List<float[]> waveforms) {
-    try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu())) {
+  public float[][] extract(List<float[]> waveforms) {
+    try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
       NDArray features = extract(manager, waveforms).toType(DataType.FLOAT32, false);
       float[][] out = new float[waveforms.size()][];
       for (int b = 0; b < out.length; b++) {
