@@ -1,0 +1,148 @@
+package io.vocalis.ml.checkpoint;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+/**
+ * One tensor as stored in a checkpoint: element type, shape and its contiguous little-endian
+ * bytes (row-major). The bytes may be a view of a memory-mapped file.
+ */
+public final class StoredTensor {
+  private final TensorDtype dtype;
+  private final long[] shape;
+  private final ByteBuffer data;
+
+  /**
+   * A tensor of {@code dtype} and {@code shape} over {@code data}, which must hold exactly the
+   * element count times the element size.
+   */
+  public StoredTensor(TensorDtype dtype, long[] shape, ByteBuffer data) {
+    this.dtype = dtype;
+    this.shape = shape.clone();
+    long expected = Math.multiplyExact(elementCount(shape), dtype.bytes());
+    if (data.remaining() != expected) {
+      throw new CheckpointException(
+          "tensor of shape "
+              + Arrays.toString(shape)
+              + " and dtype "
+              + dtype
+              + " needs "
+              + expected
+              + " bytes, has "
+              + data.remaining());
+    }
+    this.data = data.slice().order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  /** A float32 tensor holding {@code values}. */
+  public static StoredTensor ofFloats(float[] values, long... shape) {
+    ByteBuffer buffer = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    buffer.asFloatBuffer().put(values);
+    return new StoredTensor(TensorDtype.F32, shape, buffer);
+  }
+
+  /** The element type. */
+  public TensorDtype dtype() {
+    return dtype;
+  }
+
+  /** The shape (a copy). */
+  public long[] shape() {
+    return shape.clone();
+  }
+
+  /** The number of elements. */
+  public long elementCount() {
+    return elementCount(shape);
+  }
+
+  /** The raw little-endian bytes, positioned at 0 (a read-only view). */
+  public ByteBuffer data() {
+    return data.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  /** The values converted to float32 (exactly for F16 and BF16; rounded for F64 and integers). */
+  public float[] toFloats() {
+    int n = Math.toIntExact(elementCount());
+    float[] out = new float[n];
+    ByteBuffer b = data();
+    switch (dtype) {
+      case F32 -> b.asFloatBuffer().get(out);
+      case F64 -> {
+        for (int i = 0; i < n; i++) {
+          out[i] = (float) b.getDouble(i * 8);
+        }
+      }
+      case F16 -> {
+        for (int i = 0; i < n; i++) {
+          out[i] = halfToFloat(b.getShort(i * 2));
+        }
+      }
+      case BF16 -> {
+        for (int i = 0; i < n; i++) {
+          out[i] = Float.intBitsToFloat((b.getShort(i * 2) & 0xffff) << 16);
+        }
+      }
+      case I64 -> {
+        for (int i = 0; i < n; i++) {
+          out[i] = b.getLong(i * 8);
+        }
+      }
+      case I32 -> {
+        for (int i = 0; i < n; i++) {
+          out[i] = b.getInt(i * 4);
+        }
+      }
+      case I16 -> {
+        for (int i = 0; i < n; i++) {
+          out[i] = b.getShort(i * 2);
+        }
+      }
+      case I8 -> {
+        for (int i = 0; i < n; i++) {
+          out[i] = b.get(i);
+        }
+      }
+      case U8, BOOL -> {
+        for (int i = 0; i < n; i++) {
+          out[i] = b.get(i) & 0xff;
+        }
+      }
+    }
+    return out;
+  }
+
+  /** IEEE 754 binary16 to float32, exact (Java 17 has no {@code Float.float16ToFloat}). */
+  static float halfToFloat(short half) {
+    int bits = half & 0xffff;
+    int sign = (bits & 0x8000) << 16;
+    int exponent = (bits >>> 10) & 0x1f;
+    int mantissa = bits & 0x3ff;
+    if (exponent == 0x1f) {
+      return Float.intBitsToFloat(sign | 0x7f800000 | (mantissa << 13));
+    }
+    if (exponent == 0) {
+      float value = mantissa * 0x1p-24f;
+      return sign == 0 ? value : -value;
+    }
+    return Float.intBitsToFloat(sign | ((exponent + 112) << 23) | (mantissa << 13));
+  }
+
+  /** The product of the dimensions (1 for a scalar). */
+  public static long elementCount(long[] shape) {
+    long count = 1;
+    for (long d : shape) {
+      if (d < 0) {
+        throw new CheckpointException("negative dimension in shape " + Arrays.toString(shape));
+      }
+      count = Math.multiplyExact(count, d);
+    }
+    return count;
+  }
+
+  @Override
+  public String toString() {
+    return dtype + Arrays.toString(shape);
+  }
+}

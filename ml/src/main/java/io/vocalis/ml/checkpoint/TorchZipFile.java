@@ -1,0 +1,185 @@
+package io.vocalis.ml.checkpoint;
+
+import io.vocalis.ml.checkpoint.RestrictedUnpickler.StorageRef;
+import io.vocalis.ml.checkpoint.RestrictedUnpickler.TensorRef;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.Map;
+import java.util.Set;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+
+/**
+ * A {@code pytorch_model.bin} written by {@code torch.save} (the zip format of torch 1.6 and
+ * later): {@code <archive>/data.pkl} describes the state dict, {@code <archive>/data/<key>} holds
+ * each storage's little-endian bytes. The pickle is read by {@link RestrictedUnpickler}, which
+ * never executes code.
+ */
+public final class TorchZipFile implements Closeable {
+  private final Path path;
+  private final ZipFile zip;
+  private final String prefix;
+  private final Map<String, TensorRef> tensors;
+
+  private TorchZipFile(Path path, ZipFile zip, String prefix, Map<String, TensorRef> tensors) {
+    this.path = path;
+    this.zip = zip;
+    this.prefix = prefix;
+    this.tensors = tensors;
+  }
+
+  /** Reads the state dict description of {@code path}; tensor data is read on demand. */
+  public static TorchZipFile open(Path path) {
+    ZipFile zip = null;
+    try {
+      zip = openZip(path);
+      ZipEntry pickle = null;
+      for (Enumeration<? extends ZipEntry> e = zip.entries(); e.hasMoreElements(); ) {
+        ZipEntry entry = e.nextElement();
+        String name = entry.getName();
+        if (name.endsWith("/data.pkl") && name.indexOf('/') == name.length() - "/data.pkl".length()) {
+          pickle = entry;
+          break;
+        }
+      }
+      if (pickle == null) {
+        throw new CheckpointException(path + ": no <archive>/data.pkl in the zip");
+      }
+      String prefix = pickle.getName().substring(0, pickle.getName().length() - "data.pkl".length());
+      ZipEntry byteorder = zip.getEntry(prefix + "byteorder");
+      if (byteorder != null) {
+        String order = new String(read(zip, byteorder), StandardCharsets.US_ASCII).trim();
+        if (!order.equals("little")) {
+          throw new CheckpointException(path + ": byte order " + order + " is not supported");
+        }
+      }
+      Map<String, TensorRef> tensors =
+          RestrictedUnpickler.readStateDict(read(zip, pickle), path + " (" + pickle.getName() + ")");
+      return new TorchZipFile(path, zip, prefix, Collections.unmodifiableMap(tensors));
+    } catch (IOException | RuntimeException e) {
+      if (zip != null) {
+        try {
+          zip.close();
+        } catch (IOException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+      }
+      if (e instanceof IOException io) {
+        throw new UncheckedIOException("cannot read " + path, io);
+      }
+      throw (RuntimeException) e;
+    }
+  }
+
+  private static ZipFile openZip(Path path) throws IOException {
+    try {
+      return new ZipFile(path.toFile());
+    } catch (java.util.zip.ZipException e) {
+      throw new CheckpointException(
+          path + ": not a zip archive; only torch.save files of torch 1.6 or later are read"
+              + " (convert legacy files with torch.save(torch.load(f, weights_only=True), f))",
+          e);
+    }
+  }
+
+  private static byte[] read(ZipFile zip, ZipEntry entry) throws IOException {
+    try (InputStream in = zip.getInputStream(entry)) {
+      return in.readAllBytes();
+    }
+  }
+
+  /** The file. */
+  public Path path() {
+    return path;
+  }
+
+  /** Tensor names in file order. */
+  public Set<String> names() {
+    return tensors.keySet();
+  }
+
+  /** The tensor {@code name}, copied out of its storage into contiguous row-major bytes. */
+  public StoredTensor tensor(String name) {
+    TensorRef ref = tensors.get(name);
+    if (ref == null) {
+      throw new CheckpointException(path + ": no tensor " + name);
+    }
+    StorageRef storage = ref.storage();
+    try {
+      ZipEntry entry = zip.getEntry(prefix + "data/" + storage.key());
+      if (entry == null) {
+        throw new CheckpointException(path + ": storage data/" + storage.key() + " of " + name + " is missing");
+      }
+      byte[] bytes = read(zip, entry);
+      int element = storage.dtype().bytes();
+      if (bytes.length != storage.elements() * element) {
+        throw new CheckpointException(
+            path + ": storage data/" + storage.key() + " has " + bytes.length + " bytes, expected "
+                + storage.elements() * element);
+      }
+      return new StoredTensor(storage.dtype(), ref.shape(), gather(name, ref, bytes, element));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + name + " from " + path, e);
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    zip.close();
+  }
+
+  /** Copies the strided view {@code ref} of {@code storage} into contiguous bytes, bounds-checked. */
+  private ByteBuffer gather(String name, TensorRef ref, byte[] storage, int element) {
+    long[] shape = ref.shape();
+    long[] stride = ref.stride();
+    long count = StoredTensor.elementCount(shape);
+    long last = ref.offset();
+    for (int d = 0; d < shape.length; d++) {
+      if (stride[d] < 0) {
+        throw new CheckpointException(path + ": tensor " + name + " has a negative stride");
+      }
+      if (shape[d] > 0) {
+        last += (shape[d] - 1) * stride[d];
+      }
+    }
+    long elements = storage.length / element;
+    if (ref.offset() < 0 || (count > 0 && last >= elements)) {
+      throw new CheckpointException(
+          path + ": tensor " + name + " reaches past the end of its storage (" + elements + " elements)");
+    }
+    boolean contiguous = true;
+    long expected = 1;
+    for (int d = shape.length - 1; d >= 0; d--) {
+      if (shape[d] != 1 && stride[d] != expected) {
+        contiguous = false;
+      }
+      expected *= shape[d];
+    }
+    if (contiguous) {
+      return ByteBuffer.wrap(storage, Math.toIntExact(ref.offset() * element), Math.toIntExact(count * element));
+    }
+    byte[] out = new byte[Math.toIntExact(count * element)];
+    long[] index = new long[shape.length];
+    for (long i = 0; i < count; i++) {
+      long source = ref.offset();
+      for (int d = 0; d < shape.length; d++) {
+        source += index[d] * stride[d];
+      }
+      System.arraycopy(storage, Math.toIntExact(source * element), out, Math.toIntExact(i * element), element);
+      for (int d = shape.length - 1; d >= 0; d--) {
+        if (++index[d] < shape[d]) {
+          break;
+        }
+        index[d] = 0;
+      }
+    }
+    return ByteBuffer.wrap(out);
+  }
+}

@@ -1,0 +1,45 @@
+package io.vocalis.ml.encoders;
+
+import io.vocalis.ml.checkpoint.Checkpoint;
+import io.vocalis.ml.checkpoint.StateDict;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Opens speech encoders by checkpoint folder, or the weight-free {@code fbank} baseline by name. */
+public final class Encoders {
+  /** The name that selects {@link FbankEncoder} wherever a checkpoint folder is accepted. */
+  public static final String FBANK = "fbank";
+
+  private Encoders() {}
+
+  /**
+   * The encoder for {@code model}: {@value #FBANK}, or a Hugging Face checkpoint folder of a
+   * Wav2Vec2, HuBERT, WavLM or Whisper model ({@code config.json} names the family).
+   */
+  public static SpeechEncoder open(String model, EncoderOptions options) {
+    if (model.equals(FBANK) && !Files.isDirectory(Path.of(model))) {
+      return new FbankEncoder(options);
+    }
+    return open(Path.of(model), options);
+  }
+
+  /** The encoder of the checkpoint folder {@code folder}. */
+  public static SpeechEncoder open(Path folder, EncoderOptions options) {
+    if (!Files.isRegularFile(folder.resolve("config.json"))) {
+      throw new IllegalArgumentException(folder + " is not a checkpoint folder (no config.json)");
+    }
+    String type = HfConfig.read(folder.resolve("config.json"), false).string("model_type", "");
+    try (Checkpoint checkpoint = Checkpoint.open(folder)) {
+      StateDict weights = StateDict.of(checkpoint);
+      return switch (type) {
+        case "wav2vec2" -> Wav2Vec2Model.load(Wav2Vec2Config.read(folder), weights, options);
+        case "hubert" -> HubertModel.load(Wav2Vec2Config.read(folder), weights, options);
+        case "wavlm" -> WavLmModel.load(Wav2Vec2Config.read(folder), weights, options);
+        case "whisper" -> WhisperEncoderModel.load(WhisperConfig.read(folder), weights, options);
+        default -> throw new IllegalArgumentException(
+            folder + ": model_type \"" + type + "\" is not a supported speech encoder"
+                + " (wav2vec2, hubert, wavlm, whisper)");
+      };
+    }
+  }
+}

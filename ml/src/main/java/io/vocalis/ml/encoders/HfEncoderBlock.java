@@ -1,0 +1,197 @@
+package io.vocalis.ml.encoders;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import io.vocalis.ml.checkpoint.StateDict;
+import io.vocalis.ml.checkpoint.StoredTensor;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Predicate;
+
+/**
+ * Base of the Hugging Face encoders as DJL blocks. Parameters are named exactly as in the
+ * checkpoint (e.g. {@code encoder.layers.0.attention.q_proj.weight}), so loading, freezing by name
+ * and saving back in Hugging Face layout need no mapping. Building blocks register their
+ * parameters through {@link Params} and run their forward pass with a {@link Forward} context.
+ *
+ * <p>{@link #forward} takes the model input and the valid length of each item, and returns every
+ * hidden state, then {@code last_hidden_state}, then the valid frame count of each item (int32).
+ */
+public abstract class HfEncoderBlock extends AbstractBlock implements SpeechEncoder {
+  private final Map<String, long[]> expectedShapes = new LinkedHashMap<>();
+  private final Map<String, Parameter> byName = new LinkedHashMap<>();
+  private final EncoderOptions options;
+  private final NDManager manager;
+
+  /** A block whose parameters will live on {@code options.device()}. */
+  protected HfEncoderBlock(EncoderOptions options) {
+    this.options = options;
+    this.manager = NDManager.newBaseManager(options.device());
+  }
+
+  /** The device and data type the block runs with. */
+  public EncoderOptions options() {
+    return options;
+  }
+
+  /** Parameters by Hugging Face name, in registration order. */
+  public Map<String, Parameter> parametersByName() {
+    return Collections.unmodifiableMap(byName);
+  }
+
+  /** The manager that owns the parameters. */
+  protected NDManager manager() {
+    return manager;
+  }
+
+  /** Registers the parameter {@code name} of {@code shape} (called while building). */
+  final Parameter register(String name, long... shape) {
+    if (expectedShapes.put(name, shape.clone()) != null) {
+      throw new IllegalStateException("parameter " + name + " registered twice");
+    }
+    Parameter parameter = addParameter(Parameter.builder().setName(name).setType(Parameter.Type.OTHER).build());
+    byName.put(name, parameter);
+    return parameter;
+  }
+
+  /**
+   * Loads every parameter from {@code weights}, which hold them under the first matching of {@code
+   * prefixes}; {@code unused} accepts stored weights the encoder does not need (e.g. training-only
+   * embeddings). Throws listing every missing, unknown or misshapen weight.
+   */
+  protected final void load(StateDict weights, List<String> prefixes, Predicate<String> unused) {
+    Map<String, StoredTensor> tensors = weights.bind(modelType(), prefixes, expectedShapes, unused);
+    for (Map.Entry<String, StoredTensor> e : tensors.entrySet()) {
+      StoredTensor tensor = e.getValue();
+      Shape shape = new Shape(tensor.shape());
+      // float32 and float16 are wrapped in place (DJL borrows a direct buffer: the read-only
+      // file mapping) and then copied into memory the parameter owns; others go via float32
+      NDArray array = switch (tensor.dtype()) {
+        case F32 -> manager.create(tensor.data(), shape, DataType.FLOAT32);
+        case F16 -> manager.create(tensor.data(), shape, DataType.FLOAT16);
+        default -> manager.create(tensor.toFloats(), shape);
+      };
+      NDArray owned = array.getDataType() != options.dataType()
+          ? array.toType(options.dataType(), true)
+          : array.duplicate();
+      array.close();
+      array = owned;
+      array.setName(e.getKey());
+      byName.get(e.getKey()).setArray(array);
+    }
+  }
+
+  @Override
+  public Shape[] getOutputShapes(Shape[] inputShapes) {
+    throw new UnsupportedOperationException(
+        "output shapes depend on the recordings' lengths; run forward instead");
+  }
+
+  @Override
+  protected final NDList forwardInternal(
+      ParameterStore parameterStore, NDList inputs, boolean training, PairList<String, Object> params) {
+    if (inputs.size() != 2) {
+      throw new IllegalArgumentException("expected the model input and the valid lengths");
+    }
+    int[] lengths = inputs.get(1).toType(DataType.INT32, false).toIntArray();
+    return forwardBatch(new Forward(parameterStore, training), inputs.get(0), lengths);
+  }
+
+  /**
+   * The forward pass of a batch: {@code input} as the family expects it (padded on the right),
+   * {@code lengths} the valid length of each item in input units.
+   */
+  protected abstract NDList forwardBatch(Forward forward, NDArray input, int[] lengths);
+
+  /** Runs {@link #forward} on a prepared batch and copies each item's valid frames out as float32. */
+  protected final List<EncodedRecording> run(NDArray input, int[] lengths, boolean allHiddenStates) {
+    NDManager batch = input.getManager();
+    NDList out =
+        forward(new ParameterStore(batch, false), new NDList(input, batch.create(lengths)), false, null);
+    int states = out.size() - 2;
+    int[] frames = out.get(out.size() - 1).toIntArray();
+    List<EncodedRecording> result = new ArrayList<>();
+    for (int b = 0; b < lengths.length; b++) {
+      List<float[]> hidden = new ArrayList<>();
+      if (allHiddenStates) {
+        for (int i = 0; i < states; i++) {
+          hidden.add(item(out.get(i), b, frames[b]));
+        }
+      }
+      float[] last = item(out.get(states), b, frames[b]);
+      result.add(new EncodedRecording(frames[b], hiddenSize(), hidden, last));
+    }
+    return result;
+  }
+
+  private static float[] item(NDArray states, int b, int frames) {
+    return states.get(b).get(":" + frames).toType(DataType.FLOAT32, false).toFloatArray();
+  }
+
+  /**
+   * Applies {@code step} to {@code x} so that its intermediates are freed when it returns (outside
+   * training, where nothing needs them for a backward pass); the result lives where {@code x} does.
+   */
+  protected static NDArray scoped(Forward forward, NDArray x, Function<NDArray, NDArray> step) {
+    if (forward.training()) {
+      return step.apply(x);
+    }
+    NDManager home = x.getManager();
+    try (NDManager scope = home.newSubManager()) {
+      x.tempAttach(scope);
+      NDArray y = step.apply(x);
+      y.attach(home);
+      return y;
+    }
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+
+  /**
+   * The parameter store and mode of one forward pass.
+   *
+   * @param store resolves parameters to arrays on the input's device
+   * @param training whether gradients may be taken (keeps intermediates alive)
+   */
+  public record Forward(ParameterStore store, boolean training) {
+    /** The array of {@code parameter} on {@code like}'s device; null for an absent parameter. */
+    public NDArray get(Parameter parameter, NDArray like) {
+      return parameter == null ? null : store.getValue(parameter, like.getDevice(), training);
+    }
+  }
+
+  /** Registers parameters under a dotted name prefix, mirroring transformers' module tree. */
+  static final class Params {
+    private final HfEncoderBlock block;
+    private final String prefix;
+
+    Params(HfEncoderBlock block, String prefix) {
+      this.block = block;
+      this.prefix = prefix;
+    }
+
+    /** The parameters of the child module {@code name}. */
+    Params child(String name) {
+      return new Params(block, prefix + name + ".");
+    }
+
+    /** Registers {@code name} of {@code shape} under this prefix. */
+    Parameter add(String name, long... shape) {
+      return block.register(prefix + name, shape);
+    }
+  }
+}

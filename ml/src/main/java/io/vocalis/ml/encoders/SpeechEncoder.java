@@ -1,0 +1,30 @@
+package io.vocalis.ml.encoders;
+
+import java.util.List;
+
+/**
+ * A speech encoder: 16 kHz mono waveforms in, frame-level hidden states out. A recording's output
+ * never depends on what else is in its batch.
+ */
+public interface SpeechEncoder extends AutoCloseable {
+
+  /** The model family, e.g. {@code "wavlm"} or {@code "fbank"}. */
+  String modelType();
+
+  /** Values per frame. */
+  int hiddenSize();
+
+  /** How many hidden states {@link #encode} returns with {@code allHiddenStates} (layers + 1). */
+  int hiddenStateCount();
+
+  /**
+   * Encodes {@code waveforms} (16 kHz mono, float in [-1, 1]) as one batch.
+   *
+   * @param allHiddenStates also return every hidden state, not only the last one
+   */
+  List<EncodedRecording> encode(List<float[]> waveforms, boolean allHiddenStates);
+
+  /** Releases the encoder's native memory. */
+  @Override
+  void close();
+}

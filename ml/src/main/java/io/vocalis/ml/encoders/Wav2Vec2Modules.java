@@ -1,0 +1,344 @@
+package io.vocalis.ml.encoders;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Parameter;
+import io.vocalis.ml.encoders.HfEncoderBlock.Forward;
+import io.vocalis.ml.encoders.HfEncoderBlock.Params;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The building blocks of transformers' {@code modeling_wav2vec2.py}, top to bottom, shared by
+ * Wav2Vec2, HuBERT and WavLM. Every block keeps padded frames from influencing valid ones: the
+ * conv stack (with its group norm over time) runs on each recording's own samples, padded frames
+ * are zeroed before the positional convolution, and attention never attends to padding.
+ */
+final class Wav2Vec2Modules {
+  private Wav2Vec2Modules() {}
+
+  static NDArray activation(String name, NDArray x) {
+    return switch (name) {
+      case "gelu" -> Nn.gelu(x);
+      case "relu" -> Activation.relu(x);
+      default -> throw new IllegalArgumentException("unsupported activation " + name);
+    };
+  }
+
+  /** A {@code (batch, 1, time)} mask of {@code like}'s type: 1 for the first {@code lengths[b]} frames. */
+  static NDArray validMask(NDArray like, int[] lengths, int time) {
+    float[] mask = new float[lengths.length * time];
+    for (int b = 0; b < lengths.length; b++) {
+      Arrays.fill(mask, b * time, b * time + lengths[b], 1f);
+    }
+    return like.getManager().create(mask, new Shape(lengths.length, 1, time)).toType(like.getDataType(), false);
+  }
+
+  /** One conv layer: conv, then group norm (first layer, "group"), layer norm ("layer") or none. */
+  static final class ConvLayer {
+    private final Parameter weight;
+    private final Parameter bias;
+    private final Parameter normWeight;
+    private final Parameter normBias;
+    private final String norm;
+    private final int stride;
+    private final String activation;
+
+    ConvLayer(Params p, Wav2Vec2Config c, int layer) {
+      int in = layer == 0 ? 1 : c.convDim().get(layer - 1);
+      int out = c.convDim().get(layer);
+      weight = p.child("conv").add("weight", out, in, c.convKernel().get(layer));
+      bias = c.convBias() ? p.child("conv").add("bias", out) : null;
+      norm = c.featExtractNorm().equals("layer") ? "layer" : layer == 0 ? "group" : "none";
+      normWeight = norm.equals("none") ? null : p.child("layer_norm").add("weight", out);
+      normBias = norm.equals("none") ? null : p.child("layer_norm").add("bias", out);
+      stride = c.convStride().get(layer);
+      activation = c.featExtractActivation();
+    }
+
+    /** {@code x}: (1, channels, time), one recording without padding. */
+    NDArray forward(Forward f, NDArray x) {
+      NDArray y = Nn.conv1d(x, f.get(weight, x), f.get(bias, x), stride, 0, 1);
+      if (norm.equals("group")) {
+        // GroupNorm with one group per channel = normalising each channel over time
+        long channels = y.getShape().get(1);
+        long time = y.getShape().get(2);
+        NDArray ones = y.getManager().ones(new Shape(time), y.getDataType());
+        NDArray zeros = y.getManager().zeros(new Shape(time), y.getDataType());
+        y = Nn.layerNorm(y, ones, zeros, 1e-5f)
+            .mul(f.get(normWeight, x).reshape(1, channels, 1))
+            .add(f.get(normBias, x).reshape(1, channels, 1));
+      } else if (norm.equals("layer")) {
+        y = Nn.layerNorm(y.transpose(0, 2, 1), f.get(normWeight, x), f.get(normBias, x), 1e-5f)
+            .transpose(0, 2, 1);
+      }
+      return activation(activation, y);
+    }
+  }
+
+  /**
+   * The conv stack that turns samples into frames ({@code feature_extractor}). It runs on each
+   * recording's own samples, so its statistics (group norm over time) never see padding, then
+   * pads the frame sequences with zeros to the longest.
+   */
+  static final class FeatureEncoder {
+    private final List<ConvLayer> layers = new ArrayList<>();
+
+    FeatureEncoder(Params p, Wav2Vec2Config c) {
+      for (int i = 0; i < c.convDim().size(); i++) {
+        layers.add(new ConvLayer(p.child("conv_layers").child(String.valueOf(i)), c, i));
+      }
+    }
+
+    /**
+     * {@code waveforms}: (batch, samples) with {@code lengths} valid samples, giving {@code
+     * frames} valid frames each; returns (batch, max frames, channels).
+     */
+    NDArray forward(Forward f, NDArray waveforms, int[] lengths, int[] frames) {
+      int longest = Arrays.stream(frames).max().orElseThrow();
+      NDList items = new NDList();
+      for (int b = 0; b < lengths.length; b++) {
+        NDArray x = waveforms.get(b).get(":" + lengths[b]).reshape(1, 1, lengths[b]);
+        for (ConvLayer layer : layers) {
+          NDArray next = HfEncoderBlock.scoped(f, x, in -> layer.forward(f, in));
+          if (!f.training()) {
+            x.close();
+          }
+          x = next;
+        }
+        NDArray item = x.squeeze(0).transpose();
+        if (frames[b] < longest) {
+          item = item.concat(item.getManager().zeros(new Shape(longest - frames[b], item.getShape().get(1)),
+              item.getDataType()), 0);
+        }
+        items.add(item);
+      }
+      return NDArrays.stack(items);
+    }
+  }
+
+  /** Layer norm (optional for HuBERT) and the projection to the transformer width. */
+  static final class FeatureProjection {
+    private final Parameter normWeight;
+    private final Parameter normBias;
+    private final Parameter weight;
+    private final Parameter bias;
+    private final float eps;
+
+    FeatureProjection(Params p, Wav2Vec2Config c) {
+      int features = c.convDim().get(c.convDim().size() - 1);
+      normWeight = c.featProjLayerNorm() ? p.child("layer_norm").add("weight", features) : null;
+      normBias = c.featProjLayerNorm() ? p.child("layer_norm").add("bias", features) : null;
+      weight = p.child("projection").add("weight", c.hiddenSize(), features);
+      bias = p.child("projection").add("bias", c.hiddenSize());
+      eps = c.layerNormEps();
+    }
+
+    NDArray forward(Forward f, NDArray x) {
+      if (normWeight != null) {
+        x = Nn.layerNorm(x, f.get(normWeight, x), f.get(normBias, x), eps);
+      }
+      return Nn.linear(x, f.get(weight, x), f.get(bias, x));
+    }
+  }
+
+  /**
+   * The convolutional relative positional embedding: a grouped conv with weight norm (folded at
+   * load) or, for some HuBERT checkpoints, batch norm first; "same" padding; GELU.
+   */
+  static final class PositionalConvEmbedding {
+    private final Parameter weight;
+    private final Parameter bias;
+    private final Parameter bnWeight;
+    private final Parameter bnBias;
+    private final Parameter bnMean;
+    private final Parameter bnVar;
+    private final int kernel;
+    private final int groups;
+    private final String activation;
+
+    PositionalConvEmbedding(Params p, Wav2Vec2Config c) {
+      int hidden = c.hiddenSize();
+      kernel = c.numConvPosEmbeddings();
+      groups = c.numConvPosEmbeddingGroups();
+      weight = p.child("conv").add("weight", hidden, hidden / groups, kernel);
+      bias = p.child("conv").add("bias", hidden);
+      Params bn = p.child("batch_norm");
+      bnWeight = c.convPosBatchNorm() ? bn.add("weight", hidden) : null;
+      bnBias = c.convPosBatchNorm() ? bn.add("bias", hidden) : null;
+      bnMean = c.convPosBatchNorm() ? bn.add("running_mean", hidden) : null;
+      bnVar = c.convPosBatchNorm() ? bn.add("running_var", hidden) : null;
+      activation = c.featExtractActivation();
+    }
+
+    /** {@code x}: (batch, time, hidden) with padded frames zeroed; {@code valid}: (batch, time, 1). */
+    NDArray forward(Forward f, NDArray x, NDArray valid) {
+      NDArray y = x;
+      if (bnWeight != null) {
+        // eval-mode batch norm; padded frames are zeroed again so that the convolution sees the
+        // zeros a solo run's padding would give
+        y = y.sub(f.get(bnMean, x)).div(f.get(bnVar, x).add(1e-5f).sqrt())
+            .mul(f.get(bnWeight, x)).add(f.get(bnBias, x)).mul(valid);
+      }
+      y = Nn.conv1d(y.transpose(0, 2, 1), f.get(weight, x), f.get(bias, x), 1, kernel / 2, groups);
+      if (kernel % 2 == 0) {
+        y = y.get(":, :, :-1");
+      }
+      return activation(activation, y).transpose(0, 2, 1);
+    }
+  }
+
+  /** Multi-head self-attention with biases on all projections. */
+  static final class Attention {
+    private final Parameter qWeight;
+    private final Parameter qBias;
+    private final Parameter kWeight;
+    private final Parameter kBias;
+    private final Parameter vWeight;
+    private final Parameter vBias;
+    private final Parameter outWeight;
+    private final Parameter outBias;
+    private final int heads;
+    private final float scaling;
+
+    Attention(Params p, int hidden, int heads, boolean keyBias) {
+      qWeight = p.child("q_proj").add("weight", hidden, hidden);
+      qBias = p.child("q_proj").add("bias", hidden);
+      kWeight = p.child("k_proj").add("weight", hidden, hidden);
+      kBias = keyBias ? p.child("k_proj").add("bias", hidden) : null;
+      vWeight = p.child("v_proj").add("weight", hidden, hidden);
+      vBias = p.child("v_proj").add("bias", hidden);
+      outWeight = p.child("out_proj").add("weight", hidden, hidden);
+      outBias = p.child("out_proj").add("bias", hidden);
+      this.heads = heads;
+      this.scaling = (float) Math.pow(hidden / heads, -0.5);
+    }
+
+    /** {@code bias}: additive, broadcastable to (batch, heads, time, time); null for none. */
+    NDArray forward(Forward f, NDArray x, NDArray bias) {
+      NDArray q = Nn.splitHeads(Nn.linear(x, f.get(qWeight, x), f.get(qBias, x)), heads);
+      NDArray k = Nn.splitHeads(Nn.linear(x, f.get(kWeight, x), f.get(kBias, x)), heads);
+      NDArray v = Nn.splitHeads(Nn.linear(x, f.get(vWeight, x), f.get(vBias, x)), heads);
+      NDArray context = Nn.mergeHeads(Nn.attention(q, k, v, bias, scaling, f.training()));
+      return Nn.linear(context, f.get(outWeight, x), f.get(outBias, x));
+    }
+  }
+
+  /** Two linear layers with an activation between. */
+  static final class FeedForward {
+    private final Parameter inWeight;
+    private final Parameter inBias;
+    private final Parameter outWeight;
+    private final Parameter outBias;
+    private final String activation;
+
+    FeedForward(Params p, String in, String out, int hidden, int intermediate, String activation) {
+      inWeight = p.child(in).add("weight", intermediate, hidden);
+      inBias = p.child(in).add("bias", intermediate);
+      outWeight = p.child(out).add("weight", hidden, intermediate);
+      outBias = p.child(out).add("bias", hidden);
+      this.activation = activation;
+    }
+
+    NDArray forward(Forward f, NDArray x) {
+      NDArray h = activation(activation, Nn.linear(x, f.get(inWeight, x), f.get(inBias, x)));
+      return Nn.linear(h, f.get(outWeight, x), f.get(outBias, x));
+    }
+  }
+
+  /** A layer norm's parameters. */
+  static final class LayerNormParams {
+    private final Parameter weight;
+    private final Parameter bias;
+    private final float eps;
+
+    LayerNormParams(Params p, int size, float eps) {
+      weight = p.add("weight", size);
+      bias = p.add("bias", size);
+      this.eps = eps;
+    }
+
+    NDArray forward(Forward f, NDArray x) {
+      return Nn.layerNorm(x, f.get(weight, x), f.get(bias, x), eps);
+    }
+  }
+
+  /** A transformer layer, post-LN ({@code Wav2Vec2EncoderLayer}) or pre-LN ("stable"). */
+  static final class EncoderLayer {
+    private final Attention attention;
+    private final LayerNormParams layerNorm;
+    private final FeedForward feedForward;
+    private final LayerNormParams finalLayerNorm;
+    private final boolean stable;
+
+    EncoderLayer(Params p, Wav2Vec2Config c) {
+      attention = new Attention(p.child("attention"), c.hiddenSize(), c.numAttentionHeads(), true);
+      layerNorm = new LayerNormParams(p.child("layer_norm"), c.hiddenSize(), c.layerNormEps());
+      feedForward = new FeedForward(p.child("feed_forward"), "intermediate_dense", "output_dense",
+          c.hiddenSize(), c.intermediateSize(), c.hiddenAct());
+      finalLayerNorm = new LayerNormParams(p.child("final_layer_norm"), c.hiddenSize(), c.layerNormEps());
+      stable = c.doStableLayerNorm();
+    }
+
+    NDArray forward(Forward f, NDArray x, NDArray bias) {
+      if (stable) {
+        NDArray h = x.add(attention.forward(f, layerNorm.forward(f, x), bias));
+        return h.add(feedForward.forward(f, finalLayerNorm.forward(f, h)));
+      }
+      NDArray h = layerNorm.forward(f, x.add(attention.forward(f, x, bias)));
+      return finalLayerNorm.forward(f, h.add(feedForward.forward(f, h)));
+    }
+  }
+
+  /**
+   * The transformer: zero padded frames, add the positional conv embedding, then the layers;
+   * post-LN models normalise before the first layer, pre-LN ones after the last.
+   */
+  static final class Encoder implements TransformerStack {
+    private final PositionalConvEmbedding positions;
+    private final LayerNormParams layerNorm;
+    private final List<EncoderLayer> layers = new ArrayList<>();
+    private final boolean stable;
+
+    Encoder(Params p, Wav2Vec2Config c) {
+      positions = new PositionalConvEmbedding(p.child("pos_conv_embed"), c);
+      layerNorm = new LayerNormParams(p.child("layer_norm"), c.hiddenSize(), c.layerNormEps());
+      for (int i = 0; i < c.numHiddenLayers(); i++) {
+        layers.add(new EncoderLayer(p.child("layers").child(String.valueOf(i)), c));
+      }
+      stable = c.doStableLayerNorm();
+    }
+
+    @Override
+    public List<NDArray> forward(Forward f, NDArray x, NDArray valid) {
+      NDArray frames = valid.transpose(0, 2, 1);
+      x = x.mul(frames);
+      x = x.add(positions.forward(f, x, frames));
+      if (!stable) {
+        x = layerNorm.forward(f, x);
+      }
+      NDArray bias = Nn.keyPaddingBias(valid.squeeze(1), x.getDataType());
+      List<NDArray> states = new ArrayList<>();
+      states.add(x);
+      for (EncoderLayer layer : layers) {
+        x = HfEncoderBlock.scoped(f, x, in -> layer.forward(f, in, bias));
+        states.add(x);
+      }
+      states.add(stable ? layerNorm.forward(f, x) : x);
+      return states;
+    }
+  }
+
+  /** The transformer part of a Wav2Vec2-style model. */
+  interface TransformerStack {
+    /**
+     * {@code x}: (batch, time, hidden); {@code valid}: (batch, 1, time) mask. Returns the hidden
+     * states in transformers' numbering followed by {@code last_hidden_state}.
+     */
+    List<NDArray> forward(Forward f, NDArray x, NDArray valid);
+  }
+}

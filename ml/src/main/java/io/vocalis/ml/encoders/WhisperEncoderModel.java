@@ -1,0 +1,159 @@
+package io.vocalis.ml.encoders;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Parameter;
+import io.vocalis.ml.checkpoint.StateDict;
+import io.vocalis.ml.encoders.Wav2Vec2Modules.Attention;
+import io.vocalis.ml.encoders.Wav2Vec2Modules.FeedForward;
+import io.vocalis.ml.encoders.Wav2Vec2Modules.LayerNormParams;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * transformers' {@code WhisperEncoder} as a DJL block, with {@link WhisperFeatureExtractor} in
+ * front: two GELU convolutions (the second with stride 2), learned positions for the whole
+ * window, pre-LN transformer layers, final layer norm. Every recording fills its own window
+ * (padded with silence or cut), so outputs never depend on batch mates and always have {@code
+ * max_source_positions} frames, as transformers returns them. Reads {@code
+ * WhisperForConditionalGeneration} ({@code model.encoder.}), {@code WhisperModel} ({@code
+ * encoder.}) and bare encoder checkpoints; the decoder is ignored.
+ *
+ * <p>As in transformers, {@code hidden_states[N]} is the final-layer-normed {@code
+ * last_hidden_state} (Wav2Vec2-style stable-LN models keep the un-normed one there).
+ */
+public final class WhisperEncoderModel extends HfEncoderBlock {
+  private final WhisperConfig config;
+  private final WhisperFeatureExtractor featureExtractor;
+  private final Parameter conv1Weight;
+  private final Parameter conv1Bias;
+  private final Parameter conv2Weight;
+  private final Parameter conv2Bias;
+  private final Parameter positions;
+  private final List<EncoderLayer> layers = new ArrayList<>();
+  private final LayerNormParams layerNorm;
+
+  private WhisperEncoderModel(WhisperConfig config, EncoderOptions options) {
+    super(options);
+    this.config = config;
+    featureExtractor = new WhisperFeatureExtractor(config);
+    Params p = new Params(this, "");
+    int d = config.dModel();
+    conv1Weight = p.child("conv1").add("weight", d, config.numMelBins(), 3);
+    conv1Bias = p.child("conv1").add("bias", d);
+    conv2Weight = p.child("conv2").add("weight", d, d, 3);
+    conv2Bias = p.child("conv2").add("bias", d);
+    positions = p.child("embed_positions").add("weight", config.maxSourcePositions(), d);
+    for (int i = 0; i < config.encoderLayers(); i++) {
+      layers.add(new EncoderLayer(p.child("layers").child(String.valueOf(i)), config));
+    }
+    layerNorm = new LayerNormParams(p.child("layer_norm"), d, 1e-5f);
+  }
+
+  /** Builds the encoder of {@code config} and loads {@code weights} into it. */
+  static WhisperEncoderModel load(WhisperConfig config, StateDict weights, EncoderOptions options) {
+    WhisperEncoderModel model = new WhisperEncoderModel(config, options);
+    try {
+      model.load(weights, List.of("model.encoder.", "encoder.", ""), name -> false);
+      return model;
+    } catch (RuntimeException e) {
+      model.close();
+      throw e;
+    }
+  }
+
+  /** The configuration. */
+  public WhisperConfig config() {
+    return config;
+  }
+
+  /** The log-mel front end. */
+  public WhisperFeatureExtractor featureExtractor() {
+    return featureExtractor;
+  }
+
+  @Override
+  public String modelType() {
+    return "whisper";
+  }
+
+  @Override
+  public int hiddenSize() {
+    return config.dModel();
+  }
+
+  @Override
+  public int hiddenStateCount() {
+    return config.encoderLayers() + 1;
+  }
+
+  @Override
+  public List<EncodedRecording> encode(List<float[]> waveforms, boolean allHiddenStates) {
+    if (waveforms.isEmpty()) {
+      return List.of();
+    }
+    try (NDManager scope = manager().newSubManager()) {
+      NDArray features = featureExtractor.extract(scope, waveforms).toType(options().dataType(), false);
+      int[] lengths = new int[waveforms.size()];
+      Arrays.fill(lengths, config.melFrames());
+      return run(features, lengths, allHiddenStates);
+    }
+  }
+
+  /** Encodes log-mel features (batch, mel bins, frames) as the feature extractor makes them. */
+  public List<EncodedRecording> encodeFeatures(NDArray features, boolean allHiddenStates) {
+    int[] lengths = new int[(int) features.getShape().get(0)];
+    Arrays.fill(lengths, config.melFrames());
+    return run(features.toType(options().dataType(), false), lengths, allHiddenStates);
+  }
+
+  @Override
+  protected NDList forwardBatch(Forward f, NDArray features, int[] lengths) {
+    if (features.getShape().get(1) != config.numMelBins() || features.getShape().get(2) != config.melFrames()) {
+      throw new IllegalArgumentException("Whisper expects (batch, " + config.numMelBins() + ", "
+          + config.melFrames() + ") features, got " + features.getShape());
+    }
+    NDArray x = Nn.gelu(Nn.conv1d(features, f.get(conv1Weight, features), f.get(conv1Bias, features), 1, 1, 1));
+    x = Nn.gelu(Nn.conv1d(x, f.get(conv2Weight, x), f.get(conv2Bias, x), 2, 1, 1));
+    x = x.transpose(0, 2, 1).add(f.get(positions, x));
+    List<NDArray> states = new ArrayList<>();
+    states.add(x);
+    for (EncoderLayer layer : layers) {
+      x = scoped(f, x, in -> layer.forward(f, in));
+      states.add(x);
+    }
+    NDArray last = layerNorm.forward(f, x);
+    states.set(states.size() - 1, last);
+    states.add(last);
+    NDList out = new NDList(states.toArray(new NDArray[0]));
+    int[] frames = new int[lengths.length];
+    Arrays.fill(frames, config.maxSourcePositions());
+    out.add(features.getManager().create(frames));
+    return out;
+  }
+
+  /** A pre-LN Whisper encoder layer (the key projection has no bias). */
+  static final class EncoderLayer {
+    private static final float FP16_LIMIT = 65504f - 1000f;
+    private final Attention attention;
+    private final LayerNormParams attentionNorm;
+    private final FeedForward feedForward;
+    private final LayerNormParams finalNorm;
+
+    EncoderLayer(Params p, WhisperConfig c) {
+      attention = new Attention(p.child("self_attn"), c.dModel(), c.encoderAttentionHeads(), false);
+      attentionNorm = new LayerNormParams(p.child("self_attn_layer_norm"), c.dModel(), 1e-5f);
+      feedForward = new FeedForward(p, "fc1", "fc2", c.dModel(), c.encoderFfnDim(), c.activationFunction());
+      finalNorm = new LayerNormParams(p.child("final_layer_norm"), c.dModel(), 1e-5f);
+    }
+
+    NDArray forward(Forward f, NDArray x) {
+      NDArray h = x.add(attention.forward(f, attentionNorm.forward(f, x), null));
+      h = h.add(feedForward.forward(f, finalNorm.forward(f, h)));
+      return h.getDataType() == DataType.FLOAT16 ? h.clip(-FP16_LIMIT, FP16_LIMIT) : h;
+    }
+  }
+}
