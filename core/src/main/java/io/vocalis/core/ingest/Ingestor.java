@@ -15,7 +15,9 @@ import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HexFormat;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -41,24 +43,42 @@ public final class Ingestor {
     void announce(RecordingReady event);
   }
 
+  /** Told of every ingestion and refusal, e.g. to keep metrics. */
+  public interface Observer {
+    /** Observes nothing. */
+    Observer NONE = new Observer() {};
+
+    /** A recording of {@code bytes} encoded bytes was ingested (or found stored) in {@code elapsed}. */
+    default void ingested(IngestOutcome outcome, long bytes, Duration elapsed) {}
+
+    /**
+     * A recording was refused: {@code reason} is a short label ({@code too_large} or an {@link
+     * AudioFormatException.Reason} in lower case).
+     */
+    default void refused(String reason) {}
+  }
+
   private final Storage storage;
   private final AudioPreprocessor preprocessor;
   private final IngestLimits limits;
   private final double threshold;
   private final Clock clock;
+  private final Observer observer;
 
   /**
    * @param storage where recordings are stored
    * @param limits size and duration limits
    * @param threshold a feature is present when its rating is above this (clinical default: 1)
    * @param clock time source for event timestamps
+   * @param observer told of every ingestion and refusal
    */
-  public Ingestor(Storage storage, IngestLimits limits, double threshold, Clock clock) {
+  public Ingestor(Storage storage, IngestLimits limits, double threshold, Clock clock, Observer observer) {
     this.storage = Objects.requireNonNull(storage, "storage");
     this.preprocessor = AudioPreprocessor.builder().build();
     this.limits = Objects.requireNonNull(limits, "limits");
     this.threshold = threshold;
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.observer = Objects.requireNonNull(observer, "observer");
   }
 
   /**
@@ -71,9 +91,26 @@ public final class Ingestor {
    */
   public IngestOutcome ingest(byte[] audio, RecordingMetadata metadata, String source, Announcer announcer)
       throws AudioFormatException {
-    limits.checkBytes(audio.length);
-    PreprocessedAudio processed = preprocessor.process(audio);
-    limits.checkSeconds(processed.sourceDurationSeconds());
+    long start = System.nanoTime();
+    PreprocessedAudio processed;
+    try {
+      limits.checkBytes(audio.length);
+      processed = preprocessor.process(audio);
+      limits.checkSeconds(processed.sourceDurationSeconds());
+    } catch (RecordingTooLargeException e) {
+      observer.refused("too_large");
+      throw e;
+    } catch (AudioFormatException e) {
+      observer.refused(e.reason().name().toLowerCase(Locale.ROOT));
+      throw e;
+    }
+    IngestOutcome outcome = store(processed, metadata, source, announcer);
+    observer.ingested(outcome, audio.length, Duration.ofNanos(System.nanoTime() - start));
+    return outcome;
+  }
+
+  private IngestOutcome store(
+      PreprocessedAudio processed, RecordingMetadata metadata, String source, Announcer announcer) {
     String id = processed.contentId();
     Optional<RecordingReady> earlier = find(id);
     if (earlier.isPresent()) {

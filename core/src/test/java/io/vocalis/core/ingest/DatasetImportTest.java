@@ -36,7 +36,7 @@ class DatasetImportTest {
 
   private static ImportJob run(Storage storage, Path folder, List<RecordingReady> announced, List<ImportJob> states) {
     DatasetImport importer =
-        new DatasetImport(new Ingestor(storage, IngestLimits.DEFAULT, 1.0, IngestorTest.CLOCK), DatasetOptions.defaults(), IngestorTest.CLOCK);
+        new DatasetImport(new Ingestor(storage, IngestLimits.DEFAULT, 1.0, IngestorTest.CLOCK, Ingestor.Observer.NONE), DatasetOptions.defaults(), IngestorTest.CLOCK);
     return importer.run(ImportJob.queued("job-1", folder.toUri().toString(), IngestorTest.CLOCK.instant()), folder, announced::add, states::add);
   }
 
@@ -116,7 +116,7 @@ class DatasetImportTest {
   void aFailureToAnnounceStopsTheJobKeepingTheRowsDone() {
     try (Storage storage = new FileStorage(store)) {
       DatasetImport importer =
-          new DatasetImport(new Ingestor(storage, IngestLimits.DEFAULT, 1.0, IngestorTest.CLOCK), DatasetOptions.defaults(), IngestorTest.CLOCK);
+          new DatasetImport(new Ingestor(storage, IngestLimits.DEFAULT, 1.0, IngestorTest.CLOCK, Ingestor.Observer.NONE), DatasetOptions.defaults(), IngestorTest.CLOCK);
       int[] calls = {0};
       ImportJob job =
           importer.run(

@@ -45,7 +45,7 @@ class IngestorTest {
   }
 
   private Ingestor ingestor(Storage storage) {
-    return new Ingestor(storage, IngestLimits.DEFAULT, 1.0, CLOCK);
+    return new Ingestor(storage, IngestLimits.DEFAULT, 1.0, CLOCK, Ingestor.Observer.NONE);
   }
 
   @Test
@@ -104,11 +104,11 @@ class IngestorTest {
   @Test
   void refusesRecordingsOverTheLimits() {
     try (Storage storage = new FileStorage(root)) {
-      Ingestor small = new Ingestor(storage, new IngestLimits(1000, 3600), 1.0, CLOCK);
+      Ingestor small = new Ingestor(storage, new IngestLimits(1000, 3600), 1.0, CLOCK, Ingestor.Observer.NONE);
       assertThatThrownBy(() -> small.ingest(wav(16_000, 1, 0.5), META, "upload", Ingestor.Announcer.NONE))
           .isInstanceOf(RecordingTooLargeException.class)
           .hasMessage("the recording is 16044 bytes; the limit is 1000 bytes");
-      Ingestor brief = new Ingestor(storage, new IngestLimits(10_000_000, 1.0), 1.0, CLOCK);
+      Ingestor brief = new Ingestor(storage, new IngestLimits(10_000_000, 1.0), 1.0, CLOCK, Ingestor.Observer.NONE);
       assertThatThrownBy(() -> brief.ingest(wav(8_000, 1, 2.5), META, "upload", Ingestor.Announcer.NONE))
           .isInstanceOf(RecordingTooLargeException.class)
           .hasMessage("the recording lasts 2.5 s; the limit is 1.0 s");
