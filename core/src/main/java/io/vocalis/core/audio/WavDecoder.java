@@ -152,11 +152,18 @@ final class WavDecoder {
         throw new AudioFormatException(Reason.EMPTY, "WAV data chunk holds no samples");
       }
       float[][] out = new float[channels][frames];
-      int p = at;
-      for (int f = 0; f < frames; f++) {
-        for (int c = 0; c < channels; c++) {
-          out[c][f] = sample(in, p, f, c);
-          p += containerBytes;
+      for (int c = 0; c < channels; c++) {
+        float[] o = out[c];
+        int p = at + c * containerBytes;
+        if (codec == PCM && containerBytes == 2) {
+          // The common case, without the per-sample dispatch.
+          for (int f = 0; f < frames; f++, p += blockAlign) {
+            o[f] = (short) ((in[p] & 0xFF) | (in[p + 1] << 8)) * 0x1p-15f;
+          }
+        } else {
+          for (int f = 0; f < frames; f++, p += blockAlign) {
+            o[f] = sample(in, p, f, c);
+          }
         }
       }
       return new DecodedAudio(sampleRate, out, describe());
