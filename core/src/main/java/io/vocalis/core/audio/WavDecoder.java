@@ -1,6 +1,7 @@
 package io.vocalis.core.audio;
 
 import io.vocalis.core.audio.AudioFormatException.Reason;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
@@ -42,6 +43,13 @@ final class WavDecoder {
         if (pos < in.length) {
           throw new AudioFormatException(
               Reason.TRUNCATED, "WAV truncated inside a chunk header at byte " + pos);
+        }
+        long declared = u32(in, 4) + 8;
+        if (declared > in.length) {
+          throw new AudioFormatException(
+              Reason.TRUNCATED,
+              "WAV truncated: the input ends at byte " + in.length + " before any data chunk; the RIFF header"
+                  + " declares " + declared + " bytes");
         }
         throw new AudioFormatException(
             Reason.CORRUPT, fmt == null ? "WAV has no fmt chunk" : "WAV has no data chunk");
@@ -242,7 +250,7 @@ final class WavDecoder {
   }
 
   private static String fourCc(byte[] in, int at) {
-    return new String(in, at, 4, java.nio.charset.StandardCharsets.ISO_8859_1);
+    return new String(in, at, 4, StandardCharsets.ISO_8859_1);
   }
 
   private static String printable(String fourCc) {
