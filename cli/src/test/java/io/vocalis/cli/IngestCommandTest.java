@@ -14,23 +14,10 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class IngestCommandTest {
   @TempDir Path cohort;
   @TempDir Path out;
-
-  private record Run(int code, String out, String err) {}
-
-  private static Run vocalis(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cli = Vocalis.commandLine();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    int code = cli.execute(args);
-    return new Run(code, out.toString(), err.toString());
-  }
 
   @Test
   void storesEveryRecordingOnceAs16kMonoAndReportsRows() throws Exception {
@@ -38,7 +25,7 @@ class IngestCommandTest {
             CohortSpec.builder().speakers(2).utterancesPerSpeaker(2).seconds(1.0).sampleRate(44_100).channels(2).seed(3).build(), 2)
         .generate(cohort, false);
 
-    Run first = vocalis("ingest", cohort.toString(), "--out", out.toString());
+    CliRun first = CliRun.of("ingest", cohort.toString(), "--out", out.toString());
     assertThat(first.code()).as(first.err()).isZero();
     assertThat(first.out()).startsWith("ingest: done; 4 stored, 0 already stored, 0 failed of 4 rows");
     List<Path> wavs;
@@ -55,7 +42,7 @@ class IngestCommandTest {
     }
     assertThat(out.resolve("ingest-report.json")).content().contains("\"state\" : \"DONE\"");
 
-    Run again = vocalis("ingest", cohort.toString(), "--out", out.toString());
+    CliRun again = CliRun.of("ingest", cohort.toString(), "--out", out.toString());
     assertThat(again.code()).isZero();
     assertThat(again.out()).startsWith("ingest: done; 0 stored, 4 already stored, 0 failed of 4 rows");
   }
@@ -63,7 +50,7 @@ class IngestCommandTest {
   @Test
   void anInvalidDatasetExitsOneNamingTheLine() throws Exception {
     Files.writeString(cohort.resolve("metadata.csv"), "file,speaker_id,task\nnone.wav,s,t\n");
-    Run run = vocalis("ingest", cohort.toString(), "--out", out.toString());
+    CliRun run = CliRun.of("ingest", cohort.toString(), "--out", out.toString());
     assertThat(run.code()).isEqualTo(1);
     assertThat(run.err()).contains("metadata.csv:2:").contains("none.wav");
     assertThat(run.out()).startsWith("ingest: failed;");
