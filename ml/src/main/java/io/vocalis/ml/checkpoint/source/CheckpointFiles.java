@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -13,8 +12,9 @@ import java.util.Set;
 
 /**
  * Which files make a checkpoint, fetched in order: config.json (required), preprocessor_config.json
- * (optional), then the first weights found of model.safetensors, model.safetensors.index.json with
- * every shard it lists, pytorch_model.bin.
+ * (optional), then the first weights found of model.safetensors, model.safetensors.index.json,
+ * pytorch_model.bin, pytorch_model.bin.index.json (the order of {@code Checkpoint.open}), with every
+ * shard an index lists.
  */
 final class CheckpointFiles {
   static final String CONFIG = "config.json";
@@ -22,6 +22,7 @@ final class CheckpointFiles {
   static final String SAFETENSORS = "model.safetensors";
   static final String SAFETENSORS_INDEX = "model.safetensors.index.json";
   static final String PYTORCH_BIN = "pytorch_model.bin";
+  static final String PYTORCH_BIN_INDEX = "pytorch_model.bin.index.json";
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -38,41 +39,31 @@ final class CheckpointFiles {
   private CheckpointFiles() {}
 
   /**
-   * Fetches the checkpoint's files through {@code fetcher}; returns their names in fetch order.
+   * Fetches the checkpoint's files through {@code fetcher}.
    *
    * @param where the checkpoint as named in messages
    */
-  static List<String> fetch(String where, Fetcher fetcher) {
-    List<String> files = new ArrayList<>();
+  static void fetch(String where, Fetcher fetcher) {
     if (fetcher.fetch(CONFIG).isEmpty()) {
       throw new CheckpointSourceException(where + " is not a checkpoint: it has no " + CONFIG);
     }
-    files.add(CONFIG);
-    if (fetcher.fetch(PREPROCESSOR).isPresent()) {
-      files.add(PREPROCESSOR);
-    }
-    if (fetcher.fetch(SAFETENSORS).isPresent()) {
-      files.add(SAFETENSORS);
-      return files;
-    }
-    Optional<Path> index = fetcher.fetch(SAFETENSORS_INDEX);
-    if (index.isPresent()) {
-      files.add(SAFETENSORS_INDEX);
-      for (String shard : shards(index.get(), where)) {
-        if (fetcher.fetch(shard).isEmpty()) {
-          throw new CheckpointSourceException(
-              where + ": shard " + shard + " listed in " + SAFETENSORS_INDEX + " is missing");
-        }
-        files.add(shard);
+    fetcher.fetch(PREPROCESSOR);
+    for (String weights : List.of(SAFETENSORS, SAFETENSORS_INDEX, PYTORCH_BIN, PYTORCH_BIN_INDEX)) {
+      Optional<Path> local = fetcher.fetch(weights);
+      if (local.isEmpty()) {
+        continue;
       }
-      return files;
-    }
-    if (fetcher.fetch(PYTORCH_BIN).isPresent()) {
-      files.add(PYTORCH_BIN);
-      return files;
+      if (weights.endsWith(".index.json")) {
+        for (String shard : shards(local.get(), weights, where)) {
+          if (fetcher.fetch(shard).isEmpty()) {
+            throw new CheckpointSourceException(where + ": shard " + shard + " listed in " + weights + " is missing");
+          }
+        }
+      }
+      return;
     }
     throw new CheckpointSourceException(where + " has no weights: none of " + SAFETENSORS + ", "
-        + SAFETENSORS_INDEX + ", " + PYTORCH_BIN);
+        + SAFETENSORS_INDEX + ", " + PYTORCH_BIN + ", " + PYTORCH_BIN_INDEX);
   }
 
   /**
@@ -90,24 +81,24 @@ final class CheckpointFiles {
     return path;
   }
 
-  /** The distinct shard names of a safetensors index, in order of first mention. */
-  private static Set<String> shards(Path index, String where) {
+  /** The distinct shard names of the index {@code name}, in order of first mention. */
+  private static Set<String> shards(Path index, String name, String where) {
     JsonNode weightMap;
     try {
       weightMap = JSON.readTree(index.toFile()).path("weight_map");
     } catch (IOException e) {
-      throw new CheckpointSourceException(where + ": cannot read " + SAFETENSORS_INDEX + ": " + e.getMessage(), e);
+      throw new CheckpointSourceException(where + ": cannot read " + name + ": " + e.getMessage(), e);
     }
     if (!weightMap.isObject() || weightMap.isEmpty()) {
-      throw new CheckpointSourceException(where + ": " + SAFETENSORS_INDEX + " has no weight_map");
+      throw new CheckpointSourceException(where + ": " + name + " has no weight_map");
     }
     Set<String> shards = new LinkedHashSet<>();
     for (Iterator<JsonNode> it = weightMap.elements(); it.hasNext(); ) {
       JsonNode shard = it.next();
       if (!shard.isTextual()) {
-        throw new CheckpointSourceException(where + ": " + SAFETENSORS_INDEX + " maps a tensor to " + shard);
+        throw new CheckpointSourceException(where + ": " + name + " maps a tensor to " + shard);
       }
-      shards.add(checkRelative(shard.asText(), where + ": shard in " + SAFETENSORS_INDEX));
+      shards.add(checkRelative(shard.asText(), where + ": shard in " + name));
     }
     return shards;
   }

@@ -22,8 +22,8 @@ import java.util.function.Function;
  * </ul>
  *
  * Only a checkpoint's files are fetched: config.json, preprocessor_config.json if present, and the
- * first weights found of model.safetensors, model.safetensors.index.json with its shards,
- * pytorch_model.bin.
+ * first weights found of model.safetensors, model.safetensors.index.json, pytorch_model.bin,
+ * pytorch_model.bin.index.json, with every shard an index lists.
  *
  * <p>Settings come from environment variables: {@code VOCALIS_CACHE} (default {@code
  * $XDG_CACHE_HOME/vocalis}, else {@code ~/.cache/vocalis}); {@code HF_HUB_CACHE}, {@code HF_HOME},

@@ -89,6 +89,7 @@ final class HubClient {
           throw new CheckpointSourceException(where(revision, file) + ": more than " + MAX_REDIRECTS + " redirects");
         }
         uri = target; // relative: the repo was renamed or moved
+        continue;
       }
       if (status == 200) {
         return Optional.of(info(response.headers(), uri, revision, file));
