@@ -23,9 +23,9 @@ import java.util.regex.Pattern;
 
 /**
  * HTTP to the Hugging Face hub for one repo, as huggingface_hub does it. Metadata comes from a HEAD
- * of {@code {endpoint}/{repo}/resolve/{revision}/{file}} that follows only relative redirects (a
- * renamed repo), not the redirect of a large (LFS) file to its CDN: that first answer carries the
- * commit, the etag and the size. The download is a GET of the redirect target, following further
+ * of {@code {endpoint}/{repo}/resolve/{revision}/{file}} that follows redirects on the hub's own
+ * origin (a renamed repo) but not the redirect of a large (LFS) file to its CDN: that answer carries
+ * the commit, the etag and the size. The download is a GET of the redirect target, following further
  * redirects. The token goes only to the endpoint's own origin, never to a redirect target elsewhere.
  */
 final class HubClient {
@@ -82,13 +82,13 @@ final class HubClient {
         String location = response.headers().firstValue("Location")
             .orElseThrow(() -> new CheckpointSourceException(where(revision, file) + ": HTTP " + status + " without Location"));
         URI target = resolve(uri, location, revision, file);
-        if (URI.create(location).getRawAuthority() != null) {
+        if (!sameOrigin(target, uri)) {
           return Optional.of(info(response.headers(), target, revision, file)); // to the CDN
         }
         if (redirects == MAX_REDIRECTS) {
           throw new CheckpointSourceException(where(revision, file) + ": more than " + MAX_REDIRECTS + " redirects");
         }
-        uri = target; // relative: the repo was renamed or moved
+        uri = target; // on the hub: the repo was renamed or moved
         continue;
       }
       if (status == 200) {

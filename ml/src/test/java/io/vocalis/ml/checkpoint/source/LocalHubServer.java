@@ -29,13 +29,16 @@ import java.util.stream.Stream;
  * A Hugging Face hub stand-in over real HTTP on loopback, answering {@code HEAD} and {@code GET
  * /{repo}/resolve/{revision}/{file}} as the hub does: {@code X-Repo-Commit}; a quoted git-blob
  * {@code ETag} for small files; for LFS files ({@code .safetensors}, {@code .bin}) a 302 to a second
- * server (the "CDN", another origin) with {@code X-Linked-Etag} (the sha256) and {@code
+ * server (the "CDN", on another host name) with {@code X-Linked-Etag} (the sha256) and {@code
  * X-Linked-Size}; 404 with {@code X-Error-Code} RepoNotFound, RevisionNotFound or EntryNotFound;
  * 401/403 for a repo that requires a token; a relative 307 for a renamed repo. Every request is
  * recorded.
  */
 final class LocalHubServer implements AutoCloseable {
   private static final Pattern RESOLVE = Pattern.compile("^/((?:[^/]+/)?[^/]+)/resolve/([^/]+)/(.+)$");
+  /** Two host names, so that the CDN is another host for every client (huggingface_hub compares host names only). */
+  private static final String HUB_HOST = "127.0.0.1";
+  private static final String CDN_HOST = "localhost";
   private static final Pattern CDN = Pattern.compile("^/lfs/((?:[^/]+/)?[^/]+)/([0-9a-f]{64})$");
 
   /** One request as the servers saw it. */
@@ -48,9 +51,8 @@ final class LocalHubServer implements AutoCloseable {
   private final List<Request> requests = new CopyOnWriteArrayList<>();
 
   private LocalHubServer() throws IOException {
-    InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
-    hub = HttpServer.create(loopback, 0);
-    cdn = HttpServer.create(loopback, 0);
+    hub = HttpServer.create(new InetSocketAddress(InetAddress.getByName(HUB_HOST), 0), 0);
+    cdn = HttpServer.create(new InetSocketAddress(InetAddress.getByName(CDN_HOST), 0), 0);
     hub.createContext("/", exchange -> handle(exchange, "hub", this::serveHub));
     cdn.createContext("/", exchange -> handle(exchange, "cdn", this::serveCdn));
     hub.start();
@@ -64,7 +66,7 @@ final class LocalHubServer implements AutoCloseable {
 
   /** The hub's base URL, for {@code HF_ENDPOINT}. */
   String endpoint() {
-    return "http://127.0.0.1:" + hub.getAddress().getPort();
+    return "http://" + HUB_HOST + ":" + hub.getAddress().getPort();
   }
 
   /** The repo {@code repoId}, created empty on first use. */
@@ -222,7 +224,7 @@ final class LocalHubServer implements AutoCloseable {
       exchange.getResponseHeaders().set("X-Linked-Etag", "\"" + sha256 + "\"");
       exchange.getResponseHeaders().set("X-Linked-Size", String.valueOf(content.length));
       exchange.getResponseHeaders().set("Location",
-          "http://127.0.0.1:" + cdn.getAddress().getPort() + "/lfs/" + repoId + "/" + sha256);
+          "http://" + CDN_HOST + ":" + cdn.getAddress().getPort() + "/lfs/" + repoId + "/" + sha256);
       send(exchange, 302, null);
       return;
     }
