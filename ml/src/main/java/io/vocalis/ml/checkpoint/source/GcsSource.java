@@ -9,8 +9,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -23,7 +23,6 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -40,7 +39,8 @@ import java.util.stream.Stream;
  * lines of the checkpoint's files, so it changes whenever one of them is overwritten. Objects are
  * downloaded to a temporary file and renamed into place once their size and generation check out;
  * an object already cached at its generation is not read again, so a new revision downloads only
- * the objects that changed. A snapshot is assembled in a temporary folder and renamed into place.
+ * the objects that changed. Only the checkpoint's files are looked up (one {@code stat} each), so
+ * other objects under the prefix cost nothing. Nothing is ever evicted. A snapshot is assembled in a temporary folder and renamed into place.
  * The dot-leading names cannot clash with a prefix: storage keys never have dot-leading segments.
  */
 final class GcsSource {
@@ -74,14 +74,13 @@ final class GcsSource {
     String id = SCHEME_PREFIX + bucket + (prefix.isEmpty() ? "" : "/" + prefix);
     Path base = prefix.isEmpty() ? root.resolve(bucket) : root.resolve(bucket).resolve(prefix);
     try (Storage storage = storages.apply(rootUri(bucket, prefix))) {
-      Map<String, ObjectInfo> objects = storage.list("").stream()
-          .collect(Collectors.toMap(ObjectInfo::key, Function.identity()));
       Map<String, String> generations = new TreeMap<>();
       CheckpointFiles.fetch(id, file -> {
-        ObjectInfo info = objects.get(file);
-        if (info == null) {
+        Optional<ObjectInfo> stat = storage.stat(file);
+        if (stat.isEmpty()) {
           return Optional.empty();
         }
+        ObjectInfo info = stat.get();
         if (!GENERATION.matcher(info.version()).matches()) {
           throw new CheckpointSourceException(id + ": " + file + " has an unusable generation \"" + info.version() + "\"");
         }

@@ -36,9 +36,10 @@ final class HubSource {
   }
 
   private ResolvedCheckpoint resolveOffline(HubReference repo, HubCache cache) {
-    String commit = cache.commitOf(repo.revision()).orElseThrow(() -> new CheckpointSourceException(
-        repo + " is not in the Hugging Face cache (no " + cache.repoFolder().resolve("refs").resolve(repo.revision())
-            + ") and HF_HUB_OFFLINE is set: resolve it once with network access, or unset HF_HUB_OFFLINE"));
+    String commit = cache.commitOf(repo.revision()).filter(c -> Files.isDirectory(cache.snapshot(c)))
+        .orElseThrow(() -> new CheckpointSourceException(repo + " is not in the Hugging Face cache (no ref or snapshot"
+            + " for " + repo.revision() + " under " + cache.repoFolder() + ") and HF_HUB_OFFLINE is set:"
+            + " resolve it once with network access, or unset HF_HUB_OFFLINE"));
     String where = repo + " (commit " + commit + ", cached at " + cache.snapshot(commit) + "; HF_HUB_OFFLINE is set)";
     CheckpointFiles.fetch(where, file -> Optional.of(cache.pointer(commit, file)).filter(Files::exists));
     return new ResolvedCheckpoint(cache.snapshot(commit), repo.id(), commit);

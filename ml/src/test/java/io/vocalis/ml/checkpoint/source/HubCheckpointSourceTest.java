@@ -168,8 +168,10 @@ class HubCheckpointSourceTest {
     assertThatThrownBy(() -> offline.resolve("hf://" + REPO + "@v2"))
         .isInstanceOf(CheckpointSourceException.class)
         .hasMessageContaining("hf://" + REPO + "@v2 is not in the Hugging Face cache")
-        .hasMessageContaining("refs/v2")
+        .hasMessageContaining("for v2 under " + home.resolve("hub/models--vocalis-test--wavlm-tiny"))
         .hasMessageContaining("HF_HUB_OFFLINE");
+    assertThatThrownBy(() -> offline.resolve("hf://" + REPO + "@" + "0".repeat(40)))
+        .hasMessageContaining("is not in the Hugging Face cache");
     assertThatThrownBy(() -> offline.resolve("hf://vocalis-test/never-fetched"))
         .isInstanceOf(CheckpointSourceException.class)
         .hasMessageContaining("hf://vocalis-test/never-fetched@main is not in the Hugging Face cache");
