@@ -121,7 +121,7 @@ final class HubClient {
           continue;
         }
         if (status != 200) {
-          throw httpFailure(status, response.headers().firstValue("X-Error-Code").orElse(""), revision, file);
+          throw new CheckpointSourceException(where(revision, file) + ": HTTP " + status + " from " + withoutQuery(uri));
         }
         MessageDigest sha256 = sha256();
         long size;
@@ -130,7 +130,7 @@ final class HubClient {
         }
         return new Download(size, HexFormat.of().formatHex(sha256.digest()));
       } catch (IOException e) {
-        throw new CheckpointSourceException(where(revision, file) + ": download from " + uri + " failed: " + e, e);
+        throw new CheckpointSourceException(where(revision, file) + ": download from " + withoutQuery(uri) + " failed: " + e, e);
       }
     }
     throw new CheckpointSourceException(where(revision, file) + ": more than " + MAX_REDIRECTS + " redirects");
@@ -209,6 +209,11 @@ final class HubClient {
 
   private String where(String revision, String file) {
     return repo.id() + "@" + revision + ", file " + file;
+  }
+
+  /** {@code uri} without its query, which for a CDN is a signature that does not belong in messages. */
+  private static String withoutQuery(URI uri) {
+    return uri.getScheme() + "://" + uri.getRawAuthority() + uri.getRawPath();
   }
 
   private static boolean sameOrigin(URI a, URI b) {
