@@ -5,7 +5,7 @@ package io.vocalis.ml.checkpoint.source;
  * repo, revision or file, refused access, network or storage failure, or a download that does not
  * match its checksum. The message names the reference, the revision and the file.
  */
-public final class CheckpointSourceException extends RuntimeException {
+public final class CheckpointSourceException extends IllegalArgumentException {
 
   /** A failure described by {@code message}. */
   public CheckpointSourceException(String message) {
