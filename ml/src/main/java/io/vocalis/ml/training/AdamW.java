@@ -93,6 +93,29 @@ final class AdamW implements AutoCloseable {
     });
   }
 
+  /**
+   * Scales {@code gradients} in place so that their global L2 norm is at most {@code maxNorm}, as
+   * PyTorch's {@code clip_grad_norm_} (coefficient {@code maxNorm / (norm + 1e-6)}, at most 1);
+   * returns the norm before clipping.
+   */
+  static double clipGlobalNorm(Iterable<NDArray> gradients, double maxNorm) {
+    double squares = 0;
+    for (NDArray g : gradients) {
+      try (NDArray norm = g.norm()) {
+        double n = norm.getFloat();
+        squares += n * n;
+      }
+    }
+    double total = Math.sqrt(squares);
+    double coefficient = maxNorm / (total + 1e-6);
+    if (coefficient < 1) {
+      for (NDArray g : gradients) {
+        g.muli(coefficient);
+      }
+    }
+    return total;
+  }
+
   @Override
   public void close() {
     manager.close();
