@@ -54,6 +54,7 @@ public final class ClassifierHead implements AutoCloseable {
     if (spec.pooling() == Pooling.ATTENTION) {
       head.put("pooling.query", uniform(seed, "pooling.query", in, in), in);
     }
+    in = spec.pooling().outputSize(in);
     for (int i = 0; i < spec.hidden().size(); i++) {
       int out = spec.hidden().get(i);
       head.put("layers." + i + ".weight", uniform(seed, "layers." + i + ".weight", out * in, in), out, in);
@@ -189,6 +190,7 @@ public final class ClassifierHead implements AutoCloseable {
     NDArray h = switch (spec.pooling()) {
       case MEAN -> MaskedPooling.mean(x, mask);
       case MAX -> MaskedPooling.max(x, mask);
+      case STATS -> MaskedPooling.meanAndStd(x, mask);
       case ATTENTION -> {
         attention = MaskedPooling.attentionWeights(x, parameters.get("pooling.query"), mask);
         yield MaskedPooling.weightedSum(x, attention);

@@ -42,9 +42,4 @@ public record HeadSpec(
       throw new IllegalArgumentException("CORAL needs levels >= 2 and a present step in 0..levels-2");
     }
   }
-
-  /** Size of the last hidden layer (the pooled size without hidden layers). */
-  int lastSize() {
-    return hidden.isEmpty() ? inputSize : hidden.get(hidden.size() - 1);
-  }
 }

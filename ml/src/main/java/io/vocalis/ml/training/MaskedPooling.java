@@ -16,6 +16,17 @@ final class MaskedPooling {
     return x.mul(mask.expandDims(2)).sum(new int[] {1}).div(mask.sum(new int[] {1}, true));
   }
 
+  /**
+   * The mean and the (population) standard deviation of the valid frames, concatenated: {@code
+   * (batch, 2 hidden)}. The deviation has a floor of 1e-5 so that its gradient stays finite.
+   */
+  static NDArray meanAndStd(NDArray x, NDArray mask) {
+    NDArray mean = mean(x, mask);
+    NDArray centered = x.sub(mean.expandDims(1)).mul(mask.expandDims(2));
+    NDArray variance = centered.square().sum(new int[] {1}).div(mask.sum(new int[] {1}, true));
+    return mean.concat(variance.maximum(1e-10f).sqrt(), 1);
+  }
+
   /** The maximum over the valid frames: {@code (batch, hidden)}. */
   static NDArray max(NDArray x, NDArray mask) {
     // padded frames sit at the most negative float, below any valid value

@@ -41,6 +41,11 @@ public record TrainingConfig(
     Objects.requireNonNull(training, "training");
   }
 
+  /** This configuration with another seed. */
+  public TrainingConfig withSeed(long newSeed) {
+    return new TrainingConfig(newSeed, data, encoder, head, loss, optimizer, schedule, training);
+  }
+
   /** The configuration of an empty file: a head-only run on the fbank baseline. */
   public static TrainingConfig defaults() {
     return ConfigLoader.resolve(null, Map.of());

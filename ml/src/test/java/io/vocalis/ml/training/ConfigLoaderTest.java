@@ -83,7 +83,7 @@ class ConfigLoaderTest {
     assertError("training: {epochs: 0}", "config key training.epochs: must be an integer >= 1, got 0");
     assertError("head: {poolng: mean}", "config key head.poolng is unknown; keys of head are pooling, hidden,");
     assertError("optimiser: {}", "config key optimiser is unknown; top-level keys are seed, data,");
-    assertError("head: {pooling: median}", "config key head.pooling: must be one of mean, max, attention, got \"median\"");
+    assertError("head: {pooling: median}", "config key head.pooling: must be one of mean, max, attention, stats, got \"median\"");
     assertError("head: {dropout: 1}", "config key head.dropout: must be a number in [0.0, 1.0), got 1");
     assertError("data: {split: {train: 0.5, val: 0.2, test: 0.2}}", "config key data.split: train + val + test must be 1");
     assertError("encoder: {layer: -1}", "config key encoder.layer: must be last, weighted or a hidden-state index >= 0");
