@@ -19,6 +19,9 @@ import picocli.CommandLine.Command;
       DatasetCommand.class,
       AudioCommand.class,
       EncodeCommand.class,
+      TrainCommand.class,
+      EvaluateCommand.class,
+      PredictCommand.class,
     })
 public final class Vocalis implements Runnable {
 

@@ -57,7 +57,9 @@ final class Embedder implements AutoCloseable {
           encode(files, pending, waves, keys, out);
         }
       }
-      progress.progress("embeddings", i + 1 - pending.size(), files.size());
+      if (i + 1 < files.size()) {
+        progress.progress("embeddings", i + 1 - pending.size(), files.size());
+      }
     }
     encode(files, pending, waves, keys, out);
     progress.progress("embeddings", files.size(), files.size());

@@ -18,7 +18,7 @@ import java.util.stream.Stream;
  * an id of its content, so that cached embeddings and trained heads are never paired with other
  * weights than their own.
  *
- * @param model {@code fbank} or the checkpoint folder, as given
+ * @param model {@code fbank} or the checkpoint folder (absolute)
  * @param id {@code fbank}, or {@code sha256:} and the first 16 bytes (hex) of the SHA-256 over the
  *     folder's files (names and contents, sorted by name)
  */
@@ -54,7 +54,8 @@ public record EncoderReference(String model, String id) {
         }
       }
       byte[] digest = sha.digest();
-      return new EncoderReference(model, "sha256:" + HexFormat.of().formatHex(digest, 0, 16));
+      return new EncoderReference(folder.toAbsolutePath().normalize().toString(),
+          "sha256:" + HexFormat.of().formatHex(digest, 0, 16));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the checkpoint folder " + folder, e);
     } catch (NoSuchAlgorithmException e) {
