@@ -59,10 +59,11 @@ class TrainerTest {
     double macro = metrics.at("/test/macro_auroc").asDouble();
     assertThat(macro).isEqualTo(result.test().macroAuroc());
     // Ceiling: the true severities reach AUROC 0.93-0.98 against the noisy ratings. Mean-pooled
-    // log-mel frames carry the spectral features well (vowel formants for sound_distortions,
-    // harmonics-to-noise for hoarse_harsh: 0.66-1.0 and 0.66-0.80 over seeds 1-5) but the
-    // temporal ones (slow_rate, silences) only weakly, and a test split of ~10 speakers is
-    // noisy: so the spectral pair must be clearly above chance and the macro above 0.6.
+    // log-mel frames carry the spectral features best (vowel formants for sound_distortions,
+    // harmonics-to-noise for hoarse_harsh: 0.68-1.00 and 0.66-0.80 over seeds 1-5, see
+    // docs/training.md) and the temporal ones (pauses, rate) less reliably, and a test split of
+    // ~10 speakers is noisy: so the spectral pair must be clearly above chance and the macro
+    // above 0.6 (this seed: 0.727).
     double spectral = (metrics.at("/test/features/sound_distortions/auroc").asDouble()
         + metrics.at("/test/features/hoarse_harsh/auroc").asDouble()) / 2;
     assertThat(spectral).isGreaterThan(0.7);
