@@ -74,7 +74,7 @@ final class TrainCommand implements Callable<Integer> {
         throw new ParameterException(spec.commandLine(), "--resume uses the run's saved config.yaml; "
             + "--config, --model, --features, --epochs, --seed and --set do not apply");
       }
-      job = new TrainingJob(data, out, null, true);
+      job = new TrainingJob(data, null, true);
     } else {
       if (data == null) {
         throw new ParameterException(spec.commandLine(), "--data is required (unless --resume)");
@@ -93,9 +93,9 @@ final class TrainCommand implements Callable<Integer> {
         overrides.put("seed", seed.toString());
       }
       TrainingConfig resolved = ConfigLoader.load(config, overrides);
-      job = TrainingJob.start(data, out, resolved);
+      job = TrainingJob.start(data, resolved);
     }
-    TrainingResult result = Trainer.run(job, ProgressReporter.on(spec.commandLine().getErr()));
+    TrainingResult result = Trainer.run(job, out, ProgressReporter.on(spec.commandLine().getErr()));
     if (result.interrupted()) {
       spec.commandLine().getOut().println("vocalis train: stopped after epoch " + result.history().size()
           + "; continue with --resume --out " + out);

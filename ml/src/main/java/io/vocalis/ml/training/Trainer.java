@@ -58,44 +58,50 @@ public final class Trainer {
   }
 
   /**
-   * Runs {@code job} to its end (or until {@code listener} stops it).
+   * Runs {@code job} in the run folder {@code run} (a path or a {@code file:} or {@code gs://}
+   * URI) to its end, or until {@code listener} stops it.
    *
    * @throws IllegalArgumentException for invalid input (the message says what to change)
    * @throws IOException when audio cannot be read
    */
-  public static TrainingResult run(TrainingJob job, TrainingListener listener) throws IOException {
-    try (Storage run = Storage.open(job.run())) {
-      TrainingConfig config;
-      Path data;
-      if (job.resume()) {
-        if (run.stat(RunLayout.CONFIG).isEmpty()) {
-          throw new IllegalArgumentException(run.root() + " holds no run to resume (no " + RunLayout.CONFIG + ")");
-        }
-        config = ConfigLoader.parse(new String(run.readAllBytes(RunLayout.CONFIG), StandardCharsets.UTF_8), Map.of());
-        if (job.config() != null && !job.config().equals(config)) {
-          throw new IllegalArgumentException("a resumed run keeps its saved " + RunLayout.CONFIG
-              + "; do not pass another configuration");
-        }
-        JsonNode info = Json.parse(run.readAllBytes(RunLayout.RUN), RunLayout.RUN);
-        data = job.data() != null ? job.data() : Path.of(info.get("data").asText());
-      } else {
-        if (run.stat(RunLayout.CONFIG).isPresent()) {
-          throw new IllegalArgumentException(run.root() + " already holds a run (" + RunLayout.CONFIG
-              + "); resume it or choose another output folder");
-        }
-        config = job.config();
-        data = job.data().toAbsolutePath().normalize();
-        run.write(RunLayout.CONFIG, WriteCondition.ifAbsent(),
-            ConfigLoader.toYaml(config).getBytes(StandardCharsets.UTF_8));
-        ObjectNode info = JsonNodeFactory.instance.objectNode();
-        info.put("schema", 1);
-        info.put("data", data.toString());
-        info.put("encoder", config.encoder().model());
-        run.write(RunLayout.RUN, WriteCondition.overwrite(), Json.bytes(info));
-      }
-      Device device = EncoderOptions.defaults().device();
-      return new Trainer(config, run, listener, device).train(data);
+  public static TrainingResult run(TrainingJob job, String run, TrainingListener listener) throws IOException {
+    try (Storage storage = Storage.open(run)) {
+      return run(job, storage, listener);
     }
+  }
+
+  /** Runs {@code job} in the run storage {@code run} (left open); see {@link #run(TrainingJob, String, TrainingListener)}. */
+  public static TrainingResult run(TrainingJob job, Storage run, TrainingListener listener) throws IOException {
+    TrainingConfig config;
+    Path data;
+    if (job.resume()) {
+      if (run.stat(RunLayout.CONFIG).isEmpty()) {
+        throw new IllegalArgumentException(run.root() + " holds no run to resume (no " + RunLayout.CONFIG + ")");
+      }
+      config = ConfigLoader.parse(new String(run.readAllBytes(RunLayout.CONFIG), StandardCharsets.UTF_8), Map.of());
+      if (job.config() != null && !job.config().equals(config)) {
+        throw new IllegalArgumentException("a resumed run keeps its saved " + RunLayout.CONFIG
+            + "; do not pass another configuration");
+      }
+      JsonNode info = Json.parse(run.readAllBytes(RunLayout.RUN), RunLayout.RUN);
+      data = job.data() != null ? job.data() : Path.of(info.get("data").asText());
+    } else {
+      if (run.stat(RunLayout.CONFIG).isPresent()) {
+        throw new IllegalArgumentException(run.root() + " already holds a run (" + RunLayout.CONFIG
+            + "); resume it or choose another output folder");
+      }
+      config = job.config();
+      data = job.data().toAbsolutePath().normalize();
+      run.write(RunLayout.CONFIG, WriteCondition.ifAbsent(),
+          ConfigLoader.toYaml(config).getBytes(StandardCharsets.UTF_8));
+      ObjectNode info = JsonNodeFactory.instance.objectNode();
+      info.put("schema", 1);
+      info.put("data", data.toString());
+      info.put("encoder", config.encoder().model());
+      run.write(RunLayout.RUN, WriteCondition.overwrite(), Json.bytes(info));
+    }
+    Device device = EncoderOptions.defaults().device();
+    return new Trainer(config, run, listener, device).train(data);
   }
 
   private TrainingResult train(Path data) throws IOException {
@@ -110,8 +116,11 @@ public final class Trainer {
 
     EncoderReference encoder = EncoderReference.of(config.encoder().model());
     List<Embedding> embeddings;
-    try (Embedder embedder = new Embedder(encoder, config.encoder().layer(), config.encoder().batchSize(),
-        EncoderOptions.defaults(), cache())) {
+    String cacheLocation = config.encoder().cache();
+    try (Storage external = cacheLocation.isEmpty() ? null : Storage.open(cacheLocation);
+        Embedder embedder = new Embedder(encoder, config.encoder().layer(), config.encoder().batchSize(),
+            EncoderOptions.defaults(), external == null ? new EmbeddingCache(run, RunLayout.CACHE)
+                : new EmbeddingCache(external, "embeddings"))) {
       embeddings = embedder.embed(dataset.rows().stream().map(DatasetRow::audio).toList(), listener);
     }
     Examples examples = Examples.of(dataset, features, embeddings);
@@ -190,15 +199,6 @@ public final class Trainer {
       return;
     }
     run.write(RunLayout.SPLIT, WriteCondition.ifAbsent(), bytes);
-  }
-
-  private EmbeddingCache cache() {
-    String location = config.encoder().cache();
-    if (location.isEmpty()) {
-      return new EmbeddingCache(run, RunLayout.CACHE);
-    }
-    // the cache storage stays open for the run; it holds no native resources for file: roots
-    return new EmbeddingCache(Storage.open(location), "embeddings");
   }
 
   private HeadSpec headSpec(Dataset dataset, List<String> features, Embedding first) {

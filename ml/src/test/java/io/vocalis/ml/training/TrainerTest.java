@@ -4,7 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.google.cloud.storage.contrib.nio.testing.LocalStorageHelper;
+import io.vocalis.core.storage.GcsStorage;
+import io.vocalis.core.storage.Storage;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -32,7 +36,7 @@ class TrainerTest {
         optimizer: {head_lr: 0.003}
         training: {epochs: 40, batch_size: 8}
         """, Map.of("encoder.cache", Cohorts.cache().toString()));
-    TrainingResult result = Trainer.run(TrainingJob.start(Cohorts.small(), run.toString(), config),
+    TrainingResult result = Trainer.run(TrainingJob.start(Cohorts.small(), config), run.toString(),
         TrainingListener.NONE);
 
     for (String file : List.of("config.yaml", "run.json", "split.json", "curves.json", "metrics.json", "report.md",
@@ -83,10 +87,10 @@ class TrainerTest {
         training: {epochs: 4, batch_size: 8, accumulation: 2, clip_norm: 0.5}
         """, Map.of("encoder.cache", Cohorts.cache().toString()));
     Path whole = temp.resolve("whole");
-    Trainer.run(TrainingJob.start(Cohorts.small(), whole.toString(), config), TrainingListener.NONE);
+    Trainer.run(TrainingJob.start(Cohorts.small(), config), whole.toString(), TrainingListener.NONE);
 
     Path parts = temp.resolve("parts");
-    TrainingResult first = Trainer.run(TrainingJob.start(Cohorts.small(), parts.toString(), config),
+    TrainingResult first = Trainer.run(TrainingJob.start(Cohorts.small(), config), parts.toString(),
         new TrainingListener() {
           @Override
           public boolean stopRequested() {
@@ -96,7 +100,7 @@ class TrainerTest {
     assertThat(first.interrupted()).isTrue();
     assertThat(first.history()).hasSize(1);
     assertThat(parts.resolve("metrics.json")).doesNotExist();
-    TrainingResult second = Trainer.run(TrainingJob.resume(parts.toString()), new TrainingListener() {
+    TrainingResult second = Trainer.run(TrainingJob.resumeLatest(), parts.toString(), new TrainingListener() {
       int epochs;
 
       @Override
@@ -110,7 +114,7 @@ class TrainerTest {
       }
     });
     assertThat(second.interrupted()).isTrue();
-    TrainingResult third = Trainer.run(TrainingJob.resume(parts.toString()), TrainingListener.NONE);
+    TrainingResult third = Trainer.run(TrainingJob.resumeLatest(), parts.toString(), TrainingListener.NONE);
     assertThat(third.interrupted()).isFalse();
     assertThat(third.history()).hasSize(4);
 
@@ -122,7 +126,7 @@ class TrainerTest {
     }
 
     Path other = temp.resolve("other-seed");
-    Trainer.run(TrainingJob.start(Cohorts.small(), other.toString(), config.withSeed(8)), TrainingListener.NONE);
+    Trainer.run(TrainingJob.start(Cohorts.small(), config.withSeed(8)), other.toString(), TrainingListener.NONE);
     assertThat(Files.readAllBytes(other.resolve("split.json"))).isNotEqualTo(Files.readAllBytes(whole.resolve("split.json")));
     assertThat(Files.readAllBytes(other.resolve("models/final/model.safetensors")))
         .isNotEqualTo(Files.readAllBytes(whole.resolve("models/final/model.safetensors")));
@@ -133,16 +137,40 @@ class TrainerTest {
   }
 
   @Test
+  void checkpointsAndModelsGoToGcsAndAResumeThereEndsAsOnDisk() throws IOException {
+    TrainingConfig config = ConfigLoader.parse("training: {epochs: 3}\nhead: {pooling: stats}",
+        Map.of("encoder.cache", Cohorts.cache().toString()));
+    Path local = temp.resolve("local");
+    Trainer.run(TrainingJob.start(Cohorts.small(), config), local.toString(), TrainingListener.NONE);
+    // GcsStorage over google-cloud-nio's in-memory FAKE of GCS (no emulator runs here)
+    try (Storage gcs = new GcsStorage(LocalStorageHelper.getOptions().getService(), URI.create("gs://runs/exp1"))) {
+      TrainingResult first = Trainer.run(TrainingJob.start(Cohorts.small(), config), gcs, new TrainingListener() {
+        @Override
+        public boolean stopRequested() {
+          return true;
+        }
+      });
+      assertThat(first.interrupted()).isTrue();
+      assertThat(gcs.stat("checkpoints/epoch-0001/state.safetensors")).isPresent();
+      Trainer.run(TrainingJob.resumeLatest(), gcs, TrainingListener.NONE);
+      for (String file : List.of("metrics.json", "models/best/model.safetensors", "models/final/model.safetensors",
+          "checkpoints/epoch-0003/state.safetensors", "plots/loss.png")) {
+        assertThat(gcs.readAllBytes(file)).as(file).isEqualTo(Files.readAllBytes(local.resolve(file)));
+      }
+    }
+  }
+
+  @Test
   void runFoldersAreNotOverwrittenAndResumeNeedsARun() throws IOException {
     TrainingConfig config = ConfigLoader.parse("training: {epochs: 1}", Map.of("encoder.cache", Cohorts.cache().toString()));
     Path run = temp.resolve("run");
-    Trainer.run(TrainingJob.start(Cohorts.small(), run.toString(), config), TrainingListener.NONE);
-    assertThatThrownBy(() -> Trainer.run(TrainingJob.start(Cohorts.small(), run.toString(), config),
+    Trainer.run(TrainingJob.start(Cohorts.small(), config), run.toString(), TrainingListener.NONE);
+    assertThatThrownBy(() -> Trainer.run(TrainingJob.start(Cohorts.small(), config), run.toString(),
         TrainingListener.NONE)).hasMessageContaining("already holds a run (config.yaml)");
-    assertThatThrownBy(() -> Trainer.run(TrainingJob.resume(temp.resolve("none").toString()), TrainingListener.NONE))
+    assertThatThrownBy(() -> Trainer.run(TrainingJob.resumeLatest(), temp.resolve("none").toString(), TrainingListener.NONE))
         .hasMessageContaining("holds no run to resume");
     TrainingConfig unknown = ConfigLoader.parse("data: {features: [slow_rate, loudness]}", Map.of());
-    assertThatThrownBy(() -> Trainer.run(TrainingJob.start(Cohorts.small(), temp.resolve("x").toString(), unknown),
+    assertThatThrownBy(() -> Trainer.run(TrainingJob.start(Cohorts.small(), unknown), temp.resolve("x").toString(),
         TrainingListener.NONE)).hasMessageStartingWith("data.features: the dataset has no feature loudness; it has");
   }
 }
