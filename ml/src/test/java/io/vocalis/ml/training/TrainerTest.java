@@ -161,6 +161,35 @@ class TrainerTest {
   }
 
   @Test
+  void aTinyCheckpointWithAWeightedLayerMixAndTheOrdinalLoss() throws IOException {
+    // random weights: this checks the path (checkpoint encoder, all hidden states cached, learned
+    // layer mix, CORAL over ratings 0..4), not quality
+    String wavlm = Path.of("src/test/resources/encoders/wavlm-group").toAbsolutePath().toString();
+    TrainingConfig config = ConfigLoader.parse("""
+        encoder: {layer: weighted, batch_size: 16}
+        loss: {type: coral}
+        training: {epochs: 2}
+        """, Map.of("encoder.model", wavlm, "encoder.cache", Cohorts.cache().toString()));
+    Path run = temp.resolve("wavlm");
+    TrainingResult result = Trainer.run(TrainingJob.start(Cohorts.small(), config), run.toString(),
+        TrainingListener.NONE);
+    assertThat(result.test().features()).hasSize(5);
+    JsonNode model = Json.MAPPER.readTree(run.resolve("models/best/model.json").toFile());
+    assertThat(model.at("/encoder/id").asText()).startsWith("sha256:");
+    assertThat(model.at("/encoder/layer").asText()).isEqualTo("weighted");
+    assertThat(model.at("/head/states").asInt()).isEqualTo(3);
+    assertThat(model.at("/head/input_size").asInt()).isEqualTo(32);
+    assertThat(model.at("/head/levels").asInt()).isEqualTo(5);
+    assertThat(model.at("/head/present_step").asInt()).isEqualTo(1);
+    try (Storage storage = Storage.open(run.toString());
+        Predictor predictor = Predictor.open(storage, "best", io.vocalis.ml.encoders.EncoderOptions.cpu())) {
+      Path wav = Cohorts.small().resolve("audio/spk001/spk001_u01.wav");
+      Predictor.FilePrediction p = predictor.predict(List.of(wav), TrainingListener.NONE).get(0);
+      assertThat(p.probabilities()).hasSize(5).allSatisfy((f, v) -> assertThat(v).isBetween(0.0, 1.0));
+    }
+  }
+
+  @Test
   void runFoldersAreNotOverwrittenAndResumeNeedsARun() throws IOException {
     TrainingConfig config = ConfigLoader.parse("training: {epochs: 1}", Map.of("encoder.cache", Cohorts.cache().toString()));
     Path run = temp.resolve("run");
