@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.vocalis.ml.training.Examples.Batch;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +31,7 @@ final class Evaluator {
         ClassifierHead.Output out = head.forward(batch.states(), batch.frames());
         float[] p = head.presentProbability(out.logits()).toFloatArray();
         for (int i = 0; i < chunk.size(); i++) {
-          probabilities[start + i] = java.util.Arrays.copyOfRange(p, i * f, (i + 1) * f);
+          probabilities[start + i] = Arrays.copyOfRange(p, i * f, (i + 1) * f);
         }
         double count = batch.rated().sum().getFloat();
         lossSum += head.loss(out.logits(), batch.targets(), batch.ratings(), batch.rated(), posWeight).getFloat()

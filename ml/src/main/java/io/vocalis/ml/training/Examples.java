@@ -5,7 +5,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.vocalis.core.dataset.Dataset;
 import io.vocalis.core.dataset.DatasetRow;
+import java.util.Arrays;
 import java.util.List;
+import java.util.OptionalDouble;
 
 /**
  * The recordings of a run as the head sees them: embeddings, and per feature the binary target,
@@ -38,7 +40,7 @@ final class Examples {
     for (int i = 0; i < n; i++) {
       DatasetRow row = dataset.rows().get(i);
       for (int j = 0; j < f; j++) {
-        var rating = row.rating(features.get(j));
+        OptionalDouble rating = row.rating(features.get(j));
         if (rating.isPresent()) {
           rated[i][j] = 1;
           ratings[i][j] = (float) rating.getAsDouble();
@@ -67,11 +69,6 @@ final class Examples {
     return targets[row][feature] != 0;
   }
 
-  /** The rating of {@code feature} (index) in {@code row}; 0 when unrated. */
-  float rating(int row, int feature) {
-    return ratings[row][feature];
-  }
-
   /** The recordings of {@code rows} as arrays in {@code manager}, padded to the longest. */
   Batch batch(List<Integer> rows, NDManager manager) {
     Embedding first = embeddings.get(rows.get(0));
@@ -92,7 +89,7 @@ final class Examples {
       for (int s = 0; s < states; s++) {
         System.arraycopy(e.values(), s * frameValues, values, (i * states + s) * longest * hidden, frameValues);
       }
-      java.util.Arrays.fill(mask, i * longest, i * longest + e.frames(), 1f);
+      Arrays.fill(mask, i * longest, i * longest + e.frames(), 1f);
       System.arraycopy(targets[row], 0, t, i * f, f);
       System.arraycopy(ratings[row], 0, r, i * f, f);
       System.arraycopy(rated[row], 0, m, i * f, f);

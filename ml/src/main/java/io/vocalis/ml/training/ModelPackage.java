@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -108,9 +109,9 @@ public record ModelPackage(EncoderReference encoder, LayerChoice layer, HeadSpec
     List<Integer> hidden = new ArrayList<>();
     h.get("hidden").forEach(n -> hidden.add(n.asInt()));
     HeadSpec spec = new HeadSpec(features, h.get("input_size").asInt(), h.get("states").asInt(),
-        Pooling.valueOf(h.get("pooling").asText().toUpperCase(java.util.Locale.ROOT)), hidden,
-        HeadActivation.valueOf(h.get("activation").asText().toUpperCase(java.util.Locale.ROOT)),
-        h.get("dropout").asDouble(), LossType.valueOf(h.get("loss").asText().toUpperCase(java.util.Locale.ROOT)),
+        Pooling.valueOf(h.get("pooling").asText().toUpperCase(Locale.ROOT)), hidden,
+        HeadActivation.valueOf(h.get("activation").asText().toUpperCase(Locale.ROOT)),
+        h.get("dropout").asDouble(), LossType.valueOf(h.get("loss").asText().toUpperCase(Locale.ROOT)),
         h.get("levels").asInt(), h.get("present_step").asInt(), h.get("normalize").asBoolean());
     Map<String, Double> thresholds = new LinkedHashMap<>();
     for (Iterator<Map.Entry<String, JsonNode>> it = root.get("thresholds").fields(); it.hasNext(); ) {

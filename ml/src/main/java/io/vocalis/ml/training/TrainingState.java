@@ -175,10 +175,6 @@ final class TrainingState {
     return bestEpoch;
   }
 
-  double best() {
-    return best;
-  }
-
   Map<String, float[]> bestWeights() {
     return bestWeights;
   }
