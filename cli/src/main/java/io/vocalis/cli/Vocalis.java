@@ -20,6 +20,9 @@ import picocli.CommandLine.Command;
       AudioCommand.class,
       IngestCommand.class,
       EncodeCommand.class,
+      TrainCommand.class,
+      EvaluateCommand.class,
+      PredictCommand.class,
     })
 public final class Vocalis implements Runnable {
 

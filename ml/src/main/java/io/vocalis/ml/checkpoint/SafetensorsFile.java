@@ -25,6 +25,7 @@ import java.util.Set;
  * dtype, shape and byte range, then the raw little-endian data. The header is validated on open
  * (in-bounds, non-overlapping ranges whose sizes match dtype and shape); each tensor's bytes are
  * memory-mapped on demand, so files larger than 2 GiB work as long as each tensor is smaller.
+ * {@link #of(byte[], String)} reads one held in memory (e.g. read from storage).
  */
 public final class SafetensorsFile implements Closeable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -32,20 +33,23 @@ public final class SafetensorsFile implements Closeable {
 
   private record Entry(TensorDtype dtype, long[] shape, long begin, long end) {}
 
-  private final Path path;
+  private final String path;
   private final FileChannel channel;
+  private final ByteBuffer bytes;
   private final long dataStart;
   private final Map<String, Entry> entries;
   private final Map<String, String> metadata;
 
   private SafetensorsFile(
-      Path path,
+      String path,
       FileChannel channel,
+      ByteBuffer bytes,
       long dataStart,
       Map<String, Entry> entries,
       Map<String, String> metadata) {
     this.path = path;
     this.channel = channel;
+    this.bytes = bytes;
     this.dataStart = dataStart;
     this.entries = entries;
     this.metadata = metadata;
@@ -70,8 +74,8 @@ public final class SafetensorsFile implements Closeable {
       ByteBuffer header = ByteBuffer.allocate((int) headerLength);
       readFully(channel, header, 8);
       long dataStart = 8 + headerLength;
-      return parse(
-          path, channel, new String(header.array(), StandardCharsets.UTF_8), dataStart, size - dataStart);
+      return parse(path.toString(), channel, null,
+          new String(header.array(), StandardCharsets.UTF_8), dataStart, size - dataStart);
     } catch (IOException | RuntimeException e) {
       if (channel != null) {
         try {
@@ -87,6 +91,29 @@ public final class SafetensorsFile implements Closeable {
     }
   }
 
+  /**
+   * Reads and validates a safetensors file held in {@code content} (not copied; do not modify it
+   * while the result is in use); {@code name} appears in messages.
+   */
+  public static SafetensorsFile of(byte[] content, String name) {
+    ByteBuffer all = ByteBuffer.wrap(content).order(ByteOrder.LITTLE_ENDIAN);
+    if (content.length < 8) {
+      throw new CheckpointException(name + ": too short for a safetensors file");
+    }
+    long headerLength = all.getLong(0);
+    if (headerLength <= 0 || headerLength > MAX_HEADER_BYTES || headerLength > content.length - 8) {
+      throw new CheckpointException(
+          name + ": invalid safetensors header length " + headerLength + " (" + content.length + " bytes)");
+    }
+    String header = new String(content, 8, (int) headerLength, StandardCharsets.UTF_8);
+    long dataStart = 8 + headerLength;
+    try {
+      return parse(name, null, all, header, dataStart, content.length - dataStart);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + name, e);
+    }
+  }
+
   private static void readFully(FileChannel channel, ByteBuffer buffer, long position)
       throws IOException {
     while (buffer.hasRemaining()) {
@@ -97,7 +124,7 @@ public final class SafetensorsFile implements Closeable {
   }
 
   private static SafetensorsFile parse(
-      Path path, FileChannel channel, String header, long dataStart, long dataSize)
+      String path, FileChannel channel, ByteBuffer bytes, String header, long dataStart, long dataSize)
       throws IOException {
     JsonNode root;
     try {
@@ -151,12 +178,12 @@ public final class SafetensorsFile implements Closeable {
       }
     }
     return new SafetensorsFile(
-        path, channel, dataStart, Collections.unmodifiableMap(entries), Collections.unmodifiableMap(metadata));
+        path, channel, bytes, dataStart, Collections.unmodifiableMap(entries), Collections.unmodifiableMap(metadata));
   }
 
-  /** The file. */
+  /** The file; null for one read from memory. */
   public Path path() {
-    return path;
+    return channel == null ? null : Path.of(path);
   }
 
   /** Tensor names in header order. */
@@ -175,10 +202,15 @@ public final class SafetensorsFile implements Closeable {
     if (entry == null) {
       throw new CheckpointException(path + ": no tensor " + name);
     }
+    if (channel == null) {
+      ByteBuffer slice = bytes.duplicate();
+      slice.position((int) (dataStart + entry.begin())).limit((int) (dataStart + entry.end()));
+      return new StoredTensor(entry.dtype(), entry.shape(), slice);
+    }
     try {
-      ByteBuffer bytes =
+      ByteBuffer mapped =
           channel.map(FileChannel.MapMode.READ_ONLY, dataStart + entry.begin(), entry.end() - entry.begin());
-      return new StoredTensor(entry.dtype(), entry.shape(), bytes);
+      return new StoredTensor(entry.dtype(), entry.shape(), mapped);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + name + " from " + path, e);
     }
@@ -186,6 +218,8 @@ public final class SafetensorsFile implements Closeable {
 
   @Override
   public void close() throws IOException {
-    channel.close();
+    if (channel != null) {
+      channel.close();
+    }
   }
 }

@@ -4,9 +4,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -24,6 +27,39 @@ public final class SafetensorsWriter {
 
   /** Writes {@code tensors} (name to tensor, in iteration order) and {@code metadata} to {@code path}. */
   public static void write(Path path, Map<String, StoredTensor> tensors, Map<String, String> metadata)
+      throws IOException {
+    Path absolute = path.toAbsolutePath();
+    Files.createDirectories(absolute.getParent());
+    Path temp = Files.createTempFile(absolute.getParent(), absolute.getFileName().toString(), ".tmp");
+    try {
+      try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+        writeFully(out, header(tensors, metadata));
+        for (StoredTensor t : tensors.values()) {
+          writeFully(out, t.data());
+        }
+      }
+      Files.move(temp, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(temp);
+    }
+  }
+
+  /**
+   * Writes {@code tensors} and {@code metadata} as a safetensors stream to {@code out} (not
+   * closed), e.g. the body of an atomic storage write.
+   */
+  public static void write(OutputStream out, Map<String, StoredTensor> tensors, Map<String, String> metadata)
+      throws IOException {
+    WritableByteChannel channel = Channels.newChannel(out);
+    writeFully(channel, header(tensors, metadata));
+    for (StoredTensor t : tensors.values()) {
+      writeFully(channel, t.data());
+    }
+    out.flush();
+  }
+
+  /** The length prefix and the JSON header, padded with spaces to 8 bytes. */
+  private static ByteBuffer header(Map<String, StoredTensor> tensors, Map<String, String> metadata)
       throws IOException {
     ObjectNode header = JSON.createObjectNode();
     if (!metadata.isEmpty()) {
@@ -51,24 +87,10 @@ public final class SafetensorsWriter {
       head.put((byte) ' ');
     }
     head.flip();
-
-    Path absolute = path.toAbsolutePath();
-    Files.createDirectories(absolute.getParent());
-    Path temp = Files.createTempFile(absolute.getParent(), absolute.getFileName().toString(), ".tmp");
-    try {
-      try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-        writeFully(out, head);
-        for (StoredTensor t : tensors.values()) {
-          writeFully(out, t.data());
-        }
-      }
-      Files.move(temp, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } finally {
-      Files.deleteIfExists(temp);
-    }
+    return head;
   }
 
-  private static void writeFully(FileChannel out, ByteBuffer buffer) throws IOException {
+  private static void writeFully(WritableByteChannel out, ByteBuffer buffer) throws IOException {
     while (buffer.hasRemaining()) {
       out.write(buffer);
     }

@@ -34,6 +34,7 @@ public abstract class HfEncoderBlock extends AbstractBlock implements SpeechEnco
   private final Map<String, Parameter> byName = new LinkedHashMap<>();
   private final EncoderOptions options;
   private final NDManager manager;
+  private EncoderAdapters adapters = EncoderAdapters.NONE;
 
   /** A block whose parameters will live on {@code options.device()}. */
   protected HfEncoderBlock(EncoderOptions options) {
@@ -49,6 +50,11 @@ public abstract class HfEncoderBlock extends AbstractBlock implements SpeechEnco
   /** Parameters by Hugging Face name, in registration order. */
   public Map<String, Parameter> parametersByName() {
     return Collections.unmodifiableMap(byName);
+  }
+
+  /** Sets the trainable additions applied in every forward pass ({@link EncoderAdapters#NONE} for none). */
+  public void setAdapters(EncoderAdapters adapters) {
+    this.adapters = adapters;
   }
 
   /** The manager that owns the parameters. */
@@ -106,7 +112,7 @@ public abstract class HfEncoderBlock extends AbstractBlock implements SpeechEnco
       throw new IllegalArgumentException("expected the model input and the valid lengths");
     }
     int[] lengths = inputs.get(1).toType(DataType.INT32, false).toIntArray();
-    return forwardBatch(new Forward(parameterStore, training), inputs.get(0), lengths);
+    return forwardBatch(new Forward(parameterStore, training, adapters), inputs.get(0), lengths);
   }
 
   /**
@@ -167,11 +173,19 @@ public abstract class HfEncoderBlock extends AbstractBlock implements SpeechEnco
    *
    * @param store resolves parameters to arrays on the input's device
    * @param training whether gradients may be taken (keeps intermediates alive)
+   * @param adapters trainable additions (LoRA, prompts)
    */
-  public record Forward(ParameterStore store, boolean training) {
+  public record Forward(ParameterStore store, boolean training, EncoderAdapters adapters) {
     /** The array of {@code parameter} on {@code like}'s device; null for an absent parameter. */
     public NDArray get(Parameter parameter, NDArray like) {
       return parameter == null ? null : store.getValue(parameter, like.getDevice(), training);
+    }
+
+    /** {@code x W^T + b} plus the adapters' update of this layer; {@code bias} may be null. */
+    NDArray linear(Parameter weight, Parameter bias, NDArray x) {
+      NDArray y = Nn.linear(x, get(weight, x), get(bias, x));
+      NDArray delta = adapters.linearDelta(weight.getName(), x, training);
+      return delta == null ? y : y.add(delta);
     }
   }
 

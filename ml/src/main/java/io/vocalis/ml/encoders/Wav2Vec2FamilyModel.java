@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
 import io.vocalis.ml.checkpoint.StateDict;
 import io.vocalis.ml.encoders.Wav2Vec2Modules.FeatureEncoder;
 import io.vocalis.ml.encoders.Wav2Vec2Modules.FeatureProjection;
@@ -69,6 +70,29 @@ public abstract class Wav2Vec2FamilyModel extends HfEncoderBlock {
       return List.of();
     }
     int[] lengths = new int[waveforms.size()];
+    try (NDManager scope = manager().newSubManager()) {
+      return run(prepare(waveforms, lengths, scope), lengths, allHiddenStates);
+    }
+  }
+
+  /**
+   * The forward pass as arrays in {@code scope}, for training: gradients reach every parameter
+   * whose array requires them. {@code training} keeps intermediates for the backward pass.
+   */
+  public EncoderStates forwardStates(List<float[]> waveforms, NDManager scope, boolean training) {
+    int[] lengths = new int[waveforms.size()];
+    NDArray input = prepare(waveforms, lengths, scope);
+    NDList out = forward(new ParameterStore(scope, false), new NDList(input, scope.create(lengths)), training, null);
+    int states = out.size() - 2;
+    List<NDArray> hidden = new ArrayList<>();
+    for (int i = 0; i < states; i++) {
+      hidden.add(out.get(i));
+    }
+    return new EncoderStates(hidden, out.get(states), out.get(states + 1).toIntArray());
+  }
+
+  /** The padded (batch, samples) input in {@code scope}; fills {@code lengths}. */
+  private NDArray prepare(List<float[]> waveforms, int[] lengths, NDManager scope) {
     int longest = 0;
     for (int b = 0; b < lengths.length; b++) {
       lengths[b] = waveforms.get(b).length;
@@ -83,11 +107,7 @@ public abstract class Wav2Vec2FamilyModel extends HfEncoderBlock {
       float[] prepared = Wav2Vec2FeatureExtractor.prepare(waveforms.get(b), config.doNormalize());
       System.arraycopy(prepared, 0, batch, b * longest, prepared.length);
     }
-    try (NDManager scope = manager().newSubManager()) {
-      NDArray input = scope.create(batch, new Shape(lengths.length, longest))
-          .toType(options().dataType(), false);
-      return run(input, lengths, allHiddenStates);
-    }
+    return scope.create(batch, new Shape(lengths.length, longest)).toType(options().dataType(), false);
   }
 
   @Override

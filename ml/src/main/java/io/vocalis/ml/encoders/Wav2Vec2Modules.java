@@ -220,11 +220,11 @@ final class Wav2Vec2Modules {
 
     /** {@code bias}: additive, broadcastable to (batch, heads, time, time); null for none. */
     NDArray forward(Forward f, NDArray x, NDArray bias) {
-      NDArray q = Nn.splitHeads(Nn.linear(x, f.get(qWeight, x), f.get(qBias, x)), heads);
-      NDArray k = Nn.splitHeads(Nn.linear(x, f.get(kWeight, x), f.get(kBias, x)), heads);
-      NDArray v = Nn.splitHeads(Nn.linear(x, f.get(vWeight, x), f.get(vBias, x)), heads);
+      NDArray q = Nn.splitHeads(f.linear(qWeight, qBias, x), heads);
+      NDArray k = Nn.splitHeads(f.linear(kWeight, kBias, x), heads);
+      NDArray v = Nn.splitHeads(f.linear(vWeight, vBias, x), heads);
       NDArray context = Nn.mergeHeads(Nn.attention(q, k, v, bias, scaling, f.training()));
-      return Nn.linear(context, f.get(outWeight, x), f.get(outBias, x));
+      return f.linear(outWeight, outBias, context);
     }
   }
 
@@ -245,8 +245,8 @@ final class Wav2Vec2Modules {
     }
 
     NDArray forward(Forward f, NDArray x) {
-      NDArray h = activation(activation, Nn.linear(x, f.get(inWeight, x), f.get(inBias, x)));
-      return Nn.linear(h, f.get(outWeight, x), f.get(outBias, x));
+      NDArray h = activation(activation, f.linear(inWeight, inBias, x));
+      return f.linear(outWeight, outBias, h);
     }
   }
 
@@ -321,7 +321,9 @@ final class Wav2Vec2Modules {
       if (!stable) {
         x = layerNorm.forward(f, x);
       }
-      NDArray bias = Nn.keyPaddingBias(valid.squeeze(1), x.getDataType());
+      Prompted prompted = Prompted.of(f, x, valid);
+      x = prompted.x();
+      NDArray bias = Nn.keyPaddingBias(prompted.valid().squeeze(1), x.getDataType());
       List<NDArray> states = new ArrayList<>();
       states.add(x);
       for (EncoderLayer layer : layers) {
@@ -329,7 +331,40 @@ final class Wav2Vec2Modules {
         states.add(x);
       }
       states.add(stable ? layerNorm.forward(f, x) : x);
-      return states;
+      return prompted.strip(states);
+    }
+  }
+
+  /**
+   * The transformer input with the adapters' soft prompts prepended (and the valid mask extended
+   * with them), and how many frames to strip from the hidden states again.
+   *
+   * @param x (batch, prompts + time, hidden)
+   * @param valid (batch, 1, prompts + time)
+   * @param prompts prepended frames
+   */
+  record Prompted(NDArray x, NDArray valid, int prompts) {
+    static Prompted of(Forward f, NDArray x, NDArray valid) {
+      NDArray p = f.adapters().prompts(x);
+      if (p == null) {
+        return new Prompted(x, valid, 0);
+      }
+      long batch = x.getShape().get(0);
+      long count = p.getShape().get(0);
+      NDArray repeated = p.expandDims(0).repeat(0, batch);
+      NDArray ones = valid.getManager().ones(new Shape(batch, 1, count), valid.getDataType());
+      return new Prompted(repeated.concat(x, 1), ones.concat(valid, 2), (int) count);
+    }
+
+    List<NDArray> strip(List<NDArray> states) {
+      if (prompts == 0) {
+        return states;
+      }
+      List<NDArray> out = new ArrayList<>();
+      for (NDArray s : states) {
+        out.add(s.get(":, " + prompts + ":, :"));
+      }
+      return out;
     }
   }
 

@@ -11,6 +11,7 @@ import io.vocalis.ml.encoders.Wav2Vec2Modules.Attention;
 import io.vocalis.ml.encoders.Wav2Vec2Modules.FeedForward;
 import io.vocalis.ml.encoders.Wav2Vec2Modules.LayerNormParams;
 import io.vocalis.ml.encoders.Wav2Vec2Modules.PositionalConvEmbedding;
+import io.vocalis.ml.encoders.Wav2Vec2Modules.Prompted;
 import io.vocalis.ml.encoders.Wav2Vec2Modules.TransformerStack;
 import java.util.ArrayList;
 import java.util.List;
@@ -167,8 +168,10 @@ public final class WavLmModel extends Wav2Vec2FamilyModel {
       if (!stable) {
         x = layerNorm.forward(f, x);
       }
+      Prompted prompted = Prompted.of(f, x, valid);
+      x = prompted.x();
       DataType type = x.getDataType();
-      NDArray padding = Nn.keyPaddingBias(valid.squeeze(1), type);
+      NDArray padding = Nn.keyPaddingBias(prompted.valid().squeeze(1), type);
       NDArray positionBias = layers.get(0).attention.positionBias(f, x);
       List<NDArray> states = new ArrayList<>();
       states.add(x);
@@ -177,7 +180,7 @@ public final class WavLmModel extends Wav2Vec2FamilyModel {
         states.add(x);
       }
       states.add(stable ? layerNorm.forward(f, x) : x);
-      return states;
+      return prompted.strip(states);
     }
   }
 }

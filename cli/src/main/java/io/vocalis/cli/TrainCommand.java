@@ -1,0 +1,110 @@
+package io.vocalis.cli;
+
+import io.vocalis.ml.training.ConfigLoader;
+import io.vocalis.ml.training.RunLayout;
+import io.vocalis.ml.training.Trainer;
+import io.vocalis.ml.training.TrainingConfig;
+import io.vocalis.ml.training.TrainingJob;
+import io.vocalis.ml.training.TrainingResult;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code vocalis train}: trains a classifier on a dataset folder into a run folder (config,
+ * split, checkpoints, metrics, report, plots, models); {@code --resume} continues an interrupted
+ * run from its latest checkpoint.
+ */
+@Command(
+    name = "train",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class,
+    sortOptions = false,
+    description = {
+      "Train a classifier of perceptual features on a dataset folder. Without --config a head-only",
+      "run on the fbank baseline; flags override the config file's keys. The run folder (a path, file:",
+      "or gs:// URI) receives config.yaml, split.json, checkpoints/, curves.json, metrics.json,",
+      "report.md, plots/ and models/best, models/final."
+    },
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {"0:done", "1:invalid data, configuration or run folder", "2:bad arguments"})
+final class TrainCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--data", paramLabel = "DIR", description = "Dataset folder (metadata.csv + audio).")
+  Path data;
+
+  @Option(names = "--out", required = true, paramLabel = "RUN_DIR", description = "Run folder or storage URI.")
+  String out;
+
+  @Option(names = "--config", paramLabel = "FILE", description = "Experiment configuration (YAML or JSON).")
+  Path config;
+
+  @Option(names = "--model", paramLabel = "CHECKPOINT", description = "Encoder: checkpoint folder or 'fbank' (encoder.model).")
+  String model;
+
+  @Option(names = "--features", paramLabel = "F1,F2", split = ",", description = "Features to learn (data.features).")
+  List<String> features;
+
+  @Option(names = "--epochs", paramLabel = "N", description = "Epochs (training.epochs).")
+  Integer epochs;
+
+  @Option(names = "--seed", paramLabel = "K", description = "Master seed (seed).")
+  Long seed;
+
+  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override any config key, e.g. --set head.pooling=attention.")
+  Map<String, String> set = new LinkedHashMap<>();
+
+  @Option(names = "--resume", description = "Continue the run in --out from its latest checkpoint.")
+  boolean resume;
+
+  @Override
+  public Integer call() throws Exception {
+    TrainingJob job;
+    if (resume) {
+      if (config != null || model != null || features != null || epochs != null || seed != null || !set.isEmpty()) {
+        throw new ParameterException(spec.commandLine(), "--resume uses the run's saved config.yaml; "
+            + "--config, --model, --features, --epochs, --seed and --set do not apply");
+      }
+      job = new TrainingJob(data, null, true);
+    } else {
+      if (data == null) {
+        throw new ParameterException(spec.commandLine(), "--data is required (unless --resume)");
+      }
+      Map<String, String> overrides = new LinkedHashMap<>(set);
+      if (model != null) {
+        overrides.put("encoder.model", model);
+      }
+      if (features != null) {
+        overrides.put("data.features", String.join(",", features));
+      }
+      if (epochs != null) {
+        overrides.put("training.epochs", epochs.toString());
+      }
+      if (seed != null) {
+        overrides.put("seed", seed.toString());
+      }
+      TrainingConfig resolved = ConfigLoader.load(config, overrides);
+      job = TrainingJob.start(data, resolved);
+    }
+    TrainingResult result = Trainer.run(job, out, ProgressReporter.on(spec.commandLine().getErr()));
+    if (result.interrupted()) {
+      spec.commandLine().getOut().println("vocalis train: stopped after epoch " + result.history().size()
+          + "; continue with --resume --out " + out);
+      return 0;
+    }
+    spec.commandLine().getOut().println(String.format(Locale.ROOT,
+        "vocalis train: test macro AUROC %.3f (model of epoch %d of %d%s) -> %s (%s, %s)",
+        result.test().macroAuroc(), result.bestEpoch(), result.history().size(),
+        result.stoppedEarly() ? ", stopped early" : "", result.run(), RunLayout.METRICS, RunLayout.REPORT));
+    return 0;
+  }
+}

@@ -1,0 +1,123 @@
+package io.vocalis.ml.training;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * AdamW (Loshchilov and Hutter 2019) with decoupled weight decay, computed as PyTorch's {@code
+ * torch.optim.AdamW} (single-tensor path): {@code p *= 1 - lr wd}; {@code m = lerp(m, g, 1 -
+ * b1)}; {@code v = b2 v + (1 - b2) g^2}; {@code p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 -
+ * b2^t) + eps)}. DJL's optimizers keep their state out of reach, so a checkpoint could not
+ * resume them exactly; this one's state is {@link #state()}. Parameters are updated in place.
+ */
+final class AdamW implements AutoCloseable {
+  private final double beta1;
+  private final double beta2;
+  private final double eps;
+  private final NDManager manager;
+  private final Map<String, NDArray> firstMoments = new LinkedHashMap<>();
+  private final Map<String, NDArray> secondMoments = new LinkedHashMap<>();
+  private long steps;
+
+  AdamW(double beta1, double beta2, double eps, Device device) {
+    this.beta1 = beta1;
+    this.beta2 = beta2;
+    this.eps = eps;
+    this.manager = NDManager.newBaseManager(device);
+  }
+
+  /** Optimizer steps taken. */
+  long steps() {
+    return steps;
+  }
+
+  /** Starts an optimizer step: the bias corrections of the {@link #update}s that follow use it. */
+  void beginStep() {
+    steps++;
+  }
+
+  /**
+   * Updates {@code parameter} (named {@code name}) in place from {@code gradient}; temporaries go
+   * to {@code scope}.
+   */
+  void update(String name, NDArray parameter, NDArray gradient, double lr, double weightDecay, NDManager scope) {
+    if (steps == 0) {
+      throw new IllegalStateException("beginStep() first");
+    }
+    NDArray m = firstMoments.computeIfAbsent(name, k -> manager.zeros(parameter.getShape(), parameter.getDataType()));
+    NDArray v = secondMoments.computeIfAbsent(name, k -> manager.zeros(parameter.getShape(), parameter.getDataType()));
+    NDArray g = gradient;
+    if (g.getManager() != scope) {
+      g = g.duplicate();
+      g.attach(scope);
+    }
+    if (weightDecay != 0) {
+      parameter.muli(1 - lr * weightDecay);
+    }
+    m.addi(g.sub(m).mul(1 - beta1));
+    v.muli(beta2).addi(g.mul(g).mul(1 - beta2));
+    double correction1 = 1 - Math.pow(beta1, steps);
+    double correction2 = Math.sqrt(1 - Math.pow(beta2, steps));
+    NDArray root = v.sqrt();
+    root.attach(scope);
+    NDArray denominator = root.div(correction2).add(eps);
+    NDArray ratio = m.div(denominator);
+    ratio.attach(scope);
+    parameter.subi(ratio.mul(lr / correction1));
+  }
+
+  /** The state: {@code m.<name>} and {@code v.<name>} as float32 values with their shapes. */
+  Map<String, NDArray> state() {
+    Map<String, NDArray> state = new LinkedHashMap<>();
+    firstMoments.forEach((k, v) -> state.put("m." + k, v));
+    secondMoments.forEach((k, v) -> state.put("v." + k, v));
+    return state;
+  }
+
+  /** Restores {@link #state()} values and the step count. */
+  void restore(Map<String, float[]> values, Map<String, long[]> shapes, long steps) {
+    this.steps = steps;
+    values.forEach((key, data) -> {
+      NDArray array = manager.create(data, new Shape(shapes.get(key)));
+      if (key.startsWith("m.")) {
+        firstMoments.put(key.substring(2), array);
+      } else if (key.startsWith("v.")) {
+        secondMoments.put(key.substring(2), array);
+      } else {
+        throw new IllegalArgumentException("unknown optimizer state " + key);
+      }
+    });
+  }
+
+  /**
+   * Scales {@code gradients} in place so that their global L2 norm is at most {@code maxNorm}, as
+   * PyTorch's {@code clip_grad_norm_} (coefficient {@code maxNorm / (norm + 1e-6)}, at most 1);
+   * returns the norm before clipping.
+   */
+  static double clipGlobalNorm(Iterable<NDArray> gradients, double maxNorm) {
+    double squares = 0;
+    for (NDArray g : gradients) {
+      try (NDArray norm = g.norm()) {
+        double n = norm.getFloat();
+        squares += n * n;
+      }
+    }
+    double total = Math.sqrt(squares);
+    double coefficient = maxNorm / (total + 1e-6);
+    if (coefficient < 1) {
+      for (NDArray g : gradients) {
+        g.muli(coefficient);
+      }
+    }
+    return total;
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}

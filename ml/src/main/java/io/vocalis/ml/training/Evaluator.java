@@ -1,0 +1,95 @@
+package io.vocalis.ml.training;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.vocalis.ml.training.Examples.Batch;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Scores recordings with a head (no dropout, no gradients) and turns scores into metrics. */
+final class Evaluator {
+  private Evaluator() {}
+
+  /**
+   * P(present) for each of {@code rows} (in that order) and the masked loss over them.
+   *
+   * @param posWeight the training loss's positive weights (null for none)
+   */
+  static Scores score(ClassifierHead head, Examples examples, List<Integer> rows, int batchSize, NDManager work,
+      NDArray posWeight) {
+    int f = examples.features().size();
+    float[][] probabilities = new float[rows.size()][];
+    double lossSum = 0;
+    double rated = 0;
+    for (int start = 0; start < rows.size(); start += batchSize) {
+      List<Integer> chunk = rows.subList(start, Math.min(rows.size(), start + batchSize));
+      try (NDManager scope = work.newSubManager()) {
+        Batch batch = examples.batch(chunk, scope);
+        ClassifierHead.Output out = head.forward(batch.states(), batch.frames());
+        float[] p = head.presentProbability(out.logits()).toFloatArray();
+        for (int i = 0; i < chunk.size(); i++) {
+          probabilities[start + i] = Arrays.copyOfRange(p, i * f, (i + 1) * f);
+        }
+        double count = batch.rated().sum().getFloat();
+        lossSum += head.loss(out.logits(), batch.targets(), batch.ratings(), batch.rated(), posWeight).getFloat()
+            * count;
+        rated += count;
+      }
+    }
+    return new Scores(List.copyOf(rows), probabilities, rated == 0 ? Double.NaN : lossSum / rated);
+  }
+
+  /** Per feature, the F1-maximising threshold on {@code val}; 0.5 for a feature without positives. */
+  static Map<String, Double> tuneThresholds(Scores val, Examples examples) {
+    Map<String, Double> thresholds = new LinkedHashMap<>();
+    for (int j = 0; j < examples.features().size(); j++) {
+      Column c = column(val, examples, j);
+      thresholds.put(examples.features().get(j), Metrics.tuneThreshold(c.scores(), c.labels(), 0.5));
+    }
+    return thresholds;
+  }
+
+  /** The metrics of {@code scores} at {@code thresholds} (per feature). */
+  static SplitMetrics metrics(Scores scores, Examples examples, Map<String, Double> thresholds) {
+    List<FeatureMetrics> features = new ArrayList<>();
+    for (int j = 0; j < examples.features().size(); j++) {
+      String name = examples.features().get(j);
+      Column c = column(scores, examples, j);
+      features.add(FeatureMetrics.of(name, c.scores(), c.labels(), thresholds.getOrDefault(name, 0.5)));
+    }
+    return new SplitMetrics(scores.loss(), features);
+  }
+
+  /** The rated entries of feature {@code j}: scores and labels. */
+  private static Column column(Scores scores, Examples examples, int j) {
+    List<Double> s = new ArrayList<>();
+    List<Boolean> l = new ArrayList<>();
+    for (int i = 0; i < scores.rows().size(); i++) {
+      int row = scores.rows().get(i);
+      if (examples.rated(row, j)) {
+        s.add((double) scores.probabilities()[i][j]);
+        l.add(examples.positive(row, j));
+      }
+    }
+    double[] sa = s.stream().mapToDouble(Double::doubleValue).toArray();
+    boolean[] la = new boolean[l.size()];
+    for (int i = 0; i < la.length; i++) {
+      la[i] = l.get(i);
+    }
+    return new Column(sa, la);
+  }
+
+  private record Column(double[] scores, boolean[] labels) {}
+
+  /**
+   * Scores of some rows.
+   *
+   * @param rows dataset row indices
+   * @param probabilities per row (same order), P(present) per feature
+   * @param loss masked mean loss over the rows' rated entries
+   */
+  record Scores(List<Integer> rows, float[][] probabilities, double loss) {}
+}

@@ -1,0 +1,50 @@
+package io.vocalis.ml.training;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * Pooling over frames that ignores padding. Inputs are {@code (batch, time, hidden)} frames and a
+ * {@code (batch, time)} mask, 1 for valid frames; every item has at least one valid frame.
+ */
+final class MaskedPooling {
+  private static final float NEGATIVE = -Float.MAX_VALUE;
+
+  private MaskedPooling() {}
+
+  /** The mean of the valid frames: {@code (batch, hidden)}. */
+  static NDArray mean(NDArray x, NDArray mask) {
+    return x.mul(mask.expandDims(2)).sum(new int[] {1}).div(mask.sum(new int[] {1}, true));
+  }
+
+  /**
+   * The mean and the (population) standard deviation of the valid frames, concatenated: {@code
+   * (batch, 2 hidden)}. The deviation has a floor of 1e-5 so that its gradient stays finite.
+   */
+  static NDArray meanAndStd(NDArray x, NDArray mask) {
+    NDArray mean = mean(x, mask);
+    NDArray centered = x.sub(mean.expandDims(1)).mul(mask.expandDims(2));
+    NDArray variance = centered.square().sum(new int[] {1}).div(mask.sum(new int[] {1}, true));
+    return mean.concat(variance.maximum(1e-10f).sqrt(), 1);
+  }
+
+  /** The maximum over the valid frames: {@code (batch, hidden)}. */
+  static NDArray max(NDArray x, NDArray mask) {
+    // padded frames sit at the most negative float, below any valid value
+    return x.add(mask.sub(1f).mul(-NEGATIVE).expandDims(2)).max(new int[] {1});
+  }
+
+  /**
+   * The softmax over valid frames of {@code x . query / sqrt(hidden)}: {@code (batch, time)}
+   * weights, 0 on padding.
+   */
+  static NDArray attentionWeights(NDArray x, NDArray query, NDArray mask) {
+    long hidden = x.getShape().get(2);
+    NDArray scores = x.matMul(query.reshape(hidden, 1)).squeeze(2).div((float) Math.sqrt(hidden));
+    return scores.add(mask.sub(1f).mul(-NEGATIVE)).softmax(1).mul(mask);
+  }
+
+  /** The attention-weighted sum of the frames: {@code (batch, hidden)}. */
+  static NDArray weightedSum(NDArray x, NDArray weights) {
+    return x.mul(weights.expandDims(2)).sum(new int[] {1});
+  }
+}

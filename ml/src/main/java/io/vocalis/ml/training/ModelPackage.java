@@ -1,0 +1,134 @@
+package io.vocalis.ml.training;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vocalis.core.storage.Storage;
+import io.vocalis.core.storage.WriteCondition;
+import io.vocalis.ml.checkpoint.SafetensorsFile;
+import io.vocalis.ml.checkpoint.SafetensorsWriter;
+import io.vocalis.ml.checkpoint.StoredTensor;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A trained model as it leaves a run: {@code model.safetensors} (the head's float32 weights and
+ * normalisation buffers, named as in {@link ClassifierHead}) and {@code model.json}:
+ *
+ * <pre>{@code
+ * {"schema": 1, "format": "vocalis-classifier",
+ *  "encoder": {"model": "fbank", "id": "fbank", "layer": "last"},
+ *  "head": {"features": [...], "input_size": 80, "states": 1, "pooling": "mean", "hidden": [128],
+ *           "activation": "relu", "dropout": 0.1, "loss": "bce", "levels": 0, "present_step": 0,
+ *           "normalize": true},
+ *  "labels": {"features": [...], "threshold": 1.0},
+ *  "thresholds": {"<feature>": 0.42, ...},
+ *  "metrics": {...}, "training": {"seed": 42, "epoch": 7}}
+ * }</pre>
+ *
+ * {@code labels} maps output index to feature and says what "present" meant (rating above the
+ * threshold); {@code thresholds} are the decision thresholds on P(present) tuned on validation.
+ *
+ * @param encoder the encoder whose states the head reads
+ * @param layer which state(s)
+ * @param head the head's shape
+ * @param labelThreshold ratings above this were "present" in training
+ * @param thresholds decision thresholds on P(present) by feature
+ * @param metrics free-form metrics (validation and test)
+ * @param training seed and epoch of the weights
+ * @param weights the head's weights and buffers by name
+ * @param shapes their shapes
+ */
+public record ModelPackage(EncoderReference encoder, LayerChoice layer, HeadSpec head, double labelThreshold,
+    Map<String, Double> thresholds, ObjectNode metrics, ObjectNode training, Map<String, float[]> weights,
+    Map<String, long[]> shapes) {
+
+  /** The weights file in a package folder. */
+  public static final String WEIGHTS = "model.safetensors";
+  /** The description file in a package folder. */
+  public static final String DESCRIPTION = "model.json";
+
+  /** Writes the package under {@code prefix} (a folder key, e.g. {@code models/best}) of {@code storage}. */
+  public void write(Storage storage, String prefix) {
+    Map<String, StoredTensor> tensors = new LinkedHashMap<>();
+    weights.forEach((name, values) -> tensors.put(name, StoredTensor.ofFloats(values, shapes.get(name))));
+    storage.write(prefix + "/" + WEIGHTS, WriteCondition.overwrite(),
+        out -> SafetensorsWriter.write(out, tensors, Map.of("format", "vocalis-classifier")));
+    storage.write(prefix + "/" + DESCRIPTION, WriteCondition.overwrite(), Json.bytes(describe()));
+  }
+
+  private ObjectNode describe() {
+    ObjectNode root = JsonNodeFactory.instance.objectNode();
+    root.put("schema", 1);
+    root.put("format", "vocalis-classifier");
+    ObjectNode e = root.putObject("encoder");
+    e.put("model", encoder.model());
+    e.put("id", encoder.id());
+    e.put("layer", layer.toString());
+    ObjectNode h = root.putObject("head");
+    head.features().forEach(h.putArray("features")::add);
+    h.put("input_size", head.inputSize());
+    h.put("states", head.states());
+    h.put("pooling", head.pooling().toString());
+    head.hidden().forEach(h.putArray("hidden")::add);
+    h.put("activation", head.activation().toString());
+    h.put("dropout", head.dropout());
+    h.put("loss", head.loss().toString());
+    h.put("levels", head.levels());
+    h.put("present_step", head.presentStep());
+    h.put("normalize", head.normalize());
+    ObjectNode labels = root.putObject("labels");
+    head.features().forEach(labels.putArray("features")::add);
+    labels.put("threshold", labelThreshold);
+    ObjectNode t = root.putObject("thresholds");
+    thresholds.forEach(t::put);
+    root.set("metrics", metrics);
+    root.set("training", training);
+    return root;
+  }
+
+  /**
+   * Reads the package under {@code prefix} of {@code storage}.
+   *
+   * @throws IllegalArgumentException when it is not a Vocalis model package
+   */
+  public static ModelPackage read(Storage storage, String prefix) {
+    String where = storage.uri(prefix + "/" + DESCRIPTION).toString();
+    JsonNode root = Json.parse(storage.readAllBytes(prefix + "/" + DESCRIPTION), where);
+    if (!"vocalis-classifier".equals(root.path("format").asText()) || root.path("schema").asInt() != 1) {
+      throw new IllegalArgumentException(where + " is not a schema-1 vocalis-classifier model");
+    }
+    JsonNode e = root.get("encoder");
+    JsonNode h = root.get("head");
+    List<String> features = new ArrayList<>();
+    h.get("features").forEach(n -> features.add(n.asText()));
+    List<Integer> hidden = new ArrayList<>();
+    h.get("hidden").forEach(n -> hidden.add(n.asInt()));
+    HeadSpec spec = new HeadSpec(features, h.get("input_size").asInt(), h.get("states").asInt(),
+        Pooling.valueOf(h.get("pooling").asText().toUpperCase(Locale.ROOT)), hidden,
+        HeadActivation.valueOf(h.get("activation").asText().toUpperCase(Locale.ROOT)),
+        h.get("dropout").asDouble(), LossType.valueOf(h.get("loss").asText().toUpperCase(Locale.ROOT)),
+        h.get("levels").asInt(), h.get("present_step").asInt(), h.get("normalize").asBoolean());
+    Map<String, Double> thresholds = new LinkedHashMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = root.get("thresholds").fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> t = it.next();
+      thresholds.put(t.getKey(), t.getValue().asDouble());
+    }
+    Map<String, float[]> weights = new LinkedHashMap<>();
+    Map<String, long[]> shapes = new LinkedHashMap<>();
+    SafetensorsFile file = SafetensorsFile.of(storage.readAllBytes(prefix + "/" + WEIGHTS),
+        storage.uri(prefix + "/" + WEIGHTS).toString());
+    for (String name : file.names()) {
+      StoredTensor tensor = file.tensor(name);
+      weights.put(name, tensor.toFloats());
+      shapes.put(name, tensor.shape());
+    }
+    return new ModelPackage(new EncoderReference(e.get("model").asText(), e.get("id").asText()),
+        LayerChoice.parse(e.get("layer").asText()), spec, root.path("labels").path("threshold").asDouble(),
+        thresholds, (ObjectNode) root.get("metrics"), (ObjectNode) root.get("training"), weights, shapes);
+  }
+}

@@ -1,0 +1,128 @@
+package io.vocalis.ml.training;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.vocalis.core.dataset.Dataset;
+import io.vocalis.core.dataset.DatasetOptions;
+import io.vocalis.core.dataset.DatasetReader;
+import io.vocalis.core.dataset.DatasetRow;
+import io.vocalis.core.storage.Storage;
+import io.vocalis.ml.encoders.EncoderOptions;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A trained model ready to use: its {@link ModelPackage} and the encoder it was trained on
+ * (checked by content id, so a changed checkpoint is refused rather than silently mis-paired).
+ * Predicts files, or evaluates a labelled dataset with the model's tuned thresholds.
+ */
+public final class Predictor implements AutoCloseable {
+  private final ModelPackage model;
+  private final ClassifierHead head;
+  private final Embedder embedder;
+  private final NDManager work;
+
+  private Predictor(ModelPackage model, EncoderOptions options, EmbeddingCache cache) {
+    EncoderReference now = EncoderReference.of(model.encoder().model());
+    if (!now.id().equals(model.encoder().id())) {
+      throw new IllegalArgumentException("the encoder " + model.encoder().model() + " changed since training (id "
+          + now.id() + ", trained with " + model.encoder().id() + ")");
+    }
+    this.model = model;
+    this.head = ClassifierHead.of(model.head(), model.weights(), options.device());
+    this.embedder = new Embedder(model.encoder(), model.layer(), 8, options, cache);
+    this.work = NDManager.newBaseManager(options.device());
+  }
+
+  /**
+   * The model {@code which} ({@code best} or {@code final}) of the run at {@code run} (folder or
+   * storage URI), using the run's embedding cache.
+   */
+  public static Predictor open(Storage run, String which, EncoderOptions options) {
+    String prefix = switch (which) {
+      case "best" -> RunLayout.BEST_MODEL;
+      case "final" -> RunLayout.FINAL_MODEL;
+      default -> throw new IllegalArgumentException("the model is best or final, not " + which);
+    };
+    if (run.stat(prefix + "/" + ModelPackage.DESCRIPTION).isEmpty()) {
+      throw new IllegalArgumentException(run.root() + " holds no finished model (" + prefix + "/"
+          + ModelPackage.DESCRIPTION + "); train or resume the run first");
+    }
+    return new Predictor(ModelPackage.read(run, prefix), options, new EmbeddingCache(run, RunLayout.CACHE));
+  }
+
+  /** The package. */
+  public ModelPackage model() {
+    return model;
+  }
+
+  /** P(present) and the decision per feature for each file, in order. */
+  public List<FilePrediction> predict(List<Path> files, TrainingListener progress) throws IOException {
+    List<Embedding> embeddings = embedder.embed(files, progress);
+    List<FilePrediction> out = new ArrayList<>();
+    List<String> features = model.head().features();
+    for (int i = 0; i < files.size(); i++) {
+      Embedding e = embeddings.get(i);
+      try (NDManager scope = work.newSubManager()) {
+        NDArray states = scope.create(e.values(), new Shape(1, e.states(), e.frames(), e.hiddenSize()));
+        NDArray mask = scope.ones(new Shape(1, e.frames()));
+        ClassifierHead.Output output = head.forward(states, mask);
+        float[] p = head.presentProbability(output.logits()).toFloatArray();
+        Map<String, Double> probabilities = new LinkedHashMap<>();
+        Map<String, Boolean> present = new LinkedHashMap<>();
+        for (int j = 0; j < features.size(); j++) {
+          probabilities.put(features.get(j), (double) p[j]);
+          present.put(features.get(j), p[j] >= model.thresholds().getOrDefault(features.get(j), 0.5));
+        }
+        float[] attention = output.attention() == null ? null : output.attention().toFloatArray();
+        out.add(new FilePrediction(files.get(i), probabilities, present, attention));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The model's metrics on every recording of the dataset in {@code folder}, labelled at the
+   * training threshold, decided at the tuned thresholds.
+   */
+  public SplitMetrics evaluate(Path folder, TrainingListener progress) throws IOException {
+    Dataset dataset = DatasetReader.read(folder, DatasetOptions.defaults().withThreshold(model.labelThreshold()))
+        .orThrow();
+    List<String> features = model.head().features();
+    List<String> missing = features.stream().filter(f -> !dataset.features().contains(f)).toList();
+    if (!missing.isEmpty()) {
+      throw new IllegalArgumentException("the dataset in " + folder + " lacks the model's features " + missing);
+    }
+    List<Embedding> embeddings = embedder.embed(dataset.rows().stream().map(DatasetRow::audio).toList(), progress);
+    Examples examples = Examples.of(dataset, features, embeddings);
+    List<Integer> rows = new ArrayList<>();
+    for (int i = 0; i < dataset.rows().size(); i++) {
+      rows.add(i);
+    }
+    Evaluator.Scores scores = Evaluator.score(head, examples, rows, 8, work, null);
+    return Evaluator.metrics(scores, examples, model.thresholds());
+  }
+
+  @Override
+  public void close() {
+    work.close();
+    embedder.close();
+    head.close();
+  }
+
+  /**
+   * One file's prediction.
+   *
+   * @param file the file
+   * @param probabilities P(present) by feature
+   * @param present whether P(present) reaches the feature's tuned threshold
+   * @param attention attention weight per encoder frame (attention pooling only; else null)
+   */
+  public record FilePrediction(Path file, Map<String, Double> probabilities, Map<String, Boolean> present,
+      float[] attention) {}
+}

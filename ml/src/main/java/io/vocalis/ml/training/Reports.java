@@ -1,0 +1,144 @@
+package io.vocalis.ml.training;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The JSON and Markdown a run leaves behind: metrics, learning curves, the report. */
+final class Reports {
+  private Reports() {}
+
+  /** One split's metrics: loss, macro means and per feature. */
+  static ObjectNode split(SplitMetrics m) {
+    ObjectNode node = JsonNodeFactory.instance.objectNode();
+    Json.put(node, "loss", m.loss());
+    Json.put(node, "macro_auroc", m.macroAuroc());
+    Json.put(node, "macro_auprc", m.macroAuprc());
+    Json.put(node, "macro_f1", m.macroF1());
+    Json.put(node, "macro_balanced_accuracy", m.macroBalancedAccuracy());
+    ObjectNode features = node.putObject("features");
+    for (FeatureMetrics f : m.features()) {
+      ObjectNode n = features.putObject(f.feature());
+      n.put("rated", f.rated());
+      n.put("positives", f.positives());
+      Json.put(n, "auroc", f.auroc());
+      Json.put(n, "auprc", f.auprc());
+      Json.put(n, "f1", f.f1());
+      Json.put(n, "balanced_accuracy", f.balancedAccuracy());
+      Json.put(n, "threshold", f.threshold());
+    }
+    return node;
+  }
+
+  /** {@code metrics.json}: the selected model's val and test metrics, and the final model's. */
+  static ObjectNode metrics(TrainingConfig config, TrainingState state, int bestEpoch, SplitMetrics bestVal,
+      SplitMetrics bestTest, Map<String, Double> bestThresholds, SplitMetrics lastVal, SplitMetrics lastTest,
+      Map<String, Double> lastThresholds, EncoderReference encoder) {
+    ObjectNode root = JsonNodeFactory.instance.objectNode();
+    root.put("schema", 1);
+    root.put("model", RunLayout.BEST_MODEL);
+    root.put("seed", config.seed());
+    root.put("encoder", encoder.model());
+    root.put("encoder_id", encoder.id());
+    root.put("layer", config.encoder().layer().toString());
+    root.put("selection_metric", config.training().selectionMetric().toString());
+    root.put("best_epoch", bestEpoch);
+    root.put("epochs", state.epochsDone());
+    root.put("stopped_early", state.stoppedEarly());
+    ObjectNode thresholds = root.putObject("thresholds");
+    bestThresholds.forEach(thresholds::put);
+    root.set("val", split(bestVal));
+    root.set("test", split(bestTest));
+    ObjectNode last = root.putObject("final");
+    last.put("model", RunLayout.FINAL_MODEL);
+    last.put("epoch", state.epochsDone());
+    ObjectNode lastT = last.putObject("thresholds");
+    lastThresholds.forEach(lastT::put);
+    last.set("val", split(lastVal));
+    last.set("test", split(lastTest));
+    return root;
+  }
+
+  /** One epoch as JSON. */
+  static ObjectNode epoch(EpochRecord e) {
+    ObjectNode n = JsonNodeFactory.instance.objectNode();
+    n.put("epoch", e.epoch());
+    Json.put(n, "train_loss", e.trainLoss());
+    Json.put(n, "val_loss", e.valLoss());
+    Json.put(n, "val_macro_auroc", e.valMacroAuroc());
+    Json.put(n, "val_macro_auprc", e.valMacroAuprc());
+    Json.put(n, "head_lr", e.headLr());
+    n.put("best", e.best());
+    return n;
+  }
+
+  /** {@link #epoch} read back. */
+  static EpochRecord epoch(JsonNode n) {
+    return new EpochRecord(n.get("epoch").asInt(), Json.number(n, "train_loss"), Json.number(n, "val_loss"),
+        Json.number(n, "val_macro_auroc"), Json.number(n, "val_macro_auprc"), Json.number(n, "head_lr"),
+        n.get("best").asBoolean());
+  }
+
+  /** {@code curves.json}: every epoch. */
+  static ObjectNode curves(List<EpochRecord> history) {
+    ObjectNode root = JsonNodeFactory.instance.objectNode();
+    root.put("schema", 1);
+    ArrayNode epochs = root.putArray("epochs");
+    history.forEach(e -> epochs.add(epoch(e)));
+    return root;
+  }
+
+  /** {@code report.md}. */
+  static String markdown(TrainingConfig c, TrainingState state, int bestEpoch, SplitMetrics val, SplitMetrics test,
+      EncoderReference encoder, List<String> features) {
+    StringBuilder md = new StringBuilder("# Training report\n\n");
+    md.append("| | |\n|---|---|\n");
+    row(md, "encoder", "`" + encoder.model() + "` (" + encoder.id() + "), hidden state: " + c.encoder().layer());
+    row(md, "head", c.head().pooling() + " pooling, hidden " + c.head().hidden() + ", " + c.head().activation()
+        + ", dropout " + c.head().dropout() + (c.head().normalize() ? ", standardised inputs" : ""));
+    row(md, "loss", c.loss().type() + (c.loss().autoPosWeight() ? ", pos_weight from train prevalence"
+        : c.loss().posWeight().isEmpty() ? "" : ", pos_weight " + c.loss().posWeight()));
+    row(md, "features", String.join(", ", features) + " (present = rating > " + c.data().threshold() + ")");
+    row(md, "split", c.data().split().method() + (c.data().split().method() == TrainingConfig.SplitMethod.RATIO
+        ? " " + c.data().split().train() + "/" + c.data().split().val() + "/" + c.data().split().test()
+            + ", speaker-disjoint, stratified" : ""));
+    row(md, "seed", Long.toString(c.seed()));
+    row(md, "epochs", state.epochsDone() + " of " + c.training().epochs()
+        + (state.stoppedEarly() ? " (stopped early)" : ""));
+    row(md, "selected", "epoch " + bestEpoch + " by " + c.training().selectionMetric());
+    md.append("\n## Test (selected model, thresholds tuned on validation)\n\n");
+    table(md, test);
+    md.append("\n## Validation\n\n");
+    table(md, val);
+    md.append("\n## Learning curves\n\n![loss](").append(RunLayout.LOSS_PLOT).append(")\n![validation AUROC](")
+        .append(RunLayout.AUROC_PLOT).append(")\n\nData: `").append(RunLayout.CURVES).append("`; configuration: `")
+        .append(RunLayout.CONFIG).append("`; split: `").append(RunLayout.SPLIT).append("`.\n");
+    return md.toString();
+  }
+
+  private static void row(StringBuilder md, String key, String value) {
+    md.append("| ").append(key).append(" | ").append(value).append(" |\n");
+  }
+
+  private static void table(StringBuilder md, SplitMetrics m) {
+    md.append("| feature | rated | positives | AUROC | AUPRC | F1 | balanced accuracy | threshold |\n");
+    md.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (FeatureMetrics f : m.features()) {
+      md.append("| ").append(f.feature()).append(" | ").append(f.rated()).append(" | ").append(f.positives())
+          .append(" | ").append(fmt(f.auroc())).append(" | ").append(fmt(f.auprc())).append(" | ")
+          .append(fmt(f.f1())).append(" | ").append(fmt(f.balancedAccuracy())).append(" | ")
+          .append(fmt(f.threshold())).append(" |\n");
+    }
+    md.append("| **macro** | | | **").append(fmt(m.macroAuroc())).append("** | ").append(fmt(m.macroAuprc()))
+        .append(" | ").append(fmt(m.macroF1())).append(" | ").append(fmt(m.macroBalancedAccuracy()))
+        .append(" | |\n");
+  }
+
+  private static String fmt(double v) {
+    return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.3f", v);
+  }
+}

@@ -1,0 +1,38 @@
+package io.vocalis.ml.training;
+
+/** Where things live in a run folder (storage keys relative to the run's root). */
+public final class RunLayout {
+  /** The resolved configuration, every key present. */
+  public static final String CONFIG = "config.yaml";
+  /** The dataset folder and encoder the run was started with. */
+  public static final String RUN = "run.json";
+  /** The split: method, seed, speakers and files per split. */
+  public static final String SPLIT = "split.json";
+  /** Per-epoch learning curves. */
+  public static final String CURVES = "curves.json";
+  /** Validation and test metrics of the best and the final model. */
+  public static final String METRICS = "metrics.json";
+  /** The human-readable report. */
+  public static final String REPORT = "report.md";
+  /** Train and validation loss per epoch. */
+  public static final String LOSS_PLOT = "plots/loss.png";
+  /** Validation macro AUROC per epoch. */
+  public static final String AUROC_PLOT = "plots/val_auroc.png";
+  /** Checkpoints, one folder per epoch, and {@code latest.json}. */
+  public static final String CHECKPOINTS = "checkpoints";
+  /** The pointer to the newest complete checkpoint. */
+  public static final String LATEST = CHECKPOINTS + "/latest.json";
+  /** The model selected by the validation metric. */
+  public static final String BEST_MODEL = "models/best";
+  /** The model after the last epoch. */
+  public static final String FINAL_MODEL = "models/final";
+  /** Cached embeddings when no other cache is configured. */
+  public static final String CACHE = "cache/embeddings";
+
+  private RunLayout() {}
+
+  /** The checkpoint folder of {@code epoch} (1-based). */
+  public static String checkpoint(int epoch) {
+    return String.format("%s/epoch-%04d", CHECKPOINTS, epoch);
+  }
+}

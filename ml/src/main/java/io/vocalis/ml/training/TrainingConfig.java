@@ -1,0 +1,177 @@
+package io.vocalis.ml.training;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything one experiment is made of, read from one YAML or JSON file by {@link ConfigLoader}
+ * (keys in {@code snake_case}, sections as below); a missing key takes the default shown by
+ * {@link #defaults()}. The resolved configuration, defaults included, is saved with the run as
+ * {@code config.yaml}, so a run can be repeated from its own folder.
+ *
+ * @param seed the master seed: splits, initialisation, data order and dropout derive from it
+ * @param data which labels and how to split
+ * @param encoder which encoder and which of its hidden states
+ * @param head the classifier on top of the encoder
+ * @param loss the training objective
+ * @param optimizer AdamW settings per parameter group
+ * @param schedule the learning-rate schedule
+ * @param training epochs, batches, clipping, early stopping and model selection
+ */
+public record TrainingConfig(
+    long seed,
+    Data data,
+    Encoder encoder,
+    Head head,
+    Loss loss,
+    Optimizer optimizer,
+    Schedule schedule,
+    Training training) {
+
+  /** Checks that no section is missing. */
+  public TrainingConfig {
+    Objects.requireNonNull(data, "data");
+    Objects.requireNonNull(encoder, "encoder");
+    Objects.requireNonNull(head, "head");
+    Objects.requireNonNull(loss, "loss");
+    Objects.requireNonNull(optimizer, "optimizer");
+    Objects.requireNonNull(schedule, "schedule");
+    Objects.requireNonNull(training, "training");
+  }
+
+  /** This configuration with another seed. */
+  public TrainingConfig withSeed(long newSeed) {
+    return new TrainingConfig(newSeed, data, encoder, head, loss, optimizer, schedule, training);
+  }
+
+  /** The configuration of an empty file: a head-only run on the fbank baseline. */
+  public static TrainingConfig defaults() {
+    return ConfigLoader.resolve(null, Map.of());
+  }
+
+  /**
+   * Labels and splits.
+   *
+   * @param features feature columns to learn; empty for every feature of the dataset
+   * @param threshold a feature is present when its rating is above this
+   * @param split how recordings are divided into train, val and test
+   */
+  public record Data(List<String> features, double threshold, SplitSpec split) {
+    /** Copies the list. */
+    public Data {
+      features = List.copyOf(features);
+    }
+  }
+
+  /**
+   * How to split: by speaker with the given ratios ({@link SplitMethod#RATIO}), or as the
+   * dataset's {@code split} column says ({@link SplitMethod#METADATA}).
+   *
+   * @param method ratio or metadata
+   * @param train fraction of recordings for training (ratio method)
+   * @param val fraction for validation
+   * @param test fraction for the held-out test
+   */
+  public record SplitSpec(SplitMethod method, double train, double val, double test) {}
+
+  /** How the data are split. */
+  public enum SplitMethod {
+    /** Seeded, speaker-disjoint, stratified over the labels. */
+    RATIO,
+    /** The dataset's {@code split} column. */
+    METADATA;
+
+    @Override
+    public String toString() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /**
+   * The encoder.
+   *
+   * @param model a Hugging Face checkpoint folder or {@code fbank}
+   * @param layer which hidden state(s) the head reads
+   * @param batchSize recordings per encoder batch when computing embeddings
+   * @param cache where cached embeddings live (a folder or storage URI); empty for {@code
+   *     cache/} inside the run
+   */
+  public record Encoder(String model, LayerChoice layer, int batchSize, String cache) {}
+
+  /**
+   * The classifier head.
+   *
+   * @param pooling how frames become one vector per recording
+   * @param hidden sizes of the hidden layers (empty: a linear head)
+   * @param activation between hidden layers
+   * @param dropout drop probability before every linear layer
+   * @param normalize standardise every hidden-state dimension with training-set statistics
+   */
+  public record Head(Pooling pooling, List<Integer> hidden, HeadActivation activation, double dropout,
+      boolean normalize) {
+    /** Copies the list. */
+    public Head {
+      hidden = List.copyOf(hidden);
+    }
+  }
+
+  /**
+   * The loss.
+   *
+   * @param type binary cross-entropy per feature, or an ordinal loss over the ratings
+   * @param posWeight positive-class weights per feature: empty for none, or given values
+   * @param autoPosWeight weights from training prevalence (negatives / positives per feature)
+   * @param levels rating levels for the ordinal loss (ratings 0..levels-1); 0 to take them from
+   *     the data
+   */
+  public record Loss(LossType type, Map<String, Double> posWeight, boolean autoPosWeight, int levels) {
+    /** Copies the map. */
+    public Loss {
+      posWeight = Map.copyOf(posWeight);
+    }
+  }
+
+  /**
+   * AdamW with decoupled weight decay, one learning rate and decay per parameter group.
+   *
+   * @param headLr head learning rate
+   * @param headWeightDecay head weight decay
+   * @param encoderLr encoder learning rate (fine-tuning only)
+   * @param encoderWeightDecay encoder weight decay
+   * @param beta1 first-moment decay
+   * @param beta2 second-moment decay
+   * @param eps denominator term
+   */
+  public record Optimizer(double headLr, double headWeightDecay, double encoderLr, double encoderWeightDecay,
+      double beta1, double beta2, double eps) {}
+
+  /**
+   * The learning-rate schedule, a factor on every group's rate.
+   *
+   * @param type constant, linear, cosine, step or plateau
+   * @param warmupSteps linear warm-up from 0 over this many optimizer steps (all but plateau)
+   * @param stepEpochs step schedule: multiply by {@code gamma} every this many epochs
+   * @param gamma step schedule factor
+   * @param patience plateau: epochs without improvement of the selection metric before reducing
+   * @param factor plateau: the reduction factor
+   * @param minFactor the factor never goes below this (cosine end point, plateau floor)
+   */
+  public record Schedule(ScheduleType type, int warmupSteps, int stepEpochs, double gamma, int patience,
+      double factor, double minFactor) {}
+
+  /**
+   * The loop.
+   *
+   * @param epochs passes over the training split
+   * @param batchSize recordings per micro-batch
+   * @param accumulation micro-batches per optimizer step
+   * @param clipNorm maximum global gradient norm; 0 for no clipping
+   * @param earlyStopping stop after this many epochs without improvement; 0 never stops early
+   * @param selectionMetric the validation metric that picks the best model
+   * @param checkpointEvery write a checkpoint every this many epochs (the last epoch always)
+   */
+  public record Training(int epochs, int batchSize, int accumulation, double clipNorm, int earlyStopping,
+      SelectionMetric selectionMetric, int checkpointEvery) {}
+}

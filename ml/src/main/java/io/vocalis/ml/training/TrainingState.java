@@ -1,0 +1,185 @@
+package io.vocalis.ml.training;
+
+import ai.djl.ndarray.NDArray;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vocalis.core.storage.Storage;
+import io.vocalis.core.storage.WriteCondition;
+import io.vocalis.ml.checkpoint.SafetensorsFile;
+import io.vocalis.ml.checkpoint.SafetensorsWriter;
+import io.vocalis.ml.checkpoint.StoredTensor;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The loop's state between epochs, and its checkpoints. A checkpoint is a folder {@code
+ * checkpoints/epoch-NNNN/} with {@code state.safetensors} (trainable weights {@code param.*},
+ * AdamW moments {@code adam.m.*} and {@code adam.v.*}, the best weights so far {@code best.*})
+ * and {@code state.json} (epoch, optimizer steps, schedule state, model selection and early
+ * stopping state, the learning curves, and the random streams: data order and dropout derive
+ * from the seed and the epoch, so the epoch counter is their whole state). {@code
+ * checkpoints/latest.json} is replaced last, so a crash mid-write leaves the previous checkpoint
+ * in force.
+ */
+final class TrainingState {
+  private static final String STATE = "state.safetensors";
+  private static final String STATE_JSON = "state.json";
+
+  private int epochsDone;
+  private final List<EpochRecord> history = new ArrayList<>();
+  private double best = Double.NaN;
+  private int bestEpoch;
+  private int badEpochs;
+  private boolean stoppedEarly;
+  private Map<String, float[]> bestWeights = Map.of();
+
+  private TrainingState() {}
+
+  /**
+   * The state of the run's latest checkpoint, loaded into {@code head}, {@code adam} and {@code
+   * schedule}; a fresh state when there is none.
+   */
+  static TrainingState restore(Storage run, ClassifierHead head, AdamW adam, LrSchedule schedule) {
+    TrainingState state = new TrainingState();
+    if (run.stat(RunLayout.LATEST).isEmpty()) {
+      return state;
+    }
+    JsonNode latest = Json.parse(run.readAllBytes(RunLayout.LATEST), RunLayout.LATEST);
+    String folder = latest.get("path").asText();
+    JsonNode json = Json.parse(run.readAllBytes(folder + "/" + STATE_JSON), folder + "/" + STATE_JSON);
+    SafetensorsFile tensors = SafetensorsFile.of(run.readAllBytes(folder + "/" + STATE),
+        run.uri(folder + "/" + STATE).toString());
+    Map<String, float[]> moments = new LinkedHashMap<>();
+    Map<String, long[]> momentShapes = new LinkedHashMap<>();
+    Map<String, float[]> best = new LinkedHashMap<>();
+    for (String name : tensors.names()) {
+      StoredTensor t = tensors.tensor(name);
+      if (name.startsWith("param.")) {
+        NDArray p = head.parameters().get(name.substring(6));
+        if (p == null) {
+          throw new IllegalArgumentException(folder + " holds " + name + ", which this head does not have");
+        }
+        p.set(t.toFloats());
+      } else if (name.startsWith("adam.")) {
+        moments.put(name.substring(5), t.toFloats());
+        momentShapes.put(name.substring(5), t.shape());
+      } else if (name.startsWith("best.")) {
+        best.put(name.substring(5), t.toFloats());
+      }
+    }
+    adam.restore(moments, momentShapes, json.get("optimizer_steps").asLong());
+    JsonNode s = json.get("schedule");
+    schedule.restore(new double[] {Json.number(s, "plateau_factor"), Json.number(s, "plateau_best"),
+        s.get("bad_epochs").asInt()});
+    JsonNode sel = json.get("selection");
+    state.epochsDone = json.get("epoch").asInt();
+    state.best = Json.number(sel, "best");
+    state.bestEpoch = sel.get("best_epoch").asInt();
+    state.badEpochs = sel.get("bad_epochs").asInt();
+    state.stoppedEarly = sel.get("stopped_early").asBoolean();
+    state.bestWeights = best;
+    for (JsonNode e : json.get("history")) {
+      state.history.add(Reports.epoch(e));
+    }
+    return state;
+  }
+
+  /** Records an epoch; keeps the weights when it is the best so far by {@code metric}. */
+  EpochRecord endEpoch(int epoch, double trainLoss, double valLoss, double auroc, double auprc, double lr,
+      SelectionMetric metric, ClassifierHead head) {
+    EpochRecord record = new EpochRecord(epoch, trainLoss, valLoss, auroc, auprc, lr, false);
+    boolean improved = metric.improves(record.metric(metric), best);
+    if (improved) {
+      best = record.metric(metric);
+      bestEpoch = epoch;
+      bestWeights = head.values();
+      badEpochs = 0;
+      record = new EpochRecord(epoch, trainLoss, valLoss, auroc, auprc, lr, true);
+    } else {
+      badEpochs++;
+    }
+    history.add(record);
+    epochsDone = epoch;
+    return record;
+  }
+
+  void stopEarly() {
+    stoppedEarly = true;
+  }
+
+  /** Writes the checkpoint of the current epoch, then points {@code latest.json} at it. */
+  void save(Storage run, ClassifierHead head, AdamW adam, LrSchedule schedule) {
+    String folder = RunLayout.checkpoint(epochsDone);
+    Map<String, StoredTensor> tensors = new LinkedHashMap<>();
+    head.parameters().forEach((name, p) -> tensors.put("param." + name, stored(p)));
+    adam.state().forEach((name, m) -> tensors.put("adam." + name, stored(m)));
+    Map<String, long[]> shapes = head.shapes();
+    bestWeights.forEach((name, v) -> tensors.put("best." + name, StoredTensor.ofFloats(v, shapes.get(name))));
+    run.write(folder + "/" + STATE, WriteCondition.overwrite(),
+        out -> SafetensorsWriter.write(out, tensors, Map.of("format", "vocalis-checkpoint")));
+
+    ObjectNode json = JsonNodeFactory.instance.objectNode();
+    json.put("schema", 1);
+    json.put("epoch", epochsDone);
+    json.put("optimizer_steps", adam.steps());
+    ObjectNode rng = json.putObject("rng");
+    rng.put("generator", "splitmix64, streams derived from the seed");
+    rng.put("data_order", "stream (seed, \"shuffle\", epoch)");
+    rng.put("dropout", "stream (seed, \"dropout\", epoch, micro_batch)");
+    rng.put("next_epoch", epochsDone);
+    double[] sched = schedule.state();
+    ObjectNode s = json.putObject("schedule");
+    Json.put(s, "plateau_factor", sched[0]);
+    Json.put(s, "plateau_best", sched[1]);
+    s.put("bad_epochs", (int) sched[2]);
+    ObjectNode sel = json.putObject("selection");
+    Json.put(sel, "best", best);
+    sel.put("best_epoch", bestEpoch);
+    sel.put("bad_epochs", badEpochs);
+    sel.put("stopped_early", stoppedEarly);
+    ArrayNode h = json.putArray("history");
+    history.forEach(e -> h.add(Reports.epoch(e)));
+    run.write(folder + "/" + STATE_JSON, WriteCondition.overwrite(), Json.bytes(json));
+
+    ObjectNode latest = JsonNodeFactory.instance.objectNode();
+    latest.put("epoch", epochsDone);
+    latest.put("path", folder);
+    run.write(RunLayout.LATEST, WriteCondition.overwrite(), Json.bytes(latest));
+  }
+
+  private static StoredTensor stored(NDArray array) {
+    return StoredTensor.ofFloats(array.toFloatArray(), array.getShape().getShape());
+  }
+
+  int epochsDone() {
+    return epochsDone;
+  }
+
+  boolean finished() {
+    return stoppedEarly;
+  }
+
+  boolean stoppedEarly() {
+    return stoppedEarly;
+  }
+
+  int badEpochs() {
+    return badEpochs;
+  }
+
+  int bestEpoch() {
+    return bestEpoch;
+  }
+
+  Map<String, float[]> bestWeights() {
+    return bestWeights;
+  }
+
+  List<EpochRecord> history() {
+    return List.copyOf(history);
+  }
+}
