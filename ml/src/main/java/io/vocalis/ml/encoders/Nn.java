@@ -61,14 +61,14 @@ final class Nn {
   private static final long BLOCK_ROWS = 128;
 
   /**
-   * Scaled dot-product attention of {@code (batch, heads, time, headDim)} queries, keys and values,
-   * with an additive {@code bias} broadcastable to the scores (null for none). Heads are folded
+   * Dot-product attention of {@code (batch, heads, time, headDim)} queries (already scaled), keys
+   * and values, with an additive {@code bias} broadcastable to the scores (null for none). Heads are folded
    * into the batch and the work is cut into blocks of about {@value #BLOCK_ROWS} queries of a
    * group of heads, at most {@value #SCORE_BLOCK} scores each; outside training each block's
    * scores are freed as soon as they are used. The result is exact attention, the same for an
    * item whatever its batch mates (only the grouping of independent rows changes).
    */
-  static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray bias, float scaling, boolean training) {
+  static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray bias, boolean training) {
     Shape s = q.getShape();
     long slices = s.get(0) * s.get(1);
     long queries = s.get(2);
@@ -76,7 +76,7 @@ final class Nn {
     long blocks = Math.max(1, Math.round((double) queries / BLOCK_ROWS));
     long rows = (queries + blocks - 1) / blocks;
     long group = Math.min(slices, Math.max(1, SCORE_BLOCK / (rows * keys)));
-    NDArray scaled = q.mul(scaling).reshape(slices, queries, s.get(3));
+    NDArray foldedQueries = q.reshape(slices, queries, s.get(3));
     NDArray keysT = k.reshape(slices, keys, s.get(3)).transpose(0, 2, 1);
     NDArray values = v.reshape(slices, keys, s.get(3));
     NDArray sliceBias = bias == null ? null : foldHeads(bias, s.get(0), s.get(1), keys);
@@ -91,7 +91,7 @@ final class Nn {
         String range = start + ":" + Math.min(queries, start + rows);
         NDArray blockBias = groupBias == null || groupBias.getShape().get(1) == 1 ? groupBias
             : groupBias.get(":, " + range);
-        parts.add(block(scaled.get(slice + ", " + range), groupKeys, groupValues, blockBias, training));
+        parts.add(block(foldedQueries.get(slice + ", " + range), groupKeys, groupValues, blockBias, training));
       }
       groups.add(parts.size() == 1 ? parts.head() : NDArrays.concat(parts, 1));
     }

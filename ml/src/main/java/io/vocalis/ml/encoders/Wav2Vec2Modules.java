@@ -218,13 +218,23 @@ final class Wav2Vec2Modules {
       this.scaling = (float) Math.pow(hidden / heads, -0.5);
     }
 
-    /** {@code bias}: additive, broadcastable to (batch, heads, time, time); null for none. */
+    /**
+     * {@code bias}: additive, broadcastable to (batch, heads, time, time); null for none. The
+     * three projections run as one matrix product with the weights stacked (a key bias absent from
+     * the checkpoint is zero), the attention scaling folded into the query rows.
+     */
     NDArray forward(Forward f, NDArray x, NDArray bias) {
-      NDArray q = Nn.splitHeads(Nn.linear(x, f.get(qWeight, x), f.get(qBias, x)), heads);
-      NDArray k = Nn.splitHeads(Nn.linear(x, f.get(kWeight, x), f.get(kBias, x)), heads);
-      NDArray v = Nn.splitHeads(Nn.linear(x, f.get(vWeight, x), f.get(vBias, x)), heads);
-      NDArray context = Nn.mergeHeads(Nn.attention(q, k, v, bias, scaling, f.training()));
-      return Nn.linear(context, f.get(outWeight, x), f.get(outBias, x));
+      Shape s = x.getShape();
+      long hidden = s.get(2);
+      NDArray keyBias = kBias == null ? x.getManager().zeros(new Shape(hidden), x.getDataType()) : f.get(kBias, x);
+      NDArray weight =
+          NDArrays.concat(new NDList(f.get(qWeight, x).mul(scaling), f.get(kWeight, x), f.get(vWeight, x)));
+      NDArray stackedBias = NDArrays.concat(new NDList(f.get(qBias, x).mul(scaling), keyBias, f.get(vBias, x)));
+      // (batch, time, 3, heads, headDim) -> (3, batch, heads, time, headDim)
+      NDArray qkv = Nn.linear(x, weight, stackedBias).reshape(s.get(0), s.get(1), 3, heads, hidden / heads)
+          .transpose(2, 0, 3, 1, 4);
+      NDArray context = Nn.attention(qkv.get(0), qkv.get(1), qkv.get(2), bias, f.training());
+      return Nn.linear(Nn.mergeHeads(context), f.get(outWeight, x), f.get(outBias, x));
     }
   }
 
@@ -285,12 +295,13 @@ final class Wav2Vec2Modules {
     }
 
     NDArray forward(Forward f, NDArray x, NDArray bias) {
+      // residuals are added in place to the sublayers' fresh outputs
       if (stable) {
-        NDArray h = x.add(attention.forward(f, layerNorm.forward(f, x), bias));
-        return h.add(feedForward.forward(f, finalLayerNorm.forward(f, h)));
+        NDArray h = attention.forward(f, layerNorm.forward(f, x), bias).addi(x);
+        return feedForward.forward(f, finalLayerNorm.forward(f, h)).addi(h);
       }
-      NDArray h = layerNorm.forward(f, x.add(attention.forward(f, x, bias)));
-      return finalLayerNorm.forward(f, h.add(feedForward.forward(f, h)));
+      NDArray h = layerNorm.forward(f, attention.forward(f, x, bias).addi(x));
+      return finalLayerNorm.forward(f, feedForward.forward(f, h).addi(h));
     }
   }
 
