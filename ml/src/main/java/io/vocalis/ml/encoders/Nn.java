@@ -31,6 +31,20 @@ final class Nn {
         .singletonOrThrow();
   }
 
+  /**
+   * {@code GroupNorm} with one group per channel of a {@code (1, channels, time)} array: each
+   * channel normalised over time, then scaled and shifted. It is a batch norm with batch statistics
+   * (over a batch of one), which PyTorch does in one fused pass; the running statistics the op
+   * requires (and updates) are throw-away.
+   */
+  static NDArray channelNorm(NDArray x, NDArray gamma, NDArray beta, float eps) {
+    long channels = x.getShape().get(1);
+    NDArray runningMean = x.getManager().zeros(new Shape(channels), x.getDataType());
+    NDArray runningVar = x.getManager().ones(new Shape(channels), x.getDataType());
+    return x.getNDArrayInternal().batchNorm(x, runningMean, runningVar, gamma, beta, 1, 0.1f, eps, true)
+        .singletonOrThrow();
+  }
+
   /** Exact (erf) GELU, as transformers' {@code "gelu"}. */
   static NDArray gelu(NDArray x) {
     return Activation.gelu(x);

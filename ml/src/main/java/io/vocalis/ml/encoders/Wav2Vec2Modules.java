@@ -64,14 +64,7 @@ final class Wav2Vec2Modules {
     NDArray forward(Forward f, NDArray x) {
       NDArray y = Nn.conv1d(x, f.get(weight, x), f.get(bias, x), stride, 0, 1);
       if (norm.equals("group")) {
-        // GroupNorm with one group per channel = normalising each channel over time
-        long channels = y.getShape().get(1);
-        long time = y.getShape().get(2);
-        NDArray ones = y.getManager().ones(new Shape(time), y.getDataType());
-        NDArray zeros = y.getManager().zeros(new Shape(time), y.getDataType());
-        y = Nn.layerNorm(y, ones, zeros, 1e-5f)
-            .mul(f.get(normWeight, x).reshape(1, channels, 1))
-            .add(f.get(normBias, x).reshape(1, channels, 1));
+        y = Nn.channelNorm(y, f.get(normWeight, x), f.get(normBias, x), 1e-5f);
       } else if (norm.equals("layer")) {
         y = Nn.layerNorm(y.transpose(0, 2, 1), f.get(normWeight, x), f.get(normBias, x), 1e-5f)
             .transpose(0, 2, 1);
