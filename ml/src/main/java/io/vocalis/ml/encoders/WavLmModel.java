@@ -111,7 +111,7 @@ public final class WavLmModel extends Wav2Vec2FamilyModel {
       NDArray gateA = gates.get("..., 0:1");
       NDArray gateB = gates.get("..., 1:2");
       NDArray gate = gateA.mul(gateB.mul(f.get(gateConst, x)).sub(1.0f)).add(2.0f);
-      NDArray bias = gate.mul(positionBias).add(padding);
+      NDArray bias = gate.mul(positionBias).addi(padding); // in place: (batch, heads, time, time) is big
       return attention.forward(f, x, bias);
     }
   }
