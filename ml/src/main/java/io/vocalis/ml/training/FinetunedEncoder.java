@@ -35,17 +35,15 @@ final class FinetunedEncoder implements AutoCloseable {
 
   /**
    * Opens {@code reference} with fresh (seeded) adapters as {@code finetune} says. With mixed
-   * precision the encoder runs in float16 (a GPU is required, and its own weights must be
-   * frozen: only adapters and the head, kept in float32, train).
+   * precision the encoder runs in float16 and its own weights must stay frozen: only adapters and
+   * the head, kept in float32, train (the trainer allows it on GPUs only; float16 also runs, slowly,
+   * on the CPU).
    *
    * @throws IllegalArgumentException for a configuration the encoder cannot take
    */
   static FinetunedEncoder open(EncoderReference reference, Finetune finetune, LayerChoice layer,
       EncoderOptions options, long seed) {
     if (finetune.mixedPrecision()) {
-      if (!options.device().isGpu()) {
-        throw new IllegalArgumentException("finetune.mixed_precision needs a GPU; this machine has none");
-      }
       if (finetune.freeze() != Freeze.ALL) {
         throw new IllegalArgumentException("finetune.mixed_precision keeps the float16 encoder frozen: use freeze: all "
             + "with LoRA or prompts");
@@ -114,17 +112,14 @@ final class FinetunedEncoder implements AutoCloseable {
     });
   }
 
-  /**
-   * Loads stored {@code base.*} and {@code adapter.*} values (other names are ignored); trainable
-   * weights are float32.
-   */
+  /** Loads stored {@code base.*} and {@code adapter.*} values (other names are ignored). */
   void load(Map<String, float[]> values) {
     values.forEach((name, v) -> {
       NDArray target = name.startsWith(Trainables.BASE)
           ? encoder.parametersByName().get(name.substring(Trainables.BASE.length())).getArray()
           : adapters.parameters().get(name);
       if (target != null) {
-        target.set(v);
+        Trainables.assign(target, v);
       }
     });
   }

@@ -68,7 +68,9 @@ interface Inputs {
       for (int i = 0; i < rows.size(); i++) {
         Arrays.fill(mask, i * time, i * time + out.frames()[i], 1f);
       }
-      return new States(states.toType(DataType.FLOAT32, false), scope.create(mask, new Shape(rows.size(), time)));
+      // float16 states reach the float32 head by type promotion (a cast would cut the graph)
+      NDArray head = states.getDataType() == DataType.FLOAT32 ? states : states.add(scope.zeros(new Shape(1)));
+      return new States(head, scope.create(mask, new Shape(rows.size(), time)));
     };
   }
 }

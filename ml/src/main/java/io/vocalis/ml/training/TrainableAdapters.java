@@ -22,8 +22,9 @@ import java.util.Map;
  * {@code adapter.<module>.lora_A.weight} (rank, in), {@code adapter.<module>.lora_B.weight} (out,
  * rank) and {@code adapter.prompts} (count, hidden), where {@code <module>} is the adapted
  * layer's Hugging Face name (e.g. {@code encoder.layers.0.attention.q_proj}), so that the PEFT
- * export only swaps the prefix. Adapters run in float32; under a float16 encoder their input is
- * cast up and their output back down.
+ * export only swaps the prefix. Adapters have the encoder's type: under a float16 encoder
+ * (mixed precision) they are float16 too and {@link AdamW} keeps float32 master copies, because
+ * DJL 0.36's type casts cut the autograd graph.
  */
 final class TrainableAdapters implements EncoderAdapters, AutoCloseable {
   /** Name prefix of every adapter parameter. */
@@ -38,9 +39,12 @@ final class TrainableAdapters implements EncoderAdapters, AutoCloseable {
   private final List<String> modules = new ArrayList<>();
   private DropoutSource dropout;
 
-  private TrainableAdapters(Lora lora, NDManager manager) {
+  private final DataType type;
+
+  private TrainableAdapters(Lora lora, NDManager manager, DataType type) {
     this.lora = lora;
     this.manager = manager;
+    this.type = type;
     this.scaling = lora.rank() == 0 ? 0f : (float) (lora.alpha() / lora.rank());
   }
 
@@ -50,7 +54,8 @@ final class TrainableAdapters implements EncoderAdapters, AutoCloseable {
    * @throws IllegalArgumentException when LoRA targets match no layer
    */
   static TrainableAdapters create(Finetune finetune, HfEncoderBlock encoder, long seed) {
-    TrainableAdapters a = new TrainableAdapters(finetune.lora(), NDManager.newBaseManager(encoder.options().device()));
+    TrainableAdapters a = new TrainableAdapters(finetune.lora(), NDManager.newBaseManager(encoder.options().device()),
+        encoder.options().dataType());
     Lora lora = finetune.lora();
     if (lora.rank() > 0) {
       for (Map.Entry<String, Parameter> e : encoder.parametersByName().entrySet()) {
@@ -69,8 +74,8 @@ final class TrainableAdapters implements EncoderAdapters, AutoCloseable {
         for (int i = 0; i < values.length; i++) {
           values[i] = (random.nextFloat() * 2 - 1) * bound;
         }
-        a.parameters.put(PREFIX + module + ".lora_A.weight", a.manager.create(values, new Shape(lora.rank(), in)));
-        a.parameters.put(PREFIX + module + ".lora_B.weight", a.manager.zeros(new Shape(out, lora.rank())));
+        a.put(PREFIX + module + ".lora_A.weight", values, new Shape(lora.rank(), in));
+        a.put(PREFIX + module + ".lora_B.weight", new float[out * lora.rank()], new Shape(out, lora.rank()));
       }
       if (a.modules.isEmpty()) {
         a.close();
@@ -85,9 +90,14 @@ final class TrainableAdapters implements EncoderAdapters, AutoCloseable {
       for (int i = 0; i < values.length; i++) {
         values[i] = random.nextFloat() - 0.5f;
       }
-      a.parameters.put(PROMPTS, a.manager.create(values, new Shape(finetune.prompts(), hidden)));
+      a.put(PROMPTS, values, new Shape(finetune.prompts(), hidden));
     }
     return a;
+  }
+
+  private void put(String name, float[] values, Shape shape) {
+    NDArray array = manager.create(values, shape);
+    parameters.put(name, array.getDataType() == type ? array : array.toType(type, false));
   }
 
   /** Whether the weight {@code name} belongs to a layer that one of {@code targets} selects. */
@@ -136,14 +146,13 @@ final class TrainableAdapters implements EncoderAdapters, AutoCloseable {
     if (a == null) {
       return null;
     }
-    NDArray h = x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
+    NDArray h = x;
     if (training && dropout != null && lora.dropout() > 0) {
-      h = h.mul(dropout.mask(h.getManager(), h.getShape(), lora.dropout()));
+      NDArray mask = dropout.mask(h.getManager(), h.getShape(), lora.dropout());
+      h = h.mul(mask.getDataType() == type ? mask : mask.toType(type, false));
     }
     NDArray low = Linear.linear(h, a).singletonOrThrow();
-    NDArray delta = Linear.linear(low, parameters.get(PREFIX + module + ".lora_B.weight")).singletonOrThrow()
-        .mul(scaling);
-    return delta.getDataType() == x.getDataType() ? delta : delta.toType(x.getDataType(), false);
+    return Linear.linear(low, parameters.get(PREFIX + module + ".lora_B.weight")).singletonOrThrow().mul(scaling);
   }
 
   @Override
@@ -153,8 +162,7 @@ final class TrainableAdapters implements EncoderAdapters, AutoCloseable {
       return null;
     }
     // zeros + prompts keeps the result (and its graph) in the batch's manager
-    NDArray local = like.getManager().zeros(p.getShape()).add(p);
-    return local.getDataType() == like.getDataType() ? local : local.toType(like.getDataType(), false);
+    return like.getManager().zeros(p.getShape(), p.getDataType()).add(p);
   }
 
   @Override

@@ -1,6 +1,8 @@
 package io.vocalis.ml.training;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -31,6 +33,22 @@ final class Trainables {
     groups.put(name, group);
   }
 
+  /** Sets {@code name}'s values from float32 {@code values} (cast to its type). */
+  void assign(String name, float[] values) {
+    assign(arrays.get(name), values);
+  }
+
+  /** Sets {@code target}'s values from float32 {@code values} (cast to its type). */
+  static void assign(NDArray target, float[] values) {
+    if (target.getDataType() == DataType.FLOAT32) {
+      target.set(values);
+      return;
+    }
+    try (NDManager scope = target.getManager().newSubManager()) {
+      target.set(scope.create(values, target.getShape()).toType(target.getDataType(), false).toByteBuffer());
+    }
+  }
+
   Map<String, NDArray> arrays() {
     return Collections.unmodifiableMap(arrays);
   }
@@ -42,8 +60,17 @@ final class Trainables {
   /** Current values as float32. */
   Map<String, float[]> values() {
     Map<String, float[]> out = new LinkedHashMap<>();
-    arrays.forEach((k, v) -> out.put(k, v.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray()));
+    arrays.forEach((k, v) -> out.put(k, toFloats(v)));
     return out;
+  }
+
+  private static float[] toFloats(NDArray v) {
+    if (v.getDataType() == DataType.FLOAT32) {
+      return v.toFloatArray();
+    }
+    try (NDArray cast = v.toType(DataType.FLOAT32, false)) {
+      return cast.toFloatArray();
+    }
   }
 
   Map<String, long[]> shapes() {

@@ -114,6 +114,9 @@ public final class Trainer {
     List<Integer> testRows = split.rows(Split.TEST);
 
     EncoderReference encoder = EncoderReference.of(config.encoder().model());
+    if (config.finetune().mixedPrecision() && !device.isGpu()) {
+      throw new IllegalArgumentException("finetune.mixed_precision needs a GPU; this machine has none");
+    }
     Examples examples = Examples.of(dataset, features);
     List<Path> audio = dataset.rows().stream().map(DatasetRow::audio).toList();
     int batchSize = config.training().batchSize();
@@ -409,7 +412,7 @@ public final class Trainer {
 
   /** Loads {@code weights} into the session's arrays and scores validation and test with them. */
   private Evaluated evaluate(Session s, Map<String, float[]> weights, List<Integer> valRows, List<Integer> testRows) {
-    s.trainables().arrays().forEach((name, array) -> array.set(weights.get(name)));
+    s.trainables().arrays().keySet().forEach(name -> s.trainables().assign(name, weights.get(name)));
     int batch = config.training().batchSize();
     Evaluator.Scores val = Evaluator.score(s.head(), s.inputs(), s.examples(), valRows, batch, s.work(), s.posWeight());
     Map<String, Double> thresholds = Evaluator.tuneThresholds(val, s.examples());

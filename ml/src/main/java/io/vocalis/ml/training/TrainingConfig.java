@@ -189,8 +189,8 @@ public record TrainingConfig(
    *     bottom, with everything below them) stay fixed
    * @param lora low-rank adapters
    * @param prompts soft prompt vectors prepended to the transformer input (0 for none)
-   * @param mixedPrecision on a GPU, run the frozen encoder in float16 with trainable weights,
-   *     head and loss in float32 and a static loss scale
+   * @param mixedPrecision on a GPU, run the frozen encoder and its adapters in float16 (float32
+   *     master weights in the optimizer), the head and loss in float32, with a static loss scale
    */
   public record Finetune(Freeze freeze, int frozenLayers, Lora lora, int prompts, boolean mixedPrecision) {
     /** Whether any weight below the head trains. */

@@ -65,7 +65,7 @@ final class TrainingState {
         if (p == null) {
           throw new IllegalArgumentException(folder + " holds " + name + ", which this run does not train");
         }
-        p.set(t.toFloats());
+        Trainables.assign(p, t.toFloats());
       } else if (name.startsWith("adam.")) {
         moments.put(name.substring(5), t.toFloats());
         momentShapes.put(name.substring(5), t.shape());

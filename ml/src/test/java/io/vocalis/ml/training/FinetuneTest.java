@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -207,6 +208,48 @@ class FinetuneTest {
       assertThat(predictor.model().finetune().prompts()).isEqualTo(2);
     }
     assertThat(metrics.at("/final/test/macro_auroc").isNumber()).isTrue();
+  }
+
+  @Test
+  void mixedPrecisionTrainsFloat16AdaptersThroughFloat32MasterWeights() throws IOException {
+    // the trainer allows mixed precision on GPUs only; float16 also runs on the CPU, so the code
+    // path (float16 encoder and adapters, float32 states for the head, float32 master weights in
+    // AdamW) is exercised here
+    Finetune half = new Finetune(Freeze.ALL, 0, new Lora(2, 4, 0, List.of("q", "ff")), 2, true);
+    try (FinetunedEncoder tuned = FinetunedEncoder.open(EncoderReference.of(WAVLM.toString()), half,
+            LayerChoice.weighted(), EncoderOptions.cpu(), 3);
+        NDManager work = NDManager.newBaseManager();
+        AdamW adam = new AdamW(0.9, 0.999, 1e-8, ai.djl.Device.cpu())) {
+      assertThat(tuned.parametersByName().get("encoder.layers.0.attention.q_proj.weight").getArray().getDataType())
+          .isEqualTo(DataType.FLOAT16);
+      Trainables trainables = new Trainables();
+      tuned.addTrainables(trainables);
+      Map<String, float[]> before = trainables.values();
+      Inputs inputs = tuned.inputs(files(2), LayerChoice.weighted());
+      for (int step = 0; step < 2; step++) {
+        try (NDManager scope = work.newSubManager()) {
+          try (GradientCollector c = Engine.getInstance().newGradientCollector()) {
+            NDArray states = inputs.states(List.of(0, 1), scope, true).states();
+            assertThat(states.getDataType()).isEqualTo(DataType.FLOAT32);
+            c.backward(states.square().mean().mul(1024));
+          }
+          adam.beginStep();
+          trainables.arrays().forEach((name, a) -> {
+            assertThat(a.getDataType()).as(name).isEqualTo(DataType.FLOAT16);
+            NDArray g = a.getGradient();
+            g.attach(scope);
+            for (float v : g.toType(DataType.FLOAT32, false).toFloatArray()) {
+              assertThat(Float.isFinite(v)).as(name).isTrue();
+            }
+            g.muli(1 / 1024f);
+            adam.update(name, a, g, 1e-2, 0, scope);
+            g.subi(g);
+          });
+        }
+      }
+      assertThat(adam.state()).containsKey("master.adapter.prompts");
+      trainables.values().forEach((name, v) -> assertThat(v).as(name + " moved").isNotEqualTo(before.get(name)));
+    }
   }
 
   @Test
