@@ -129,6 +129,11 @@ final class FinetunedEncoder implements AutoCloseable {
     return adapters;
   }
 
+  /** The encoder block. */
+  Wav2Vec2FamilyModel encoder() {
+    return encoder;
+  }
+
   /** The encoder's parameters by Hugging Face name. */
   Map<String, Parameter> parametersByName() {
     return encoder.parametersByName();

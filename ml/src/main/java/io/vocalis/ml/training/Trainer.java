@@ -131,6 +131,12 @@ public final class Trainer {
         inputs = Inputs.cached(embeddings);
         spec = headSpec(dataset, features, embeddings.get(0).hiddenSize(), embeddings.get(0).states());
       } else {
+        if (tuned.encoder().modelType().equals("wavlm") && config.finetune().lora().rank() > 0
+            && config.finetune().lora().targets().stream().anyMatch(t -> !t.equals("ff"))) {
+          listener.warning("LoRA on WavLM attention trains here, but its PEFT export has no effect in Python:"
+              + " transformers' WavLMAttention passes the q/k/v/out weights to F.multi_head_attention_forward"
+              + " without calling those modules (feed-forward targets, ff, work in both)");
+        }
         listener.progress("audio", 0, audio.size());
         inputs = tuned.inputs(audio, config.encoder().layer());
         listener.progress("audio", audio.size(), audio.size());

@@ -253,6 +253,43 @@ class FinetuneTest {
   }
 
   @Test
+  void loraReproducesPeftOnTheSameAdapter() throws IOException {
+    // tools/reference/make_lora_fixture.py: a PEFT adapter (r 2, alpha 6, q/v/out and both
+    // feed-forward layers, non-zero A and B) on the tiny HuBERT and the adapted model's outputs in
+    // transformers + PEFT
+    Path fixture = Path.of("src/test/resources/training/peft-hubert");
+    Path hubert = Path.of("src/test/resources/encoders/hubert-group").toAbsolutePath();
+    JsonNode config = Json.MAPPER.readTree(fixture.resolve("adapter_config.json").toFile());
+    Finetune lora = new Finetune(Freeze.ALL, 0, new Lora(config.get("r").asInt(), config.get("lora_alpha").asDouble(),
+        0, List.of("q", "v", "out", "ff")), 0, false);
+    try (FinetunedEncoder tuned = FinetunedEncoder.open(EncoderReference.of(hubert.toString()), lora,
+            LayerChoice.last(), EncoderOptions.cpu(), 0);
+        SafetensorsFile adapter = SafetensorsFile.open(fixture.resolve("adapter_model.safetensors"));
+        SafetensorsFile reference = SafetensorsFile.open(fixture.resolve("reference.safetensors"));
+        SafetensorsFile waves = SafetensorsFile.open(Path.of("src/test/resources/encoders/waveforms.safetensors"));
+        NDManager work = NDManager.newBaseManager()) {
+      Map<String, float[]> values = new HashMap<>();
+      for (String name : adapter.names()) {
+        values.put(TrainableAdapters.PREFIX + name.substring("base_model.model.".length()), adapter.tensor(name).toFloats());
+      }
+      assertThat(values.keySet()).containsExactlyInAnyOrderElementsOf(tuned.adapters().parameters().keySet());
+      tuned.load(values);
+      for (int k = 0; k < 3; k++) {
+        float[] wave = waves.tensor("waveform_" + k).toFloats();
+        Inputs inputs = Inputs.encoded(tuned.encoder(), List.of(wave), LayerChoice.last());
+        try (NDManager scope = work.newSubManager()) {
+          float[] ours = inputs.states(List.of(0), scope, false).states().toFloatArray();
+          float[] theirs = reference.tensor("last_hidden_state_" + k).toFloats();
+          assertThat(ours).hasSameSizeAs(theirs);
+          for (int i = 0; i < ours.length; i++) {
+            assertThat(ours[i]).as("item %d value %d", k, i).isCloseTo(theirs[i], within(2e-4f));
+          }
+        }
+      }
+    }
+  }
+
+  @Test
   void configurationsFineTuningCannotTake() {
     TrainingConfig whisper = ConfigLoader.parse("finetune: {freeze: none}", Map.of("encoder.model",
         Path.of("src/test/resources/encoders/whisper-80").toAbsolutePath().toString()));
