@@ -120,6 +120,18 @@ def save_checkpoint(model, folder, fmt):
     elif fmt == "bin":
         model.config.save_pretrained(folder)
         torch.save(legacy_state_dict(model), folder / "pytorch_model.bin")
+    elif fmt == "sharded-bin":
+        model.config.save_pretrained(folder)
+        state = legacy_state_dict(model)
+        names = list(state)
+        weight_map = {}
+        for i, part in enumerate((names[: len(names) // 2], names[len(names) // 2:])):
+            shard = f"pytorch_model-0000{i + 1}-of-00002.bin"
+            torch.save(OrderedDict((n, state[n]) for n in part), folder / shard)
+            weight_map.update({n: shard for n in part})
+        size = sum(t.numel() * t.element_size() for t in state.values())
+        (folder / "pytorch_model.bin.index.json").write_text(json.dumps(
+            {"metadata": {"total_size": size}, "weight_map": weight_map}, indent=2) + "\n")
     else:
         raise ValueError(fmt)
     for extra in ("generation_config.json",):
@@ -310,13 +322,14 @@ def main():
             feat_proj_layer_norm=False)),
         plain, "safetensors", 4,
     )
-    # HuBERT: large-like (layer norm, stable pre-LN, conv bias, feature-projection LN); legacy bin.
+    # HuBERT: large-like (layer norm, stable pre-LN, conv bias, feature-projection LN); legacy
+    # bins, sharded.
     wav2vec2_reference(
         "hubert-layer-stable",
         HubertModel(tiny_wav2vec2_family(
             HubertConfig, feat_extract_norm="layer", do_stable_layer_norm=True, conv_bias=True,
             feat_proj_layer_norm=True)),
-        normalizing, "bin", 5,
+        normalizing, "sharded-bin", 5,
     )
     # HuBERT with a batch-normed positional convolution (no weight norm), as in mHuBERT-147.
     wav2vec2_reference(

@@ -83,7 +83,7 @@ final class AudioBenchCommand implements Callable<Integer> {
             r.name.equals("preprocess")
                 ? "preprocess 16-bit stereo WAV " + r.from + " Hz -> " + r.to + " Hz mono + sha256"
                 : "resample " + r.from + " -> " + r.to + " Hz";
-        out.printf(Locale.ROOT, "  %-58s %8.4f s  %7.0fx real time%n", what, r.medianSeconds, seconds / r.medianSeconds);
+        out.printf(Locale.ROOT, "  %-66s %8.4f s  %7.0fx real time%n", what, r.medianSeconds, seconds / r.medianSeconds);
       }
     }
     out.flush();

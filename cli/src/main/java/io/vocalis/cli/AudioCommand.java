@@ -77,6 +77,9 @@ final class AudioCommand implements Runnable {
         throw new IllegalArgumentException("no such file: " + in);
       }
       Path target = out.toAbsolutePath().normalize();
+      if (Files.isDirectory(target)) {
+        throw new IllegalArgumentException("output is a folder: " + out);
+      }
       if (!Files.isDirectory(target.getParent())) {
         throw new IllegalArgumentException("output folder does not exist: " + target.getParent());
       }

@@ -1,11 +1,21 @@
 package io.vocalis.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vocalis.core.cohort.CohortGenerator;
+import io.vocalis.core.cohort.CohortSpec;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -14,17 +24,22 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code vocalis demo}: the main job on embedded defaults. Starts the local Kafka broker and the
- * four services (local storage, CPU), waits until every one reports ready, prints their URLs and
- * keeps them up until Ctrl-C, then stops what it started.
+ * four services (local storage, CPU), waits until every one reports ready, imports a synthetic
+ * cohort through ingest-service, prints the URLs and keeps everything up until Ctrl-C, then stops
+ * what it started.
  */
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
       "Runs Vocalis on embedded defaults: a local Kafka broker, local storage, CPU.",
-      "Starts the four services, waits until they are ready, prints their URLs; Ctrl-C stops all."
+      "Starts the four services, waits until they are ready, imports a synthetic cohort through",
+      "ingest-service, prints the URLs; Ctrl-C stops all."
     })
 final class DemoCommand implements Callable<Integer> {
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   static final List<String> SERVICES =
       List.of("ingest-service", "embed-service", "train-service", "infer-service");
 
@@ -44,6 +59,11 @@ final class DemoCommand implements Callable<Integer> {
 
   @Option(names = "--json-logs", description = "Services log JSON lines (as in production).")
   boolean jsonLogs;
+
+  @Option(
+      names = "--no-cohort",
+      description = "Do not generate and import the synthetic cohort (32 recordings, 44.1 kHz stereo).")
+  boolean noCohort;
 
   @Option(
       names = "--timeout",
@@ -106,8 +126,11 @@ final class DemoCommand implements Callable<Integer> {
       }
       System.out.println("  storage        " + storage.toUri());
       System.out.println("  logs           " + state.resolve("logs"));
+      if (!noCohort) {
+        importCohort(services.get(0), state.resolve("cohort"), timeout);
+      }
       ready = true;
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | IOException e) {
       System.err.println("vocalis demo: " + e.getMessage());
       return 1;
     } finally {
@@ -123,5 +146,46 @@ final class DemoCommand implements Callable<Integer> {
     System.out.println("vocalis demo: ready. Press Ctrl-C to stop.");
     new CountDownLatch(1).await();
     return 0;
+  }
+
+  /**
+   * Generates a small synthetic cohort once (44.1 kHz stereo, so ingest has work to do) and imports
+   * it through ingest-service's API, as a researcher would import a dataset folder.
+   */
+  private static void importCohort(LocalService ingest, Path cohort, Duration timeout)
+      throws IOException, InterruptedException {
+    if (!Files.exists(cohort.resolve("metadata.csv"))) {
+      CohortSpec spec =
+          CohortSpec.builder().speakers(8).utterancesPerSpeaker(4).seconds(3).sampleRate(44_100).channels(2).seed(42).build();
+      new CohortGenerator(spec, Runtime.getRuntime().availableProcessors()).generate(cohort, true);
+    }
+    String body = JSON.writeValueAsString(Map.of("uri", cohort.toUri().toString()));
+    HttpResponse<String> started =
+        HTTP.send(
+            HttpRequest.newBuilder(ingest.url("/api/v1/imports"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    if (started.statusCode() != 202) {
+      throw new IllegalStateException("import refused: " + started.statusCode() + " " + started.body());
+    }
+    URI job = ingest.url("/api/v1/imports/" + JSON.readTree(started.body()).path("id").asText());
+    long deadline = System.nanoTime() + timeout.toNanos();
+    JsonNode state = JSON.readTree(started.body());
+    while (Set.of("QUEUED", "RUNNING").contains(state.path("state").asText())) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("import " + job + " not done after " + timeout);
+      }
+      Thread.sleep(250);
+      state = JSON.readTree(HTTP.send(HttpRequest.newBuilder(job).build(), HttpResponse.BodyHandlers.ofString()).body());
+    }
+    if (!state.path("state").asText().equals("DONE")) {
+      throw new IllegalStateException("import " + job + " failed: " + state.path("errors"));
+    }
+    System.out.printf(
+        "  cohort import  %d recordings: %d stored, %d already stored, %d failed (%s)%n",
+        state.path("total").asInt(), state.path("stored").asInt(), state.path("duplicates").asInt(),
+        state.path("failed").asInt(), job);
   }
 }

@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       CohortCommand.class,
       DatasetCommand.class,
       AudioCommand.class,
+      IngestCommand.class,
       EncodeCommand.class,
       TrainCommand.class,
       EvaluateCommand.class,

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code vocalis demo --check} brings up the broker and the four packaged services, sees each one
- * ready, and stops them. Needs the services packaged, as the full {@code ./mvnw verify} does
+ * ready, imports the synthetic cohort through ingest-service, and stops them. Needs the services packaged, as the full {@code ./mvnw verify} does
  * before this module.
  */
 class DemoCommandTest {
@@ -53,6 +53,8 @@ class DemoCommandTest {
       assertThat(out).contains(DemoCommand.SERVICES.get(i)).contains("http://localhost:" + (basePort + 1 + i) + "/");
     }
     assertThat(out).contains("all services ready; stopped");
+    assertThat(out).contains("cohort import  32 recordings: 32 stored, 0 already stored, 0 failed");
+    assertThat(state.resolve("data/recordings")).isDirectory();
     for (String service : DemoCommand.SERVICES) {
       assertThat(Files.readAllLines(state.resolve("logs/" + service + ".log")))
           .filteredOn(line -> line.contains("started in"))

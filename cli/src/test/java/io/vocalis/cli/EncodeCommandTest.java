@@ -90,8 +90,22 @@ class EncodeCommandTest {
     assertThat(code).isEqualTo(1);
     assertThat(err.toString()).startsWith("vocalis encode: ").contains("truncated");
     assertThat(out).doesNotExist();
-    assertThat(run("encode", "--model", temp.resolve("nowhere").toString(), "--out",
-        temp.resolve("y.safetensors").toString(), temp.resolve("pcm.wav").toString())).isEqualTo(1);
+    CliRun missing = CliRun.of("encode", "--model", temp.resolve("nowhere").toString(), "--out",
+        temp.resolve("y.safetensors").toString(), wav.toString());
+    assertThat(missing.code()).isEqualTo(1);
+    assertThat(missing.err()).startsWith("vocalis encode: ").contains("nowhere");
+  }
+
+  @Test
+  void acceptsACheckpointAsAFileUri() throws IOException {
+    Path wav = temp.resolve("pcm.wav");
+    Files.write(wav, new WavWriter(16000, 1, WavWriter.Encoding.PCM_16).toBytes(tone(16000, 1)));
+    Path out = temp.resolve("uri.safetensors");
+    assertThat(run("encode", "--model", FIXTURES.resolve("wavlm-group").toUri().toString(), "--out", out.toString(),
+        wav.toString())).isZero();
+    try (SafetensorsFile written = SafetensorsFile.open(out)) {
+      assertThat(written.names()).containsExactly("item0_last");
+    }
   }
 
   /** One second of a 220 Hz tone at {@code rate}, interleaved over {@code channels}. */

@@ -2,8 +2,6 @@ package io.vocalis.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,32 +13,21 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code vocalis kafka start|status|stop} runs a real broker process that clients can use. */
 class KafkaCommandTest {
 
   @TempDir Path state;
 
-  private record Run(int code, String err) {}
-
-  private Run vocalis(String... args) {
-    StringWriter err = new StringWriter();
-    CommandLine cli = Vocalis.commandLine();
-    cli.setErr(new PrintWriter(err, true));
-    int code = cli.execute(args);
-    return new Run(code, err.toString());
-  }
-
   @Test
   void startStatusStopAndRestartKeepsTopics() throws Exception {
     int port = FreePorts.consecutive(2);
     String[] where = {"--state-dir", state.toString(), "--kafka-port", Integer.toString(port)};
 
-    assertThat(vocalis(concat("kafka", "status", where)).code()).isEqualTo(3);
+    assertThat(CliRun.of(concat("kafka", "status", where)).code()).isEqualTo(3);
     try {
-      assertThat(vocalis(concat("kafka", "start", where)).code()).isZero();
-      assertThat(vocalis(concat("kafka", "status", where)).code()).isZero();
+      assertThat(CliRun.of(concat("kafka", "start", where)).code()).isZero();
+      assertThat(CliRun.of(concat("kafka", "status", where)).code()).isZero();
       assertThat(Files.readString(state.resolve("kafka/server.properties")))
           .contains("process.roles=broker,controller")
           .contains("listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + (port + 1));
@@ -50,15 +37,15 @@ class KafkaCommandTest {
         assertThat(admin.describeCluster().nodes().get(30, TimeUnit.SECONDS)).hasSize(1);
       }
 
-      assertThat(vocalis(concat("kafka", "stop", where)).code()).isZero();
-      assertThat(vocalis(concat("kafka", "status", where)).code()).isEqualTo(3);
+      assertThat(CliRun.of(concat("kafka", "stop", where)).code()).isZero();
+      assertThat(CliRun.of(concat("kafka", "status", where)).code()).isEqualTo(3);
 
-      assertThat(vocalis(concat("kafka", "start", where)).code()).isZero();
+      assertThat(CliRun.of(concat("kafka", "start", where)).code()).isZero();
       try (Admin admin = admin(port)) {
         assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).contains("kept");
       }
     } finally {
-      vocalis(concat("kafka", "stop", where));
+      CliRun.of(concat("kafka", "stop", where));
     }
     assertThat(LocalKafka.portOpen(port)).isFalse();
   }
@@ -67,8 +54,8 @@ class KafkaCommandTest {
   void refusesAPortThatSomethingElseHolds() throws Exception {
     try (java.net.ServerSocket squatter = new ServerSocket(0)) {
       int port = squatter.getLocalPort();
-      Run run =
-          vocalis("kafka", "start", "--state-dir", state.toString(), "--kafka-port", Integer.toString(port));
+      CliRun run =
+          CliRun.of("kafka", "start", "--state-dir", state.toString(), "--kafka-port", Integer.toString(port));
       assertThat(run.code()).isEqualTo(1);
       assertThat(run.err().strip())
           .isEqualTo(

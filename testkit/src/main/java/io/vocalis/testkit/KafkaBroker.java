@@ -3,6 +3,16 @@ package io.vocalis.testkit;
 import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 import io.smallrye.reactive.messaging.kafka.companion.test.EmbeddedKafkaBroker;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * A real single-node Apache Kafka broker (KRaft mode) running in this JVM on a free loopback
@@ -62,6 +72,44 @@ public final class KafkaBroker implements AutoCloseable {
     for (String topic : topics) {
       companion.topics().createAndWait(topic, 1, API_TIMEOUT);
     }
+  }
+
+  /**
+   * Reads {@code topic} from the beginning with a fresh consumer until {@code count} records
+   * match {@code filter}, and returns the matching records in offset order.
+   *
+   * @throws AssertionError naming what was found when fewer arrive within {@code timeout}
+   */
+  public List<ConsumerRecord<String, byte[]>> awaitRecords(
+      String topic, Predicate<ConsumerRecord<String, byte[]>> filter, int count, Duration timeout) {
+    List<ConsumerRecord<String, byte[]>> matching = new ArrayList<>();
+    int seen = 0;
+    try (KafkaConsumer<String, byte[]> consumer =
+        new KafkaConsumer<>(
+            Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "testkit-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"),
+            new StringDeserializer(),
+            new ByteArrayDeserializer())) {
+      consumer.subscribe(List.of(topic));
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (matching.size() < count && System.nanoTime() < deadline) {
+        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+          seen++;
+          if (filter.test(record)) {
+            matching.add(record);
+          }
+        }
+      }
+    }
+    if (matching.size() < count) {
+      throw new AssertionError(
+          "expected " + count + " matching records on " + topic + " within " + timeout + ", found "
+              + matching.size() + " among " + seen);
+    }
+    return matching;
   }
 
   @Override

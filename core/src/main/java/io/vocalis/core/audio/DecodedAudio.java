@@ -58,15 +58,16 @@ public final class DecodedAudio {
   }
 
   private float[] mixdown() {
-    int n = frameCount();
-    float[] mono = new float[n];
-    double scale = 1.0 / channels.length;
-    for (int i = 0; i < n; i++) {
-      double sum = 0;
-      for (float[] channel : channels) {
-        sum += channel[i];
+    float[] mono = channels[0].clone();
+    for (int c = 1; c < channels.length; c++) {
+      float[] channel = channels[c];
+      for (int i = 0; i < mono.length; i++) {
+        mono[i] += channel[i];
       }
-      mono[i] = (float) (sum * scale);
+    }
+    float count = channels.length;
+    for (int i = 0; i < mono.length; i++) {
+      mono[i] /= count;
     }
     return mono;
   }

@@ -9,10 +9,10 @@ import java.util.Arrays;
  * within 0.0001 dB up to {@link #PASSBAND} · f_N, stopband from f_N on, attenuated by at least
  * {@link #STOPBAND_DB} dB, so nothing above the output's Nyquist frequency folds back.
  *
- * <p>When {@code to / from} reduced to lowest terms {@code L / M} has {@code L <= 2048} (every
- * common pair: 44100→16000 is 160/441), each of the {@code L} phases has its own exact
- * coefficients; otherwise the coefficients are linearly interpolated from a 2048-phase table
- * (error below -120 dB). Samples outside the input are taken as zero. Coefficients are computed
+ * <p>When {@code to / from} reduced to lowest terms {@code L / M} has {@code L <= 2048} and
+ * {@code M <= 8192} (every common pair: 44100→16000 is 160/441), each of the {@code L} phases
+ * has its own exact coefficients; otherwise the coefficients are linearly interpolated from a
+ * 2048-phase table (error below -120 dB). Samples outside the input are taken as zero. Coefficients are computed
  * with {@link StrictMath} and every output sums its taps in a fixed order, so the output is
  * bit-for-bit the same on every JVM.
  *
@@ -26,13 +26,16 @@ public final class Resampler {
   public static final double STOPBAND_DB = 100;
 
   private static final int MAX_EXACT_PHASES = 2048;
-  /** Outputs accumulated together: small enough for the L1 cache, long enough to vectorise. */
-  private static final int BLOCK = 1024;
+  private static final int MAX_EXACT_DOWN = 8192;
+  /** Accumulator floats across all phases per block (256 KiB): sized for the L2 cache. */
+  private static final int ACCUMULATOR_FLOATS = 65_536;
 
   private final int from;
   private final int to;
   private final long up;
   private final long down;
+  /** Whether every phase has its own coefficients (see the class comment). */
+  private final boolean exact;
   /** Phases in the table; equal to {@link #up} when exact. */
   private final int phases;
   /** Taps per phase, a multiple of 4. */
@@ -46,7 +49,8 @@ public final class Resampler {
     long g = gcd(from, to);
     this.up = to / g;
     this.down = from / g;
-    this.phases = up <= MAX_EXACT_PHASES ? (int) up : MAX_EXACT_PHASES;
+    this.exact = up <= MAX_EXACT_PHASES && down <= MAX_EXACT_DOWN;
+    this.phases = exact ? (int) up : MAX_EXACT_PHASES;
     // Everything in units of input samples: the cutoff and transition band in cycles per sample.
     double nyquist = 0.5 * Math.min(1.0, (double) to / from);
     double transition = (1 - PASSBAND) * nyquist;
@@ -104,53 +108,71 @@ public final class Resampler {
     // Zero padding in front: x[base + 1 + t] holds input[base - (taps/2 - 1) + t], the taps
     // around input time base + frac.
     int lead = taps / 2;
-    return phases == up ? processExact(input, lead, length) : processInterpolated(input, lead, length);
+    return exact ? processExact(input, lead, length) : processInterpolated(input, lead, length);
   }
 
   /**
-   * Output {@code n = L q + r} sits at input position {@code q M + r M / L}: for a fixed {@code r}
-   * the phase is fixed and the taps start at {@code x[q M + s_r]}. With the padded input split
-   * into its {@code M} polyphase components, each tap becomes one multiply-add over a run of
-   * consecutive {@code q}, which the JIT vectorises. Every output still sums its taps in tap order.
+   * Output {@code n = L q + r} sits at input position {@code q M + r M / L}: phase {@code r} has
+   * fixed coefficients and its tap {@code t} reads {@code x[q M + s_r + t]} with {@code s_r =
+   * floor(r M / L) + 1}. So for a block of consecutive {@code q}, the input under offset {@code k
+   * = s_r + t} is one run, {@code x[(q0 + i) M + k]}, shared by every phase whose taps cover
+   * {@code k}. Each run is copied once into a plain array and multiply-added into the
+   * accumulators of those phases: loops over two arrays with the same index, which C2 (JDK 17)
+   * vectorises. Offsets go up, so every output still sums its taps in tap order.
    */
   private float[] processExact(float[] input, int lead, int length) {
     int l = (int) up;
     int m = (int) down;
     int qCount = (length + l - 1) / l;
-    int componentLength = qCount + (m + taps) / m + 1;
-    float[][] components = new float[m][componentLength];
+    int maxOffset = m + taps;
+    float[][] components = new float[m][qCount + maxOffset / m + 1];
     for (int i = 0; i < input.length; i++) {
       int k = i + lead;
       components[k % m][k / m] = input[i];
     }
+    int[] start = new int[l];
+    for (int r = 0; r < l; r++) {
+      start[r] = (int) ((long) r * m / l) + 1;
+    }
+    int block = Math.max(64, Math.min(1024, ACCUMULATOR_FLOATS / l));
+    float[][] acc = new float[l][block];
+    int[] count = new int[l];
+    float[] run = new float[block];
     float[] out = new float[length];
-    float[] acc = new float[BLOCK];
-    float[] run = new float[BLOCK];
-    for (int r = 0; r < l && r < length; r++) {
-      int start = (int) ((long) r * m / l) + 1;
-      int row = (int) ((long) r * m % l) * taps;
-      int outputs = (length - r + l - 1) / l;
-      for (int q0 = 0; q0 < outputs; q0 += BLOCK) {
-        int n = Math.min(BLOCK, outputs - q0);
-        Arrays.fill(acc, 0, n, 0f);
-        for (int t = 0; t < taps; t++) {
-          float c = table[row + t];
-          int k = start + t;
-          // A copy first: C2 (JDK 17) vectorises the loop only when both arrays share the index.
-          System.arraycopy(components[k % m], q0 + k / m, run, 0, n);
-          for (int i = 0; i < n; i++) {
-            acc[i] += c * run[i];
+    for (int q0 = 0; q0 < qCount; q0 += block) {
+      int n = Math.min(block, qCount - q0);
+      for (int r = 0; r < l; r++) {
+        count[r] = Math.max(0, Math.min(n, (length - r + l - 1) / l - q0));
+        Arrays.fill(acc[r], 0, count[r], 0f);
+      }
+      int first = 0;
+      int last = 0;
+      for (int k = 1; k < maxOffset; k++) {
+        while (last < l && start[last] <= k) {
+          last++;
+        }
+        while (first < last && start[first] + taps <= k) {
+          first++;
+        }
+        System.arraycopy(components[k % m], q0 + k / m, run, 0, n);
+        for (int r = first; r < last; r++) {
+          float c = table[(int) ((long) r * m % l) * taps + k - start[r]];
+          float[] a = acc[r];
+          for (int i = 0, end = count[r]; i < end; i++) {
+            a[i] += c * run[i];
           }
         }
-        for (int i = 0; i < n; i++) {
-          out[(q0 + i) * l + r] = acc[i];
+      }
+      for (int r = 0; r < l; r++) {
+        for (int i = 0; i < count[r]; i++) {
+          out[(q0 + i) * l + r] = acc[r][i];
         }
       }
     }
     return out;
   }
 
-  /** For reduced ratios with more than {@link #MAX_EXACT_PHASES} phases: one dot product pair per output. */
+  /** For the rare ratios beyond the exact limits: one dot product pair per output. */
   private float[] processInterpolated(float[] input, int lead, int length) {
     float[] out = new float[length];
     float[] x = new float[input.length + taps + 1];

@@ -1,6 +1,7 @@
 package io.vocalis.core.audio;
 
 import io.vocalis.core.audio.AudioFormatException.Reason;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
@@ -42,6 +43,13 @@ final class WavDecoder {
         if (pos < in.length) {
           throw new AudioFormatException(
               Reason.TRUNCATED, "WAV truncated inside a chunk header at byte " + pos);
+        }
+        long declared = u32(in, 4) + 8;
+        if (declared > in.length) {
+          throw new AudioFormatException(
+              Reason.TRUNCATED,
+              "WAV truncated: the input ends at byte " + in.length + " before any data chunk; the RIFF header"
+                  + " declares " + declared + " bytes");
         }
         throw new AudioFormatException(
             Reason.CORRUPT, fmt == null ? "WAV has no fmt chunk" : "WAV has no data chunk");
@@ -152,11 +160,18 @@ final class WavDecoder {
         throw new AudioFormatException(Reason.EMPTY, "WAV data chunk holds no samples");
       }
       float[][] out = new float[channels][frames];
-      int p = at;
-      for (int f = 0; f < frames; f++) {
-        for (int c = 0; c < channels; c++) {
-          out[c][f] = sample(in, p, f, c);
-          p += containerBytes;
+      for (int c = 0; c < channels; c++) {
+        float[] o = out[c];
+        int p = at + c * containerBytes;
+        if (codec == PCM && containerBytes == 2) {
+          // The common case, without the per-sample dispatch.
+          for (int f = 0; f < frames; f++, p += blockAlign) {
+            o[f] = (short) ((in[p] & 0xFF) | (in[p + 1] << 8)) * 0x1p-15f;
+          }
+        } else {
+          for (int f = 0; f < frames; f++, p += blockAlign) {
+            o[f] = sample(in, p, f, c);
+          }
         }
       }
       return new DecodedAudio(sampleRate, out, describe());
@@ -235,7 +250,7 @@ final class WavDecoder {
   }
 
   private static String fourCc(byte[] in, int at) {
-    return new String(in, at, 4, java.nio.charset.StandardCharsets.ISO_8859_1);
+    return new String(in, at, 4, StandardCharsets.ISO_8859_1);
   }
 
   private static String printable(String fourCc) {

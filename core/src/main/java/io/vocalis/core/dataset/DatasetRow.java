@@ -1,6 +1,7 @@
 package io.vocalis.core.dataset;
 
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -48,6 +49,6 @@ public record DatasetRow(
   public Map<String, Boolean> labels(double threshold) {
     Map<String, Boolean> labels = new LinkedHashMap<>();
     ratings.forEach((feature, r) -> labels.put(feature, r > threshold));
-    return java.util.Collections.unmodifiableMap(labels);
+    return Collections.unmodifiableMap(labels);
   }
 }

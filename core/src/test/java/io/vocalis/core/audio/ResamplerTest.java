@@ -55,6 +55,27 @@ class ResamplerTest {
   }
 
   @Test
+  void longSignalsSpanningManyBlocksStayExact() {
+    for (int from : new int[] {44_100, 22_050, 48_000}) {
+      float[] tone = new float[5 * from];
+      for (int i = 0; i < tone.length; i++) {
+        tone[i] = (float) Math.sin(2 * Math.PI * 1234.5 * i / from);
+      }
+      float[] y = Resampler.of(from, 16_000).process(tone);
+      assertThat(y).hasSize(80_000);
+      float[] expected = new float[y.length];
+      for (int i = 0; i < y.length; i++) {
+        expected[i] = (float) Math.sin(2 * Math.PI * 1234.5 * i / 16_000);
+      }
+      assertThat(
+              ResamplerReferenceTest.snrDb(
+                  java.util.Arrays.copyOfRange(expected, 500, 79_500), java.util.Arrays.copyOfRange(y, 500, 79_500)))
+          .as("from %d", from)
+          .isGreaterThan(90);
+    }
+  }
+
+  @Test
   void ratesMustBePositive() {
     assertThatThrownBy(() -> Resampler.of(0, 16_000)).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> Resampler.of(16_000, -1)).isInstanceOf(IllegalArgumentException.class);

@@ -128,7 +128,7 @@ class WavDecoderTest {
   }
 
   @ParameterizedTest
-  @ValueSource(ints = {2, 11, 20, 30, 43})
+  @ValueSource(ints = {2, 11, 12, 20, 30, 36, 43})
   void aTruncatedHeaderIsTruncated(int keep) {
     byte[] wav = WavBuilder.pcm(16, 1, 16000).shorts(1, 2, 3, 4).build();
     assertFails(() -> AudioDecoder.decode(Arrays.copyOf(wav, keep)), Reason.TRUNCATED, "truncated");
@@ -141,6 +141,17 @@ class WavDecoderTest {
         () -> AudioDecoder.decode(Arrays.copyOf(wav, wav.length - 3)),
         Reason.TRUNCATED,
         "data chunk declares 8 bytes, 5 present");
+  }
+
+  @Test
+  void aCompleteFileWithoutDataOrFmtIsCorrupt() {
+    byte[] wav = WavBuilder.pcm(16, 1, 16000).shorts(1).build();
+    byte[] noData = Arrays.copyOf(wav, 36);
+    noData[4] = 28; // RIFF size matching the 36 bytes
+    assertFails(() -> AudioDecoder.decode(noData), Reason.CORRUPT, "WAV has no data chunk");
+    byte[] noFmt = Arrays.copyOf(wav, 12);
+    noFmt[4] = 4;
+    assertFails(() -> AudioDecoder.decode(noFmt), Reason.CORRUPT, "WAV has no fmt chunk");
   }
 
   @Test

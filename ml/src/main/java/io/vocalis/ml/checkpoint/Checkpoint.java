@@ -98,7 +98,7 @@ public final class Checkpoint implements Closeable {
     }
     Path folder = index.getParent();
     List<Path> shards = new ArrayList<>();
-    map.fields().forEachRemaining(
+    map.properties().forEach(
         e -> {
           Path shard = folder.resolve(e.getValue().asText()).normalize();
           if (!shard.startsWith(folder.normalize()) || !Files.isRegularFile(shard)) {

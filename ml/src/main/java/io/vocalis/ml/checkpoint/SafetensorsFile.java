@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -138,12 +137,11 @@ public final class SafetensorsFile implements Closeable {
     }
     Map<String, Entry> entries = new LinkedHashMap<>();
     Map<String, String> metadata = new LinkedHashMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> field = it.next();
+    for (Map.Entry<String, JsonNode> field : root.properties()) {
       String name = field.getKey();
       JsonNode node = field.getValue();
       if (name.equals("__metadata__")) {
-        node.fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
+        node.properties().forEach(m -> metadata.put(m.getKey(), m.getValue().asText()));
         continue;
       }
       JsonNode dtype = node.get("dtype");

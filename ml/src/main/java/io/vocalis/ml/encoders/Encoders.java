@@ -2,6 +2,7 @@ package io.vocalis.ml.encoders;
 
 import io.vocalis.ml.checkpoint.Checkpoint;
 import io.vocalis.ml.checkpoint.StateDict;
+import io.vocalis.ml.checkpoint.source.CheckpointSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -13,14 +14,16 @@ public final class Encoders {
   private Encoders() {}
 
   /**
-   * The encoder for {@code model}: {@value #FBANK}, or a Hugging Face checkpoint folder of a
-   * Wav2Vec2, HuBERT, WavLM or Whisper model ({@code config.json} names the family).
+   * The encoder for {@code model}: {@value #FBANK}, or a Hugging Face checkpoint of a Wav2Vec2,
+   * HuBERT, WavLM or Whisper model ({@code config.json} names the family) given as a local folder,
+   * a {@code file:} URI, {@code gs://bucket/prefix} or {@code hf://org/name[@revision]} (see
+   * {@link CheckpointSource}; remote checkpoints are cached locally).
    */
   public static SpeechEncoder open(String model, EncoderOptions options) {
     if (model.equals(FBANK) && !Files.isDirectory(Path.of(model))) {
       return new FbankEncoder(options);
     }
-    return open(Path.of(model), options);
+    return open(CheckpointSource.fromEnvironment().resolve(model).folder(), options);
   }
 
   /** The encoder of the checkpoint folder {@code folder}. */

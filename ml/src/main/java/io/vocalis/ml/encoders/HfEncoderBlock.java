@@ -21,9 +21,10 @@ import java.util.function.Predicate;
 
 /**
  * Base of the Hugging Face encoders as DJL blocks. Parameters are named exactly as in the
- * checkpoint (e.g. {@code encoder.layers.0.attention.q_proj.weight}), so loading, freezing by name
- * and saving back in Hugging Face layout need no mapping. Building blocks register their
- * parameters through {@link Params} and run their forward pass with a {@link Forward} context.
+ * checkpoint, without the heads' prefix (e.g. {@code encoder.layers.0.attention.q_proj.weight}),
+ * so loading and freezing by name need no mapping; weight-normed convolutions hold their folded
+ * {@code weight}. Building blocks register their parameters through {@link Params} and run their
+ * forward pass with a {@link Forward} context.
  *
  * <p>{@link #forward} takes the model input and the valid length of each item, and returns every
  * hidden state, then {@code last_hidden_state}, then the valid frame count of each item (int32).

@@ -29,7 +29,6 @@ import java.util.Set;
  * @param numBuckets WavLM relative position buckets
  * @param maxBucketDistance WavLM maximum relative distance
  * @param doNormalize the feature extractor's zero-mean unit-variance normalisation per recording
- * @param samplingRate expected input rate
  */
 public record Wav2Vec2Config(
     String modelType,
@@ -52,8 +51,7 @@ public record Wav2Vec2Config(
     float layerNormEps,
     int numBuckets,
     int maxBucketDistance,
-    boolean doNormalize,
-    int samplingRate) {
+    boolean doNormalize) {
 
   private static final Set<String> TYPES = Set.of("wav2vec2", "hubert", "wavlm");
   private static final Set<String> ACTIVATIONS = Set.of("gelu", "relu");
@@ -99,8 +97,10 @@ public record Wav2Vec2Config(
         (float) c.number("layer_norm_eps", 1e-5),
         c.integer("num_buckets", 320),
         c.integer("max_bucket_distance", 800),
-        p.bool("do_normalize", true),
-        p.integer("sampling_rate", 16000));
+        p.bool("do_normalize", true));
+    if (p.integer("sampling_rate", 16000) != 16000) {
+      throw p.unsupported("sampling_rate " + p.integer("sampling_rate", 16000) + " (encoders take 16 kHz)");
+    }
     if (!config.featExtractNorm.equals("group") && !config.featExtractNorm.equals("layer")) {
       throw c.unsupported("feat_extract_norm " + config.featExtractNorm);
     }

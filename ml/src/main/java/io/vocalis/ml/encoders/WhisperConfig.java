@@ -53,6 +53,9 @@ public record WhisperConfig(
     if (p.integer("feature_size", config.numMelBins) != config.numMelBins) {
       throw new IllegalArgumentException(p.file() + ": feature_size differs from num_mel_bins");
     }
+    if (config.samplingRate != 16000) {
+      throw p.unsupported("sampling_rate " + config.samplingRate + " (encoders take 16 kHz)");
+    }
     if (p.number("dither", 0.0) != 0.0) {
       throw p.unsupported("dither (random noise added to the input)");
     }

@@ -50,10 +50,14 @@ class CheckpointFormatsTest {
   void checkpointFolderFindsEachFormat() {
     try (Checkpoint single = Checkpoint.open(Fixtures.encoders("wav2vec2-group"));
         Checkpoint sharded = Checkpoint.open(Fixtures.encoders("wav2vec2-layer-stable"));
-        Checkpoint bin = Checkpoint.open(Fixtures.encoders("wav2vec2-layer-postln"))) {
+        Checkpoint bin = Checkpoint.open(Fixtures.encoders("wav2vec2-layer-postln"));
+        Checkpoint shardedBin = Checkpoint.open(Fixtures.encoders("hubert-layer-stable"))) {
       assertThat(single.format()).isEqualTo("safetensors");
       assertThat(sharded.format()).isEqualTo("sharded safetensors");
       assertThat(bin.format()).isEqualTo("pytorch_model.bin");
+      assertThat(shardedBin.format()).isEqualTo("sharded pytorch_model.bin");
+      assertThat(shardedBin.names())
+          .contains("feature_extractor.conv_layers.0.conv.weight", "encoder.layers.1.final_layer_norm.bias");
       assertThat(sharded.names()).contains("encoder.layers.1.attention.out_proj.weight");
       assertThat(bin.names())
           .contains("encoder.pos_conv_embed.conv.weight_g", "encoder.pos_conv_embed.conv.weight_v");

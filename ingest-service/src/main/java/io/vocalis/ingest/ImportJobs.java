@@ -1,0 +1,93 @@
+package io.vocalis.ingest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vocalis.core.ingest.DatasetImport;
+import io.vocalis.core.ingest.ImportJob;
+import io.vocalis.core.ingest.IngestSources;
+import io.vocalis.core.storage.Storage;
+import io.vocalis.core.storage.WriteCondition;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.jboss.logging.Logger;
+
+/**
+ * Runs dataset imports one at a time in the background. Every state change is written to
+ * storage ({@code imports/<id>.json}), so any replica can report a job's progress.
+ */
+@ApplicationScoped
+public class ImportJobs {
+  private static final Logger LOG = Logger.getLogger(ImportJobs.class);
+
+  @Inject DatasetImport datasetImport;
+  @Inject IngestSources sources;
+  @Inject KafkaAnnouncer announcer;
+  @Inject Storage storage;
+  @Inject ObjectMapper json;
+
+  private final ExecutorService runner =
+      Executors.newSingleThreadExecutor(r -> new Thread(r, "vocalis-import"));
+
+  /**
+   * Queues an import of the dataset folder at {@code uri}.
+   *
+   * @throws IllegalArgumentException when the URI is not an allowed source
+   */
+  public ImportJob start(URI uri) {
+    URI folder = sources.requireAllowed(uri);
+    ImportJob queued = ImportJob.queued(UUID.randomUUID().toString(), folder.toString(), Instant.now());
+    save(queued);
+    runner.submit(() -> run(queued, folder));
+    return queued;
+  }
+
+  /** The job's latest recorded state. */
+  public Optional<ImportJob> get(String id) {
+    if (!id.matches("[0-9a-f-]{36}") || storage.stat(key(id)).isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(json.readValue(storage.readAllBytes(key(id)), ImportJob.class));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void run(ImportJob job, URI folder) {
+    try (IngestSources.DatasetFolder local = sources.dataset(folder)) {
+      ImportJob last = datasetImport.run(job, local.path(), announcer, this::save);
+      LOG.infof("import %s of %s: %s, %d stored, %d duplicates, %d failed",
+          last.id(), last.uri(), last.state(), last.stored(), last.duplicates(), last.failed());
+    } catch (IOException | RuntimeException e) {
+      LOG.errorf(e, "import %s of %s failed", job.id(), folder);
+      save(job.failed(List.of("cannot read the dataset: " + e.getMessage()), Instant.now()));
+    }
+  }
+
+  private void save(ImportJob job) {
+    try {
+      storage.write(key(job.id()), WriteCondition.overwrite(), json.writeValueAsBytes(job));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String key(String id) {
+    return "imports/" + id + ".json";
+  }
+
+  @PreDestroy
+  void stop() {
+    runner.shutdownNow();
+  }
+}

@@ -1,0 +1,46 @@
+package io.vocalis.ingest;
+
+import io.vocalis.core.dataset.DatasetOptions;
+import io.vocalis.core.ingest.DatasetImport;
+import io.vocalis.core.ingest.IngestLimits;
+import io.vocalis.core.ingest.IngestSources;
+import io.vocalis.core.ingest.Ingestor;
+import io.vocalis.core.storage.Storage;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+
+/** Wires the core ingestion classes to this service's configuration. */
+@ApplicationScoped
+public class IngestBeans {
+
+  @Produces
+  @Singleton
+  IngestLimits limits(IngestConfig config) {
+    return new IngestLimits(config.maxBytes(), config.maxDuration().toMillis() / 1000.0);
+  }
+
+  @Produces
+  @Singleton
+  Ingestor ingestor(Storage storage, IngestLimits limits, IngestConfig config, IngestMetrics metrics) {
+    return new Ingestor(storage, limits, config.threshold(), Clock.systemUTC(), metrics);
+  }
+
+  @Produces
+  @Singleton
+  DatasetImport datasetImport(Ingestor ingestor, IngestConfig config) {
+    return new DatasetImport(ingestor, DatasetOptions.defaults().withThreshold(config.threshold()), Clock.systemUTC());
+  }
+
+  @Produces
+  @Singleton
+  IngestSources sources(IngestConfig config) {
+    return new IngestSources(config.allowedRoots(), Storage::open);
+  }
+
+  void close(@Disposes IngestSources sources) {
+    sources.close();
+  }
+}
