@@ -160,7 +160,7 @@ public final class Trainer {
         TrainingState state = TrainingState.restore(run, trainables, adam, schedule);
         trainables.arrays().values().forEach(p -> p.setRequiresGradient(true));
         boolean interrupted = false;
-        while (!state.finished() && state.epochsDone() < config.training().epochs()) {
+        while (!state.stoppedEarly() && state.epochsDone() < config.training().epochs()) {
           int epoch = state.epochsDone();
           double trainLoss = trainEpoch(epoch, session, trainRows);
           Evaluator.Scores val = Evaluator.score(head, inputs, examples, valRows, batchSize, work, session.posWeight());

@@ -161,10 +161,6 @@ final class TrainingState {
     return epochsDone;
   }
 
-  boolean finished() {
-    return stoppedEarly;
-  }
-
   boolean stoppedEarly() {
     return stoppedEarly;
   }
