@@ -6,18 +6,16 @@ import java.io.PrintWriter;
 import java.util.Locale;
 
 /**
- * Progress on stderr: on a terminal a bar with ETA redrawn in place ({@code embeddings
- * [########------------] 87/192 ETA 0:12}), otherwise one line per finished task; a line per
- * epoch and per warning.
+ * What training and evaluation report on stderr: on a terminal a {@link Progress} bar with ETA per
+ * task (embeddings, each epoch), otherwise one line per finished task; a line per epoch and per
+ * warning either way.
  */
 final class ProgressReporter implements TrainingListener {
-  private static final int WIDTH = 24;
   private final PrintWriter err;
   private final boolean terminal;
   private String task;
   private long started;
-  private long lastDraw;
-  private boolean drawn;
+  private Progress bar;
 
   ProgressReporter(PrintWriter err, boolean terminal) {
     this.err = err;
@@ -31,33 +29,27 @@ final class ProgressReporter implements TrainingListener {
 
   @Override
   public void progress(String name, long done, long total) {
-    long now = System.nanoTime();
     if (!name.equals(task)) {
+      endBar();
       task = name;
-      started = now;
-      lastDraw = 0;
+      started = System.nanoTime();
+      bar = new Progress(err, name, terminal);
     }
-    boolean finished = done >= total;
-    if (terminal && (finished || now - lastDraw > 100_000_000L)) {
-      lastDraw = now;
-      int filled = total == 0 ? WIDTH : (int) (WIDTH * done / total);
-      String eta = done == 0 ? "--:--" : clock((now - started) / 1e9 * (total - done) / done);
-      err.print("\r" + name + " [" + "#".repeat(filled) + "-".repeat(WIDTH - filled) + "] " + done + "/" + total
-          + (finished ? " in " + clock((now - started) / 1e9) + "   " : " ETA " + eta + "   "));
-      drawn = !finished;
-      if (finished) {
-        err.println();
+    bar.update((int) done, (int) total);
+    if (done >= total) {
+      endBar();
+      task = null;
+      if (!terminal && !name.startsWith("epoch")) {
+        err.println(String.format(Locale.ROOT, "%s: %d/%d in %.1f s", name, done, total,
+            (System.nanoTime() - started) / 1e9));
+        err.flush();
       }
-      err.flush();
-    } else if (!terminal && finished && !name.startsWith("epoch")) {
-      err.println(name + ": " + done + "/" + total + " in " + clock((now - started) / 1e9));
-      err.flush();
     }
   }
 
   @Override
   public void epoch(EpochRecord r) {
-    endLine();
+    endBar();
     err.println(String.format(Locale.ROOT, "epoch %d: train loss %.4f, val loss %.4f, val macro AUROC %.4f%s",
         r.epoch(), r.trainLoss(), r.valLoss(), r.valMacroAuroc(), r.best() ? " (best so far)" : ""));
     err.flush();
@@ -65,21 +57,15 @@ final class ProgressReporter implements TrainingListener {
 
   @Override
   public void warning(String message) {
-    endLine();
+    endBar();
     err.println("warning: " + message);
     err.flush();
   }
 
-  private void endLine() {
-    if (drawn) {
-      err.println();
-      drawn = false;
+  private void endBar() {
+    if (bar != null) {
+      bar.finish();
+      bar = null;
     }
-  }
-
-  private static String clock(double seconds) {
-    long s = Math.round(seconds);
-    return s >= 3600 ? String.format("%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
-        : String.format("%d:%02d", s / 60, s % 60);
   }
 }

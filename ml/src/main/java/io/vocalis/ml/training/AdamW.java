@@ -3,6 +3,7 @@ package io.vocalis.ml.training;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -12,7 +13,9 @@ import java.util.Map;
  * torch.optim.AdamW} (single-tensor path): {@code p *= 1 - lr wd}; {@code m = lerp(m, g, 1 -
  * b1)}; {@code v = b2 v + (1 - b2) g^2}; {@code p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 -
  * b2^t) + eps)}. DJL's optimizers keep their state out of reach, so a checkpoint could not
- * resume them exactly; this one's state is {@link #state()}. Parameters are updated in place.
+ * resume them exactly; this one's state is {@link #state()}. Parameters are updated in place;
+ * a parameter that is not float32 (float16 under mixed precision) is updated through a float32
+ * master copy that the optimizer keeps, and gets the master's value rounded to its type.
  */
 final class AdamW implements AutoCloseable {
   private final double beta1;
@@ -21,6 +24,7 @@ final class AdamW implements AutoCloseable {
   private final NDManager manager;
   private final Map<String, NDArray> firstMoments = new LinkedHashMap<>();
   private final Map<String, NDArray> secondMoments = new LinkedHashMap<>();
+  private final Map<String, NDArray> masters = new LinkedHashMap<>();
   private long steps;
 
   AdamW(double beta1, double beta2, double eps, Device device) {
@@ -48,6 +52,20 @@ final class AdamW implements AutoCloseable {
     if (steps == 0) {
       throw new IllegalStateException("beginStep() first");
     }
+    if (parameter.getDataType() != DataType.FLOAT32) {
+      NDArray master = masters.computeIfAbsent(name, k -> {
+        NDArray copy = parameter.toType(DataType.FLOAT32, true);
+        copy.attach(manager);
+        return copy;
+      });
+      NDArray g32 = gradient.toType(DataType.FLOAT32, true);
+      g32.attach(scope);
+      update(name, master, g32, lr, weightDecay, scope);
+      NDArray rounded = master.toType(parameter.getDataType(), true);
+      rounded.attach(scope);
+      parameter.set(rounded.toByteBuffer());
+      return;
+    }
     NDArray m = firstMoments.computeIfAbsent(name, k -> manager.zeros(parameter.getShape(), parameter.getDataType()));
     NDArray v = secondMoments.computeIfAbsent(name, k -> manager.zeros(parameter.getShape(), parameter.getDataType()));
     NDArray g = gradient;
@@ -70,11 +88,15 @@ final class AdamW implements AutoCloseable {
     parameter.subi(ratio.mul(lr / correction1));
   }
 
-  /** The state: {@code m.<name>} and {@code v.<name>} as float32 values with their shapes. */
+  /**
+   * The state: {@code m.<name>}, {@code v.<name>} and, for non-float32 parameters, {@code
+   * master.<name>}, all float32.
+   */
   Map<String, NDArray> state() {
     Map<String, NDArray> state = new LinkedHashMap<>();
     firstMoments.forEach((k, v) -> state.put("m." + k, v));
     secondMoments.forEach((k, v) -> state.put("v." + k, v));
+    masters.forEach((k, v) -> state.put("master." + k, v));
     return state;
   }
 
@@ -87,6 +109,8 @@ final class AdamW implements AutoCloseable {
         firstMoments.put(key.substring(2), array);
       } else if (key.startsWith("v.")) {
         secondMoments.put(key.substring(2), array);
+      } else if (key.startsWith("master.")) {
+        masters.put(key.substring(7), array);
       } else {
         throw new IllegalArgumentException("unknown optimizer state " + key);
       }

@@ -11,7 +11,10 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.vocalis.ml.training.TrainingConfig.Data;
 import io.vocalis.ml.training.TrainingConfig.Encoder;
+import io.vocalis.ml.training.TrainingConfig.Finetune;
+import io.vocalis.ml.training.TrainingConfig.Freeze;
 import io.vocalis.ml.training.TrainingConfig.Head;
+import io.vocalis.ml.training.TrainingConfig.Lora;
 import io.vocalis.ml.training.TrainingConfig.Loss;
 import io.vocalis.ml.training.TrainingConfig.Optimizer;
 import io.vocalis.ml.training.TrainingConfig.Schedule;
@@ -145,7 +148,7 @@ public final class ConfigLoader {
   }
 
   private static TrainingConfig bind(Node root) {
-    root.known("seed", "data", "encoder", "head", "loss", "optimizer", "schedule", "training");
+    root.known("seed", "data", "encoder", "head", "loss", "optimizer", "schedule", "training", "finetune");
     long seed = root.integer("seed", 42, Long.MIN_VALUE, Long.MAX_VALUE);
 
     Node d = root.section("data");
@@ -186,11 +189,14 @@ public final class ConfigLoader {
     Loss loss = new Loss(type, posWeight, auto, levels);
 
     Node o = root.section("optimizer");
-    o.known("head_lr", "head_weight_decay", "encoder_lr", "encoder_weight_decay", "beta1", "beta2", "eps");
+    o.known("head_lr", "head_weight_decay", "encoder_lr", "encoder_weight_decay", "adapter_lr",
+        "adapter_weight_decay", "beta1", "beta2", "eps");
     Optimizer optimizer = new Optimizer(o.number("head_lr", 1e-3, 0, 10, false, true),
         o.number("head_weight_decay", 0.01, 0, 10, true, true),
         o.number("encoder_lr", 1e-6, 0, 10, true, true),
         o.number("encoder_weight_decay", 0.01, 0, 10, true, true),
+        o.number("adapter_lr", 1e-4, 0, 10, true, true),
+        o.number("adapter_weight_decay", 0, 0, 10, true, true),
         o.number("beta1", 0.9, 0, 1, true, false), o.number("beta2", 0.999, 0, 1, true, false),
         o.number("eps", 1e-8, 0, 1, false, true));
 
@@ -211,8 +217,32 @@ public final class ConfigLoader {
         t.choice("selection_metric", SelectionMetric.VAL_MACRO_AUROC, SelectionMetric.class),
         (int) t.integer("checkpoint_every", 1, 1, 1_000_000));
 
-    return new TrainingConfig(seed, data, encoder, head, loss, optimizer, schedule, training);
+    Node f = root.section("finetune");
+    f.known("freeze", "frozen_layers", "lora", "prompts", "mixed_precision");
+    Freeze freeze = f.choice("freeze", Freeze.ALL, Freeze.class);
+    int frozenLayers = (int) f.integer("frozen_layers", 0, 0, 10_000);
+    Node lr = f.section("lora");
+    lr.known("rank", "alpha", "dropout", "targets");
+    List<String> targets = lr.strings("targets", List.of("q", "v"));
+    for (String target : targets) {
+      if (!LORA_TARGETS.contains(target)) {
+        throw new IllegalArgumentException("config key finetune.lora.targets: " + target
+            + " is not one of " + String.join(", ", LORA_TARGETS));
+      }
+    }
+    Lora lora = new Lora((int) lr.integer("rank", 0, 0, 4096), lr.number("alpha", 16, 0, 1e6, false, true),
+        lr.number("dropout", 0, 0, 1, true, false), targets);
+    Finetune finetune = new Finetune(freeze, frozenLayers, lora, (int) f.integer("prompts", 0, 0, 10_000),
+        f.bool("mixed_precision", false));
+    if (freeze == Freeze.LAYERS && frozenLayers == 0) {
+      throw new IllegalArgumentException("config key finetune.frozen_layers: freeze: layers needs the number of "
+          + "layers to keep fixed (>= 1)");
+    }
+    return new TrainingConfig(seed, data, encoder, head, loss, optimizer, schedule, training, finetune);
   }
+
+  /** The linear layers LoRA can adapt. */
+  static final List<String> LORA_TARGETS = List.of("q", "k", "v", "out", "ff");
 
   /** {@code config} as a YAML document, every key present; {@link #parse} reads it back equal. */
   public static String toYaml(TrainingConfig config) {
@@ -269,6 +299,8 @@ public final class ConfigLoader {
     o.put("head_weight_decay", c.optimizer().headWeightDecay());
     o.put("encoder_lr", c.optimizer().encoderLr());
     o.put("encoder_weight_decay", c.optimizer().encoderWeightDecay());
+    o.put("adapter_lr", c.optimizer().adapterLr());
+    o.put("adapter_weight_decay", c.optimizer().adapterWeightDecay());
     o.put("beta1", c.optimizer().beta1());
     o.put("beta2", c.optimizer().beta2());
     o.put("eps", c.optimizer().eps());
@@ -288,6 +320,16 @@ public final class ConfigLoader {
     t.put("early_stopping", c.training().earlyStopping());
     t.put("selection_metric", c.training().selectionMetric().toString());
     t.put("checkpoint_every", c.training().checkpointEvery());
+    ObjectNode f = root.putObject("finetune");
+    f.put("freeze", c.finetune().freeze().toString());
+    f.put("frozen_layers", c.finetune().frozenLayers());
+    ObjectNode lora = f.putObject("lora");
+    lora.put("rank", c.finetune().lora().rank());
+    lora.put("alpha", c.finetune().lora().alpha());
+    lora.put("dropout", c.finetune().lora().dropout());
+    c.finetune().lora().targets().forEach(lora.putArray("targets")::add);
+    f.put("prompts", c.finetune().prompts());
+    f.put("mixed_precision", c.finetune().mixedPrecision());
     return root;
   }
 

@@ -1,5 +1,8 @@
 package io.vocalis.ml.training;
 
+import io.vocalis.ml.checkpoint.source.CheckpointSource;
+import io.vocalis.ml.checkpoint.source.CheckpointSourceException;
+import io.vocalis.ml.checkpoint.source.ResolvedCheckpoint;
 import io.vocalis.ml.encoders.Encoders;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,25 +21,32 @@ import java.util.stream.Stream;
  * an id of its content, so that cached embeddings and trained heads are never paired with other
  * weights than their own.
  *
- * @param model {@code fbank} or the checkpoint folder (absolute)
+ * @param model {@code fbank}, the checkpoint folder (absolute), {@code hf://org/name@<commit>}
+ *     (pinned to the commit it resolved to) or {@code gs://bucket/prefix}
  * @param id {@code fbank}, or {@code sha256:} and the first 16 bytes (hex) of the SHA-256 over the
- *     folder's files (names and contents, sorted by name)
+ *     resolved checkpoint folder's files (names and contents, sorted by name)
  */
 public record EncoderReference(String model, String id) {
 
   /**
-   * The reference of {@code model}, hashing the checkpoint folder's files.
+   * The reference of {@code model} ({@code fbank} or any checkpoint reference {@link
+   * CheckpointSource} resolves: folder, {@code file:}, {@code gs://}, {@code hf://}), hashing the
+   * resolved folder's files.
    *
-   * @throws IllegalArgumentException when {@code model} is neither {@code fbank} nor a folder
+   * @throws IllegalArgumentException when {@code model} cannot be resolved
    */
   public static EncoderReference of(String model) {
-    Path folder = Path.of(model);
-    if (model.equals(Encoders.FBANK) && !Files.isDirectory(folder)) {
+    if (model.equals(Encoders.FBANK) && !Files.isDirectory(Path.of(model))) {
       return new EncoderReference(model, Encoders.FBANK);
     }
-    if (!Files.isDirectory(folder)) {
-      throw new IllegalArgumentException("encoder.model: " + model + " is neither fbank nor a checkpoint folder");
+    ResolvedCheckpoint resolved;
+    try {
+      resolved = CheckpointSource.fromEnvironment().resolve(model);
+    } catch (CheckpointSourceException e) {
+      throw new IllegalArgumentException("encoder.model: " + e.getMessage(), e);
     }
+    String pinned = model.startsWith("hf://") ? resolved.id() + "@" + resolved.revision() : resolved.id();
+    Path folder = resolved.folder();
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
       List<Path> files;
@@ -54,8 +64,7 @@ public record EncoderReference(String model, String id) {
         }
       }
       byte[] digest = sha.digest();
-      return new EncoderReference(folder.toAbsolutePath().normalize().toString(),
-          "sha256:" + HexFormat.of().formatHex(digest, 0, 16));
+      return new EncoderReference(pinned, "sha256:" + HexFormat.of().formatHex(digest, 0, 16));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the checkpoint folder " + folder, e);
     } catch (NoSuchAlgorithmException e) {

@@ -2,7 +2,6 @@ package io.vocalis.ml.training;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import io.vocalis.ml.training.Examples.Batch;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -18,8 +17,8 @@ final class Evaluator {
    *
    * @param posWeight the training loss's positive weights (null for none)
    */
-  static Scores score(ClassifierHead head, Examples examples, List<Integer> rows, int batchSize, NDManager work,
-      NDArray posWeight) {
+  static Scores score(ClassifierHead head, Inputs inputs, Examples examples, List<Integer> rows, int batchSize,
+      NDManager work, NDArray posWeight) {
     int f = examples.features().size();
     float[][] probabilities = new float[rows.size()][];
     double lossSum = 0;
@@ -27,8 +26,9 @@ final class Evaluator {
     for (int start = 0; start < rows.size(); start += batchSize) {
       List<Integer> chunk = rows.subList(start, Math.min(rows.size(), start + batchSize));
       try (NDManager scope = work.newSubManager()) {
-        Batch batch = examples.batch(chunk, scope);
-        ClassifierHead.Output out = head.forward(batch.states(), batch.frames());
+        Inputs.States in = inputs.states(chunk, scope, false);
+        Examples.Labels batch = examples.labels(chunk, scope);
+        ClassifierHead.Output out = head.forward(in.states(), in.frames());
         float[] p = head.presentProbability(out.logits()).toFloatArray();
         for (int i = 0; i < chunk.size(); i++) {
           probabilities[start + i] = Arrays.copyOfRange(p, i * f, (i + 1) * f);

@@ -8,6 +8,9 @@ import io.vocalis.core.storage.WriteCondition;
 import io.vocalis.ml.checkpoint.SafetensorsFile;
 import io.vocalis.ml.checkpoint.SafetensorsWriter;
 import io.vocalis.ml.checkpoint.StoredTensor;
+import io.vocalis.ml.training.TrainingConfig.Finetune;
+import io.vocalis.ml.training.TrainingConfig.Freeze;
+import io.vocalis.ml.training.TrainingConfig.Lora;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -30,12 +33,17 @@ import java.util.Map;
  *  "metrics": {...}, "training": {"seed": 42, "epoch": 7}}
  * }</pre>
  *
+ * Fine-tuned models also hold {@code "finetune": {"freeze", "frozen_layers", "lora": {"rank",
+ * "alpha", "dropout", "targets"}, "prompts"}} and, in the weights, the trained encoder weights
+ * ({@code base.<name>}) and adapters ({@code adapter.<module>.lora_A.weight}, ...).
  * {@code labels} maps output index to feature and says what "present" meant (rating above the
  * threshold); {@code thresholds} are the decision thresholds on P(present) tuned on validation.
  *
  * @param encoder the encoder whose states the head reads
  * @param layer which state(s)
  * @param head the head's shape
+ * @param finetune how the encoder was fine-tuned ({@code base.*} weights replace the checkpoint's,
+ *     {@code adapter.*} are LoRA matrices and prompts); nothing active for head-only models
  * @param labelThreshold ratings above this were "present" in training
  * @param thresholds decision thresholds on P(present) by feature
  * @param metrics free-form metrics (validation and test)
@@ -43,7 +51,8 @@ import java.util.Map;
  * @param weights the head's weights and buffers by name
  * @param shapes their shapes
  */
-public record ModelPackage(EncoderReference encoder, LayerChoice layer, HeadSpec head, double labelThreshold,
+public record ModelPackage(EncoderReference encoder, LayerChoice layer, HeadSpec head, Finetune finetune,
+    double labelThreshold,
     Map<String, Double> thresholds, ObjectNode metrics, ObjectNode training, Map<String, float[]> weights,
     Map<String, long[]> shapes) {
 
@@ -81,6 +90,15 @@ public record ModelPackage(EncoderReference encoder, LayerChoice layer, HeadSpec
     h.put("levels", head.levels());
     h.put("present_step", head.presentStep());
     h.put("normalize", head.normalize());
+    ObjectNode f = root.putObject("finetune");
+    f.put("freeze", finetune.freeze().toString());
+    f.put("frozen_layers", finetune.frozenLayers());
+    ObjectNode lora = f.putObject("lora");
+    lora.put("rank", finetune.lora().rank());
+    lora.put("alpha", finetune.lora().alpha());
+    lora.put("dropout", finetune.lora().dropout());
+    finetune.lora().targets().forEach(lora.putArray("targets")::add);
+    f.put("prompts", finetune.prompts());
     ObjectNode labels = root.putObject("labels");
     head.features().forEach(labels.putArray("features")::add);
     labels.put("threshold", labelThreshold);
@@ -113,6 +131,12 @@ public record ModelPackage(EncoderReference encoder, LayerChoice layer, HeadSpec
         HeadActivation.valueOf(h.get("activation").asText().toUpperCase(Locale.ROOT)),
         h.get("dropout").asDouble(), LossType.valueOf(h.get("loss").asText().toUpperCase(Locale.ROOT)),
         h.get("levels").asInt(), h.get("present_step").asInt(), h.get("normalize").asBoolean());
+    JsonNode f = root.get("finetune");
+    List<String> targets = new ArrayList<>();
+    f.at("/lora/targets").forEach(n -> targets.add(n.asText()));
+    Finetune finetune = new Finetune(Freeze.valueOf(f.get("freeze").asText().toUpperCase(Locale.ROOT)),
+        f.get("frozen_layers").asInt(), new Lora(f.at("/lora/rank").asInt(), f.at("/lora/alpha").asDouble(),
+            f.at("/lora/dropout").asDouble(), targets), f.get("prompts").asInt(), false);
     Map<String, Double> thresholds = new LinkedHashMap<>();
     for (Iterator<Map.Entry<String, JsonNode>> it = root.get("thresholds").fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> t = it.next();
@@ -128,7 +152,7 @@ public record ModelPackage(EncoderReference encoder, LayerChoice layer, HeadSpec
       shapes.put(name, tensor.shape());
     }
     return new ModelPackage(new EncoderReference(e.get("model").asText(), e.get("id").asText()),
-        LayerChoice.parse(e.get("layer").asText()), spec, root.path("labels").path("threshold").asDouble(),
+        LayerChoice.parse(e.get("layer").asText()), spec, finetune, root.path("labels").path("threshold").asDouble(),
         thresholds, (ObjectNode) root.get("metrics"), (ObjectNode) root.get("training"), weights, shapes);
   }
 }

@@ -1,8 +1,6 @@
 package io.vocalis.ml.training;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import io.vocalis.core.dataset.Dataset;
 import io.vocalis.core.dataset.DatasetOptions;
 import io.vocalis.core.dataset.DatasetReader;
@@ -25,6 +23,7 @@ public final class Predictor implements AutoCloseable {
   private final ModelPackage model;
   private final ClassifierHead head;
   private final Embedder embedder;
+  private final FinetunedEncoder tuned;
   private final NDManager work;
 
   private Predictor(ModelPackage model, EncoderOptions options, EmbeddingCache cache) {
@@ -34,14 +33,25 @@ public final class Predictor implements AutoCloseable {
           + now.id() + ", trained with " + model.encoder().id() + ")");
     }
     this.model = model;
-    this.head = ClassifierHead.of(model.head(), model.weights(), options.device());
-    this.embedder = new Embedder(model.encoder(), model.layer(), 8, options, cache);
+    Map<String, float[]> headWeights = new LinkedHashMap<>(model.weights());
+    headWeights.keySet().removeIf(k -> k.startsWith(Trainables.BASE) || k.startsWith(TrainableAdapters.PREFIX));
+    this.head = ClassifierHead.of(model.head(), headWeights, options.device());
+    if (model.finetune().active()) {
+      this.tuned = FinetunedEncoder.open(model.encoder(), model.finetune(), model.layer(),
+          options.withDataType(ai.djl.ndarray.types.DataType.FLOAT32), 0);
+      tuned.load(model.weights());
+      this.embedder = null;
+    } else {
+      this.tuned = null;
+      // embeddings of a head-only model are the plain encoder's: the run's cache serves them
+      this.embedder = new Embedder(model.encoder(), model.layer(), 8, options, cache);
+    }
     this.work = NDManager.newBaseManager(options.device());
   }
 
   /**
-   * The model {@code which} ({@code best} or {@code final}) of the run at {@code run} (folder or
-   * storage URI), using the run's embedding cache.
+   * The model {@code which} ({@code best} or {@code final}) of the run in {@code run}, using the
+   * run's embedding cache for head-only models.
    */
   public static Predictor open(Storage run, String which, EncoderOptions options) {
     String prefix = switch (which) {
@@ -56,6 +66,10 @@ public final class Predictor implements AutoCloseable {
     return new Predictor(ModelPackage.read(run, prefix), options, new EmbeddingCache(run, RunLayout.CACHE));
   }
 
+  private Inputs inputs(List<Path> files, TrainingListener progress) throws IOException {
+    return tuned != null ? tuned.inputs(files, model.layer()) : Inputs.cached(embedder.embed(files, progress));
+  }
+
   /** The package. */
   public ModelPackage model() {
     return model;
@@ -63,15 +77,13 @@ public final class Predictor implements AutoCloseable {
 
   /** P(present) and the decision per feature for each file, in order. */
   public List<FilePrediction> predict(List<Path> files, TrainingListener progress) throws IOException {
-    List<Embedding> embeddings = embedder.embed(files, progress);
+    Inputs inputs = inputs(files, progress);
     List<FilePrediction> out = new ArrayList<>();
     List<String> features = model.head().features();
     for (int i = 0; i < files.size(); i++) {
-      Embedding e = embeddings.get(i);
       try (NDManager scope = work.newSubManager()) {
-        NDArray states = scope.create(e.values(), new Shape(1, e.states(), e.frames(), e.hiddenSize()));
-        NDArray mask = scope.ones(new Shape(1, e.frames()));
-        ClassifierHead.Output output = head.forward(states, mask);
+        Inputs.States in = inputs.states(List.of(i), scope, false);
+        ClassifierHead.Output output = head.forward(in.states(), in.frames());
         float[] p = head.presentProbability(output.logits()).toFloatArray();
         Map<String, Double> probabilities = new LinkedHashMap<>();
         Map<String, Boolean> present = new LinkedHashMap<>();
@@ -98,20 +110,25 @@ public final class Predictor implements AutoCloseable {
     if (!missing.isEmpty()) {
       throw new IllegalArgumentException("the dataset in " + folder + " lacks the model's features " + missing);
     }
-    List<Embedding> embeddings = embedder.embed(dataset.rows().stream().map(DatasetRow::audio).toList(), progress);
-    Examples examples = Examples.of(dataset, features, embeddings);
+    Inputs inputs = inputs(dataset.rows().stream().map(DatasetRow::audio).toList(), progress);
+    Examples examples = Examples.of(dataset, features);
     List<Integer> rows = new ArrayList<>();
     for (int i = 0; i < dataset.rows().size(); i++) {
       rows.add(i);
     }
-    Evaluator.Scores scores = Evaluator.score(head, examples, rows, 8, work, null);
+    Evaluator.Scores scores = Evaluator.score(head, inputs, examples, rows, 8, work, null);
     return Evaluator.metrics(scores, examples, model.thresholds());
   }
 
   @Override
   public void close() {
     work.close();
-    embedder.close();
+    if (embedder != null) {
+      embedder.close();
+    }
+    if (tuned != null) {
+      tuned.close();
+    }
     head.close();
   }
 

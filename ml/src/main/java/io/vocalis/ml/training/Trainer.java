@@ -17,7 +17,6 @@ import io.vocalis.core.storage.Storage;
 import io.vocalis.core.storage.WriteCondition;
 import io.vocalis.ml.encoders.EncoderOptions;
 import io.vocalis.ml.training.ClassifierHead.DropoutSource;
-import io.vocalis.ml.training.Examples.Batch;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -115,64 +114,113 @@ public final class Trainer {
     List<Integer> testRows = split.rows(Split.TEST);
 
     EncoderReference encoder = EncoderReference.of(config.encoder().model());
-    List<Embedding> embeddings;
+    if (config.finetune().mixedPrecision() && !device.isGpu()) {
+      throw new IllegalArgumentException("finetune.mixed_precision needs a GPU; this machine has none");
+    }
+    Examples examples = Examples.of(dataset, features);
+    List<Path> audio = dataset.rows().stream().map(DatasetRow::audio).toList();
+    int batchSize = config.training().batchSize();
+    TrainingConfig.Optimizer o = config.optimizer();
+    try (FinetunedEncoder tuned = config.finetune().active() ? FinetunedEncoder.open(encoder, config.finetune(),
+            config.encoder().layer(), EncoderOptions.defaults(), config.seed()) : null;
+        NDManager work = NDManager.newBaseManager(device)) {
+      Inputs inputs;
+      HeadSpec spec;
+      if (tuned == null) {
+        List<Embedding> embeddings = embed(encoder, audio);
+        inputs = Inputs.cached(embeddings);
+        spec = headSpec(dataset, features, embeddings.get(0).hiddenSize(), embeddings.get(0).states());
+      } else {
+        if (tuned.encoder().modelType().equals("wavlm") && config.finetune().lora().rank() > 0
+            && config.finetune().lora().targets().stream().anyMatch(t -> !t.equals("ff"))) {
+          listener.warning("LoRA on WavLM attention trains here, but its PEFT export has no effect in Python:"
+              + " transformers' WavLMAttention passes the q/k/v/out weights to F.multi_head_attention_forward"
+              + " without calling those modules (feed-forward targets, ff, work in both)");
+        }
+        listener.progress("audio", 0, audio.size());
+        inputs = tuned.inputs(audio, config.encoder().layer());
+        listener.progress("audio", audio.size(), audio.size());
+        spec = headSpec(dataset, features, tuned.hiddenSize(), config.encoder().layer().states(tuned.hiddenStateCount()));
+      }
+      float[][] stats = spec.normalize() ? Normalization.of(inputs, trainRows, spec, batchSize, work)
+          : new float[][] {null, null};
+      int microBatches = (trainRows.size() + batchSize - 1) / batchSize;
+      long stepsPerEpoch = (microBatches + config.training().accumulation() - 1) / config.training().accumulation();
+      LrSchedule schedule = new LrSchedule(config.schedule(), stepsPerEpoch * config.training().epochs(),
+          config.training().selectionMetric());
+      try (ClassifierHead head = ClassifierHead.initialize(spec, stats[0], stats[1], config.seed(), device);
+          AdamW adam = new AdamW(o.beta1(), o.beta2(), o.eps(), device)) {
+        Trainables trainables = new Trainables();
+        head.parameters().forEach((name, p) -> trainables.add(name, p, Trainables.Group.HEAD));
+        if (tuned != null) {
+          tuned.addTrainables(trainables);
+        }
+        Session session = new Session(head, tuned, inputs, examples, trainables, adam, schedule, work,
+            posWeight(examples, trainRows, work));
+        TrainingState state = TrainingState.restore(run, trainables, adam, schedule);
+        trainables.arrays().values().forEach(p -> p.setRequiresGradient(true));
+        boolean interrupted = false;
+        while (!state.stoppedEarly() && state.epochsDone() < config.training().epochs()) {
+          int epoch = state.epochsDone();
+          double trainLoss = trainEpoch(epoch, session, trainRows);
+          Evaluator.Scores val = Evaluator.score(head, inputs, examples, valRows, batchSize, work, session.posWeight());
+          SplitMetrics valMetrics = Evaluator.metrics(val, examples, Map.of());
+          double lr = o.headLr() * schedule.factor(Math.max(0, adam.steps() - 1), epoch);
+          EpochRecord record = state.endEpoch(epoch + 1, trainLoss, val.loss(), valMetrics.macroAuroc(),
+              valMetrics.macroAuprc(), lr, config.training().selectionMetric(), trainables);
+          schedule.endEpoch(record.metric(config.training().selectionMetric()));
+          boolean last = state.epochsDone() == config.training().epochs();
+          boolean early = config.training().earlyStopping() > 0
+              && state.badEpochs() >= config.training().earlyStopping() && !last;
+          if (early) {
+            state.stopEarly();
+          }
+          interrupted = !last && !early && listener.stopRequested();
+          if (last || early || interrupted || state.epochsDone() % config.training().checkpointEvery() == 0) {
+            state.save(run, trainables, adam, schedule);
+          }
+          listener.epoch(record);
+          if (interrupted) {
+            break;
+          }
+        }
+        writeCurves(state.history());
+        if (interrupted) {
+          return new TrainingResult(run.root().toString(), state.history(), state.bestEpoch(), false, true, null);
+        }
+        SplitMetrics test = finish(state, session, encoder, valRows, testRows);
+        return new TrainingResult(run.root().toString(), state.history(), state.bestEpoch(), state.stoppedEarly(),
+            false, test);
+      }
+    }
+  }
+
+  /** Embeddings of every recording, from the cache or computed once and cached. */
+  private List<Embedding> embed(EncoderReference encoder, List<Path> audio) throws IOException {
     String cacheLocation = config.encoder().cache();
     try (Storage external = cacheLocation.isEmpty() ? null : Storage.open(cacheLocation);
         Embedder embedder = new Embedder(encoder, config.encoder().layer(), config.encoder().batchSize(),
             EncoderOptions.defaults(), external == null ? new EmbeddingCache(run, RunLayout.CACHE)
                 : new EmbeddingCache(external, "embeddings"))) {
-      embeddings = embedder.embed(dataset.rows().stream().map(DatasetRow::audio).toList(), listener);
-    }
-    Examples examples = Examples.of(dataset, features, embeddings);
-    HeadSpec spec = headSpec(dataset, features, embeddings.get(0));
-    float[][] stats = spec.normalize() ? Normalization.of(examples, trainRows, spec) : new float[][] {null, null};
-
-    int microBatches = (trainRows.size() + config.training().batchSize() - 1) / config.training().batchSize();
-    long stepsPerEpoch = (microBatches + config.training().accumulation() - 1) / config.training().accumulation();
-    LrSchedule schedule = new LrSchedule(config.schedule(), stepsPerEpoch * config.training().epochs(),
-        config.training().selectionMetric());
-    TrainingConfig.Optimizer o = config.optimizer();
-    try (ClassifierHead head = ClassifierHead.initialize(spec, stats[0], stats[1], config.seed(), device);
-        AdamW adam = new AdamW(o.beta1(), o.beta2(), o.eps(), device);
-        NDManager work = NDManager.newBaseManager(device)) {
-      NDArray posWeight = posWeight(examples, trainRows, work);
-      TrainingState state = TrainingState.restore(run, head, adam, schedule);
-      head.parameters().values().forEach(p -> p.setRequiresGradient(true));
-      boolean interrupted = false;
-      while (!state.finished() && state.epochsDone() < config.training().epochs()) {
-        int epoch = state.epochsDone();
-        double trainLoss = trainEpoch(epoch, head, adam, schedule, examples, trainRows, posWeight, work);
-        Evaluator.Scores val = Evaluator.score(head, examples, valRows, config.training().batchSize(), work,
-            posWeight);
-        SplitMetrics valMetrics = Evaluator.metrics(val, examples, Map.of());
-        double lr = o.headLr() * schedule.factor(Math.max(0, adam.steps() - 1), epoch);
-        EpochRecord record = state.endEpoch(epoch + 1, trainLoss, val.loss(), valMetrics.macroAuroc(),
-            valMetrics.macroAuprc(), lr, config.training().selectionMetric(), head);
-        schedule.endEpoch(record.metric(config.training().selectionMetric()));
-        boolean last = state.epochsDone() == config.training().epochs();
-        boolean early = config.training().earlyStopping() > 0
-            && state.badEpochs() >= config.training().earlyStopping() && !last;
-        if (early) {
-          state.stopEarly();
-        }
-        interrupted = !last && !early && listener.stopRequested();
-        if (last || early || interrupted || state.epochsDone() % config.training().checkpointEvery() == 0) {
-          state.save(run, head, adam, schedule);
-        }
-        listener.epoch(record);
-        if (interrupted) {
-          break;
-        }
-      }
-      writeCurves(state.history());
-      if (interrupted) {
-        return new TrainingResult(run.root().toString(), state.history(), state.bestEpoch(), false, true, null);
-      }
-      SplitMetrics test = finish(state, head, examples, encoder, valRows, testRows, posWeight, work);
-      return new TrainingResult(run.root().toString(), state.history(), state.bestEpoch(), state.stoppedEarly(),
-          false, test);
+      return embedder.embed(audio, listener);
     }
   }
+
+  /**
+   * What one run trains.
+   *
+   * @param head the classifier head
+   * @param tuned the encoder when it trains too; null for head-only runs
+   * @param inputs where batches' hidden states come from
+   * @param examples the labels
+   * @param trainables everything the optimizer updates
+   * @param adam the optimizer
+   * @param schedule the learning-rate schedule
+   * @param work the manager batches are scoped under
+   * @param posWeight BCE positive weights, or null
+   */
+  private record Session(ClassifierHead head, FinetunedEncoder tuned, Inputs inputs, Examples examples,
+      Trainables trainables, AdamW adam, LrSchedule schedule, NDManager work, NDArray posWeight) {}
 
   private Dataset readDataset(Path data) {
     Dataset dataset = DatasetReader.read(data, DatasetOptions.defaults().withThreshold(config.data().threshold()))
@@ -201,7 +249,7 @@ public final class Trainer {
     run.write(RunLayout.SPLIT, WriteCondition.ifAbsent(), bytes);
   }
 
-  private HeadSpec headSpec(Dataset dataset, List<String> features, Embedding first) {
+  private HeadSpec headSpec(Dataset dataset, List<String> features, int inputSize, int states) {
     TrainingConfig.Head h = config.head();
     int levels = 0;
     int presentStep = 0;
@@ -219,7 +267,7 @@ public final class Trainer {
         throw new IllegalArgumentException("loss.pos_weight applies to loss.type bce only");
       }
     }
-    return new HeadSpec(features, first.hiddenSize(), first.states(), h.pooling(), h.hidden(), h.activation(),
+    return new HeadSpec(features, inputSize, states, h.pooling(), h.hidden(), h.activation(),
         h.dropout(), config.loss().type(), levels, presentStep, h.normalize());
   }
 
@@ -256,80 +304,108 @@ public final class Trainer {
     return work.create(w);
   }
 
-  private double trainEpoch(int epoch, ClassifierHead head, AdamW adam, LrSchedule schedule, Examples examples,
-      List<Integer> trainRows, NDArray posWeight, NDManager work) {
+  private double trainEpoch(int epoch, Session s, List<Integer> trainRows) {
     TrainingConfig.Training t = config.training();
     List<Integer> order = new ArrayList<>(trainRows);
     SeededRandom.of(config.seed(), "shuffle", epoch).shuffle(order);
     int microBatches = (order.size() + t.batchSize() - 1) / t.batchSize();
+    double lossScale = config.finetune().mixedPrecision() ? LOSS_SCALE : 1;
     double lossSum = 0;
     for (int k = 0; k < microBatches; k++) {
       List<Integer> chunk = order.subList(k * t.batchSize(), Math.min(order.size(), (k + 1) * t.batchSize()));
-      try (NDManager scope = work.newSubManager()) {
-        Batch batch = examples.batch(chunk, scope);
+      try (NDManager scope = s.work().newSubManager()) {
         DropoutSource dropout = DropoutSource.of(SeededRandom.of(config.seed(), "dropout", epoch, k));
+        if (s.tuned() != null) {
+          s.tuned().adapters().setDropout(DropoutSource.of(SeededRandom.of(config.seed(), "lora-dropout", epoch, k)));
+        }
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-          ClassifierHead.Output out = head.forward(batch.states(), batch.frames(), dropout);
-          NDArray loss = head.loss(out.logits(), batch.targets(), batch.ratings(), batch.rated(), posWeight);
+          Inputs.States in = s.inputs().states(chunk, scope, true);
+          Examples.Labels labels = s.examples().labels(chunk, scope);
+          ClassifierHead.Output out = s.head().forward(in.states(), in.frames(), dropout);
+          NDArray loss = s.head().loss(out.logits(), labels.targets(), labels.ratings(), labels.rated(),
+              s.posWeight());
           float value = loss.getFloat();
           if (!Float.isFinite(value)) {
             throw new IllegalStateException("training diverged: the loss is " + value + " in epoch " + (epoch + 1)
-                + "; lower optimizer.head_lr or set training.clip_norm");
+                + "; lower the learning rates or set training.clip_norm");
           }
           lossSum += value;
-          collector.backward(loss.div(t.accumulation()));
+          collector.backward(loss.mul(lossScale / t.accumulation()));
+        } finally {
+          if (s.tuned() != null) {
+            s.tuned().adapters().setDropout(null);
+          }
         }
       }
       if ((k + 1) % t.accumulation() == 0 || k == microBatches - 1) {
-        step(head, adam, schedule.factor(adam.steps(), epoch), work);
+        step(s, s.schedule().factor(s.adam().steps(), epoch), lossScale);
       }
       listener.progress("epoch " + (epoch + 1) + "/" + t.epochs(), k + 1, microBatches);
     }
     return lossSum / microBatches;
   }
 
-  private void step(ClassifierHead head, AdamW adam, double factor, NDManager work) {
-    try (NDManager scope = work.newSubManager()) {
+  /** The static loss scale of mixed-precision runs (float16 activations would underflow otherwise). */
+  private static final double LOSS_SCALE = 1024;
+
+  private void step(Session s, double factor, double lossScale) {
+    try (NDManager scope = s.work().newSubManager()) {
       Map<String, NDArray> grads = new LinkedHashMap<>();
-      head.parameters().forEach((name, p) -> {
+      s.trainables().arrays().forEach((name, p) -> {
         NDArray g = p.getGradient();
         g.attach(scope);
         grads.put(name, g);
       });
-      if (config.training().clipNorm() > 0) {
-        AdamW.clipGlobalNorm(grads.values(), config.training().clipNorm());
+      if (lossScale != 1) {
+        grads.values().forEach(g -> g.muli(1 / lossScale));
       }
-      adam.beginStep();
-      TrainingConfig.Optimizer o = config.optimizer();
-      head.parameters().forEach((name, p) ->
-          adam.update(name, p, grads.get(name), o.headLr() * factor, o.headWeightDecay(), scope));
+      double norm = config.training().clipNorm() > 0
+          ? AdamW.clipGlobalNorm(grads.values(), config.training().clipNorm()) : 0;
+      if (lossScale != 1 && !Double.isFinite(norm)) {
+        // a float16 overflow: skip this step, as dynamic loss scaling would
+        listener.warning("skipped an optimizer step with non-finite gradients (float16 overflow)");
+      } else {
+        s.adam().beginStep();
+        TrainingConfig.Optimizer o = config.optimizer();
+        s.trainables().arrays().forEach((name, p) -> {
+          Trainables.Group group = s.trainables().group(name);
+          double lr = switch (group) {
+            case HEAD -> o.headLr();
+            case ENCODER -> o.encoderLr();
+            case ADAPTER -> o.adapterLr();
+          };
+          double decay = switch (group) {
+            case HEAD -> o.headWeightDecay();
+            case ENCODER -> o.encoderWeightDecay();
+            case ADAPTER -> o.adapterWeightDecay();
+          };
+          s.adam().update(name, p, grads.get(name), lr * factor, decay, scope);
+        });
+      }
       grads.values().forEach(g -> g.subi(g));
     }
   }
 
   /** Evaluates the best and final models, writes packages, metrics, report and plots. */
-  private SplitMetrics finish(TrainingState state, ClassifierHead head, Examples examples, EncoderReference encoder,
-      List<Integer> valRows, List<Integer> testRows, NDArray posWeight, NDManager work) {
-    HeadSpec spec = head.spec();
-    Map<String, float[]> finalWeights = head.values();
-    Map<String, long[]> shapes = head.shapes();
+  private SplitMetrics finish(TrainingState state, Session s, EncoderReference encoder, List<Integer> valRows,
+      List<Integer> testRows) {
+    Map<String, float[]> finalWeights = s.trainables().values();
     boolean hasBest = state.bestEpoch() > 0;
     if (!hasBest) {
       listener.warning("no epoch had a defined " + config.training().selectionMetric()
           + "; the final model is reported as the best");
     }
-    Evaluated best = evaluate(spec, hasBest ? state.bestWeights() : finalWeights, examples, valRows, testRows,
-        posWeight, work);
-    Evaluated last = evaluate(spec, finalWeights, examples, valRows, testRows, posWeight, work);
+    Map<String, float[]> bestWeights = hasBest ? state.bestWeights() : finalWeights;
+    Evaluated best = evaluate(s, bestWeights, valRows, testRows);
+    Evaluated last = evaluate(s, finalWeights, valRows, testRows);
     int bestEpoch = hasBest ? state.bestEpoch() : state.epochsDone();
     ObjectNode metrics = Reports.metrics(config, state, bestEpoch, best.val(), best.test(), best.thresholds(),
         last.val(), last.test(), last.thresholds(), encoder);
-    writePackage(RunLayout.BEST_MODEL, spec, encoder, hasBest ? state.bestWeights() : finalWeights, shapes, best,
-        bestEpoch);
-    writePackage(RunLayout.FINAL_MODEL, spec, encoder, finalWeights, shapes, last, state.epochsDone());
+    writePackage(RunLayout.BEST_MODEL, s, encoder, bestWeights, best, bestEpoch);
+    writePackage(RunLayout.FINAL_MODEL, s, encoder, finalWeights, last, state.epochsDone());
     run.write(RunLayout.METRICS, WriteCondition.overwrite(), Json.bytes(metrics));
     run.write(RunLayout.REPORT, WriteCondition.overwrite(),
-        Reports.markdown(config, state, bestEpoch, best.val(), best.test(), encoder, examples.features())
+        Reports.markdown(config, state, bestEpoch, best.val(), best.test(), encoder, s.examples().features())
             .getBytes(StandardCharsets.UTF_8));
     return best.test();
   }
@@ -340,28 +416,36 @@ public final class Trainer {
     run.write(RunLayout.AUROC_PLOT, WriteCondition.overwrite(), LearningCurvePlot.auroc(history));
   }
 
-  private Evaluated evaluate(HeadSpec spec, Map<String, float[]> weights, Examples examples, List<Integer> valRows,
-      List<Integer> testRows, NDArray posWeight, NDManager work) {
-    try (ClassifierHead head = ClassifierHead.of(spec, weights, device)) {
-      int batch = config.training().batchSize();
-      Evaluator.Scores val = Evaluator.score(head, examples, valRows, batch, work, posWeight);
-      Map<String, Double> thresholds = Evaluator.tuneThresholds(val, examples);
-      Evaluator.Scores test = Evaluator.score(head, examples, testRows, batch, work, posWeight);
-      return new Evaluated(thresholds, Evaluator.metrics(val, examples, thresholds),
-          Evaluator.metrics(test, examples, thresholds));
-    }
+  /** Loads {@code weights} into the session's arrays and scores validation and test with them. */
+  private Evaluated evaluate(Session s, Map<String, float[]> weights, List<Integer> valRows, List<Integer> testRows) {
+    s.trainables().arrays().keySet().forEach(name -> s.trainables().assign(name, weights.get(name)));
+    int batch = config.training().batchSize();
+    Evaluator.Scores val = Evaluator.score(s.head(), s.inputs(), s.examples(), valRows, batch, s.work(), s.posWeight());
+    Map<String, Double> thresholds = Evaluator.tuneThresholds(val, s.examples());
+    Evaluator.Scores test = Evaluator.score(s.head(), s.inputs(), s.examples(), testRows, batch, s.work(),
+        s.posWeight());
+    return new Evaluated(thresholds, Evaluator.metrics(val, s.examples(), thresholds),
+        Evaluator.metrics(test, s.examples(), thresholds));
   }
 
-  private void writePackage(String prefix, HeadSpec spec, EncoderReference encoder, Map<String, float[]> weights,
-      Map<String, long[]> shapes, Evaluated evaluated, int epoch) {
+  private void writePackage(String prefix, Session s, EncoderReference encoder, Map<String, float[]> trained,
+      Evaluated evaluated, int epoch) {
     ObjectNode metrics = JsonNodeFactory.instance.objectNode();
     metrics.set("val", Reports.split(evaluated.val()));
     metrics.set("test", Reports.split(evaluated.test()));
     ObjectNode training = JsonNodeFactory.instance.objectNode();
     training.put("seed", config.seed());
     training.put("epoch", epoch);
-    new ModelPackage(encoder, config.encoder().layer(), spec, config.data().threshold(), evaluated.thresholds(),
-        metrics, training, weights, shapes).write(run, prefix);
+    Map<String, float[]> weights = new LinkedHashMap<>(s.head().values());
+    weights.putAll(trained);
+    Map<String, long[]> shapes = new LinkedHashMap<>(s.head().shapes());
+    shapes.putAll(s.trainables().shapes());
+    ModelPackage model = new ModelPackage(encoder, config.encoder().layer(), s.head().spec(), config.finetune(),
+        config.data().threshold(), evaluated.thresholds(), metrics, training, weights, shapes);
+    model.write(run, prefix);
+    if (config.finetune().lora().rank() > 0) {
+      PeftExport.write(model, s.tuned().adapters().modules(), run, prefix + "/" + PeftExport.FOLDER);
+    }
   }
 
   private record Evaluated(Map<String, Double> thresholds, SplitMetrics val, SplitMetrics test) {}

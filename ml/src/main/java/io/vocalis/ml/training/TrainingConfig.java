@@ -19,6 +19,7 @@ import java.util.Objects;
  * @param optimizer AdamW settings per parameter group
  * @param schedule the learning-rate schedule
  * @param training epochs, batches, clipping, early stopping and model selection
+ * @param finetune which encoder weights train, LoRA and soft prompts (none by default: head only)
  */
 public record TrainingConfig(
     long seed,
@@ -28,7 +29,8 @@ public record TrainingConfig(
     Loss loss,
     Optimizer optimizer,
     Schedule schedule,
-    Training training) {
+    Training training,
+    Finetune finetune) {
 
   /** Checks that no section is missing. */
   public TrainingConfig {
@@ -39,11 +41,12 @@ public record TrainingConfig(
     Objects.requireNonNull(optimizer, "optimizer");
     Objects.requireNonNull(schedule, "schedule");
     Objects.requireNonNull(training, "training");
+    Objects.requireNonNull(finetune, "finetune");
   }
 
   /** This configuration with another seed. */
   public TrainingConfig withSeed(long newSeed) {
-    return new TrainingConfig(newSeed, data, encoder, head, loss, optimizer, schedule, training);
+    return new TrainingConfig(newSeed, data, encoder, head, loss, optimizer, schedule, training, finetune);
   }
 
   /** The configuration of an empty file: a head-only run on the fbank baseline. */
@@ -138,14 +141,16 @@ public record TrainingConfig(
    *
    * @param headLr head learning rate
    * @param headWeightDecay head weight decay
-   * @param encoderLr encoder learning rate (fine-tuning only)
+   * @param encoderLr encoder learning rate (unfrozen encoder weights)
    * @param encoderWeightDecay encoder weight decay
+   * @param adapterLr learning rate of LoRA matrices and soft prompts
+   * @param adapterWeightDecay their weight decay
    * @param beta1 first-moment decay
    * @param beta2 second-moment decay
    * @param eps denominator term
    */
   public record Optimizer(double headLr, double headWeightDecay, double encoderLr, double encoderWeightDecay,
-      double beta1, double beta2, double eps) {}
+      double adapterLr, double adapterWeightDecay, double beta1, double beta2, double eps) {}
 
   /**
    * The learning-rate schedule, a factor on every group's rate.
@@ -174,4 +179,57 @@ public record TrainingConfig(
    */
   public record Training(int epochs, int batchSize, int accumulation, double clipNorm, int earlyStopping,
       SelectionMetric selectionMetric, int checkpointEvery) {}
+
+  /**
+   * Training through the encoder. Any of: unfrozen encoder weights, LoRA, soft prompts makes a
+   * run a fine-tuning run (embeddings are then computed in every step, not cached).
+   *
+   * @param freeze which encoder weights stay fixed
+   * @param frozenLayers with {@link Freeze#LAYERS}: how many transformer layers (from the
+   *     bottom, with everything below them) stay fixed
+   * @param lora low-rank adapters
+   * @param prompts soft prompt vectors prepended to the transformer input (0 for none)
+   * @param mixedPrecision on a GPU, run the frozen encoder and its adapters in float16 (float32
+   *     master weights in the optimizer), the head and loss in float32, with a static loss scale
+   */
+  public record Finetune(Freeze freeze, int frozenLayers, Lora lora, int prompts, boolean mixedPrecision) {
+    /** Whether any weight below the head trains. */
+    public boolean active() {
+      return freeze != Freeze.ALL || lora.rank() > 0 || prompts > 0;
+    }
+  }
+
+  /** Which encoder weights stay fixed. */
+  public enum Freeze {
+    /** Every encoder weight (LoRA and prompts may still train). */
+    ALL,
+    /** The convolutional feature extractor only. */
+    FEATURE_EXTRACTOR,
+    /** The feature extractor, projection, positional embedding and the first frozen_layers layers. */
+    LAYERS,
+    /** Nothing: the whole encoder trains. */
+    NONE;
+
+    @Override
+    public String toString() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /**
+   * LoRA (Hu et al. 2021): {@code W x + (alpha / rank) B A dropout(x)} on the chosen linear
+   * layers, {@code A} initialised as PEFT does (Kaiming uniform), {@code B} zero.
+   *
+   * @param rank the rank (0: no LoRA)
+   * @param alpha the scale numerator
+   * @param dropout dropout on the adapter's input
+   * @param targets {@code q}, {@code k}, {@code v}, {@code out} (attention projections) and
+   *     {@code ff} (both feed-forward layers)
+   */
+  public record Lora(int rank, double alpha, double dropout, List<String> targets) {
+    /** Copies the list. */
+    public Lora {
+      targets = List.copyOf(targets);
+    }
+  }
 }

@@ -1,8 +1,8 @@
 package io.vocalis.ml.training;
 
 /**
- * Hears what a training run does, and may stop it between epochs (after the epoch's checkpoint,
- * so {@code --resume} continues where it stopped). Every method has a no-op default.
+ * Hears what a training run does, and may stop it between epochs (the epoch is then checkpointed,
+ * so a resumed run continues where it stopped). Every method has a no-op default.
  */
 public interface TrainingListener {
   /** A listener that hears nothing and never stops a run. */
@@ -17,7 +17,7 @@ public interface TrainingListener {
   /** Something the user should know that does not stop the run. */
   default void warning(String message) {}
 
-  /** Asked after each epoch's checkpoint: true stops the run there. */
+  /** Asked after each epoch but the last: true checkpoints the epoch and stops the run there. */
   default boolean stopRequested() {
     return false;
   }

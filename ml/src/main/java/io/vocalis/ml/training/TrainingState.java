@@ -17,7 +17,9 @@ import java.util.Map;
 
 /**
  * The loop's state between epochs, and its checkpoints. A checkpoint is a folder {@code
- * checkpoints/epoch-NNNN/} with {@code state.safetensors} (trainable weights {@code param.*},
+ * checkpoints/epoch-NNNN/} with {@code state.safetensors} (trainable weights {@code param.*}: the
+ * head's, unfrozen encoder weights {@code param.base.*} and adapters {@code param.adapter.*};
+ * frozen weights never,
  * AdamW moments {@code adam.m.*} and {@code adam.v.*}, the best weights so far {@code best.*})
  * and {@code state.json} (epoch, optimizer steps, schedule state, model selection and early
  * stopping state, the learning curves, and the random streams: data order and dropout derive
@@ -43,7 +45,7 @@ final class TrainingState {
    * The state of the run's latest checkpoint, loaded into {@code head}, {@code adam} and {@code
    * schedule}; a fresh state when there is none.
    */
-  static TrainingState restore(Storage run, ClassifierHead head, AdamW adam, LrSchedule schedule) {
+  static TrainingState restore(Storage run, Trainables trainables, AdamW adam, LrSchedule schedule) {
     TrainingState state = new TrainingState();
     if (run.stat(RunLayout.LATEST).isEmpty()) {
       return state;
@@ -59,11 +61,11 @@ final class TrainingState {
     for (String name : tensors.names()) {
       StoredTensor t = tensors.tensor(name);
       if (name.startsWith("param.")) {
-        NDArray p = head.parameters().get(name.substring(6));
+        NDArray p = trainables.arrays().get(name.substring(6));
         if (p == null) {
-          throw new IllegalArgumentException(folder + " holds " + name + ", which this head does not have");
+          throw new IllegalArgumentException(folder + " holds " + name + ", which this run does not train");
         }
-        p.set(t.toFloats());
+        Trainables.assign(p, t.toFloats());
       } else if (name.startsWith("adam.")) {
         moments.put(name.substring(5), t.toFloats());
         momentShapes.put(name.substring(5), t.shape());
@@ -90,13 +92,13 @@ final class TrainingState {
 
   /** Records an epoch; keeps the weights when it is the best so far by {@code metric}. */
   EpochRecord endEpoch(int epoch, double trainLoss, double valLoss, double auroc, double auprc, double lr,
-      SelectionMetric metric, ClassifierHead head) {
+      SelectionMetric metric, Trainables trainables) {
     EpochRecord record = new EpochRecord(epoch, trainLoss, valLoss, auroc, auprc, lr, false);
     boolean improved = metric.improves(record.metric(metric), best);
     if (improved) {
       best = record.metric(metric);
       bestEpoch = epoch;
-      bestWeights = head.values();
+      bestWeights = trainables.values();
       badEpochs = 0;
       record = new EpochRecord(epoch, trainLoss, valLoss, auroc, auprc, lr, true);
     } else {
@@ -112,12 +114,12 @@ final class TrainingState {
   }
 
   /** Writes the checkpoint of the current epoch, then points {@code latest.json} at it. */
-  void save(Storage run, ClassifierHead head, AdamW adam, LrSchedule schedule) {
+  void save(Storage run, Trainables trainables, AdamW adam, LrSchedule schedule) {
     String folder = RunLayout.checkpoint(epochsDone);
     Map<String, StoredTensor> tensors = new LinkedHashMap<>();
-    head.parameters().forEach((name, p) -> tensors.put("param." + name, stored(p)));
+    Map<String, long[]> shapes = trainables.shapes();
+    trainables.values().forEach((name, v) -> tensors.put("param." + name, StoredTensor.ofFloats(v, shapes.get(name))));
     adam.state().forEach((name, m) -> tensors.put("adam." + name, stored(m)));
-    Map<String, long[]> shapes = head.shapes();
     bestWeights.forEach((name, v) -> tensors.put("best." + name, StoredTensor.ofFloats(v, shapes.get(name))));
     run.write(folder + "/" + STATE, WriteCondition.overwrite(),
         out -> SafetensorsWriter.write(out, tensors, Map.of("format", "vocalis-checkpoint")));
@@ -157,10 +159,6 @@ final class TrainingState {
 
   int epochsDone() {
     return epochsDone;
-  }
-
-  boolean finished() {
-    return stoppedEarly;
   }
 
   boolean stoppedEarly() {

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 /** One small synthetic cohort and one embedding cache per test JVM, made on first use. */
 final class Cohorts {
   private static Path cohort;
+  private static Path tiny;
   private static Path cache;
 
   private Cohorts() {}
@@ -27,6 +28,21 @@ final class Cohorts {
       }
     }
     return cohort;
+  }
+
+  /** 12 speakers x 2 recordings x 1 s, for runs that encode in every step (fine-tuning). */
+  static synchronized Path tiny() {
+    if (tiny == null) {
+      try {
+        Path dir = Files.createTempDirectory("vocalis-tiny-");
+        new CohortGenerator(CohortSpec.builder().speakers(12).utterancesPerSpeaker(2).seconds(1).seed(5).build(), 2)
+            .generate(dir, false);
+        tiny = dir;
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return tiny;
   }
 
   /** An embedding cache folder shared by the tests' runs. */

@@ -139,12 +139,12 @@ class TrainerTest {
   @Test
   void checkpointsAndModelsGoToGcsAndAResumeThereEndsAsOnDisk() throws IOException {
     TrainingConfig config = ConfigLoader.parse("training: {epochs: 3}\nhead: {pooling: stats}",
-        Map.of("encoder.cache", Cohorts.cache().toString()));
+        Map.of());
     Path local = temp.resolve("local");
-    Trainer.run(TrainingJob.start(Cohorts.small(), config), local.toString(), TrainingListener.NONE);
+    Trainer.run(TrainingJob.start(Cohorts.tiny(), config), local.toString(), TrainingListener.NONE);
     // GcsStorage over google-cloud-nio's in-memory FAKE of GCS (no emulator runs here)
     try (Storage gcs = new GcsStorage(LocalStorageHelper.getOptions().getService(), URI.create("gs://runs/exp1"))) {
-      TrainingResult first = Trainer.run(TrainingJob.start(Cohorts.small(), config), gcs, new TrainingListener() {
+      TrainingResult first = Trainer.run(TrainingJob.start(Cohorts.tiny(), config), gcs, new TrainingListener() {
         @Override
         public boolean stopRequested() {
           return true;
@@ -169,9 +169,9 @@ class TrainerTest {
         encoder: {layer: weighted, batch_size: 16}
         loss: {type: coral}
         training: {epochs: 2}
-        """, Map.of("encoder.model", wavlm, "encoder.cache", Cohorts.cache().toString()));
+        """, Map.of("encoder.model", wavlm));
     Path run = temp.resolve("wavlm");
-    TrainingResult result = Trainer.run(TrainingJob.start(Cohorts.small(), config), run.toString(),
+    TrainingResult result = Trainer.run(TrainingJob.start(Cohorts.tiny(), config), run.toString(),
         TrainingListener.NONE);
     assertThat(result.test().features()).hasSize(5);
     JsonNode model = Json.MAPPER.readTree(run.resolve("models/best/model.json").toFile());
@@ -183,7 +183,7 @@ class TrainerTest {
     assertThat(model.at("/head/present_step").asInt()).isEqualTo(1);
     try (Storage storage = Storage.open(run.toString());
         Predictor predictor = Predictor.open(storage, "best", io.vocalis.ml.encoders.EncoderOptions.cpu())) {
-      Path wav = Cohorts.small().resolve("audio/spk001/spk001_u01.wav");
+      Path wav = Cohorts.tiny().resolve("audio/spk001/spk001_u01.wav");
       Predictor.FilePrediction p = predictor.predict(List.of(wav), TrainingListener.NONE).get(0);
       assertThat(p.probabilities()).hasSize(5).allSatisfy((f, v) -> assertThat(v).isBetween(0.0, 1.0));
     }

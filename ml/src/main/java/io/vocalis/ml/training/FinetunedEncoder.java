@@ -1,0 +1,164 @@
+package io.vocalis.ml.training;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Parameter;
+import io.vocalis.core.audio.AudioPreprocessor;
+import io.vocalis.ml.encoders.EncoderOptions;
+import io.vocalis.ml.encoders.Encoders;
+import io.vocalis.ml.encoders.SpeechEncoder;
+import io.vocalis.ml.encoders.Wav2Vec2FamilyModel;
+import io.vocalis.ml.training.TrainingConfig.Finetune;
+import io.vocalis.ml.training.TrainingConfig.Freeze;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An encoder that trains with the head: which of its weights are frozen, its LoRA matrices and
+ * soft prompts. Fine-tuning runs on Wav2Vec2, HuBERT and WavLM checkpoints.
+ */
+final class FinetunedEncoder implements AutoCloseable {
+  private static final AudioPreprocessor PREPROCESSOR = AudioPreprocessor.builder().build();
+
+  private final Wav2Vec2FamilyModel encoder;
+  private final TrainableAdapters adapters;
+  private final Finetune finetune;
+
+  private FinetunedEncoder(Wav2Vec2FamilyModel encoder, TrainableAdapters adapters, Finetune finetune) {
+    this.encoder = encoder;
+    this.adapters = adapters;
+    this.finetune = finetune;
+  }
+
+  /**
+   * Opens {@code reference} with fresh (seeded) adapters as {@code finetune} says. With mixed
+   * precision the encoder runs in float16 and its own weights must stay frozen: only adapters and
+   * the head, kept in float32, train (the trainer allows it on GPUs only; float16 also runs, slowly,
+   * on the CPU).
+   *
+   * @throws IllegalArgumentException for a configuration the encoder cannot take
+   */
+  static FinetunedEncoder open(EncoderReference reference, Finetune finetune, LayerChoice layer,
+      EncoderOptions options, long seed) {
+    if (finetune.mixedPrecision()) {
+      if (finetune.freeze() != Freeze.ALL) {
+        throw new IllegalArgumentException("finetune.mixed_precision keeps the float16 encoder frozen: use freeze: all "
+            + "with LoRA or prompts");
+      }
+      options = options.withDataType(DataType.FLOAT16);
+    }
+    SpeechEncoder opened = Encoders.open(reference.model(), options);
+    if (!(opened instanceof Wav2Vec2FamilyModel model)) {
+      String type = opened.modelType();
+      opened.close();
+      throw new IllegalArgumentException("fine-tuning supports wav2vec2, hubert and wavlm checkpoints, not " + type
+          + "; train the head only (finetune.freeze: all, no lora, no prompts)");
+    }
+    try {
+      int layers = model.config().numHiddenLayers();
+      if (finetune.freeze() == Freeze.LAYERS && finetune.frozenLayers() > layers) {
+        throw new IllegalArgumentException("finetune.frozen_layers is " + finetune.frozenLayers() + " but the encoder has "
+            + layers + " layers");
+      }
+      if (layer.kind() == LayerChoice.Kind.INDEX && layer.index() >= model.hiddenStateCount()) {
+        throw new IllegalArgumentException("encoder.layer " + layer.index() + " is out of range: the encoder has "
+            + model.hiddenStateCount() + " hidden states");
+      }
+      TrainableAdapters adapters = TrainableAdapters.create(finetune, model, seed);
+      model.setAdapters(adapters);
+      return new FinetunedEncoder(model, adapters, finetune);
+    } catch (RuntimeException e) {
+      model.close();
+      throw e;
+    }
+  }
+
+  /** Whether the encoder weight {@code name} stays fixed. */
+  boolean frozen(String name) {
+    return switch (finetune.freeze()) {
+      case ALL -> true;
+      case NONE -> false;
+      case FEATURE_EXTRACTOR -> name.startsWith("feature_extractor.");
+      case LAYERS -> {
+        String layers = "encoder.layers.";
+        if (name.startsWith(layers)) {
+          int index = Integer.parseInt(name.substring(layers.length(), name.indexOf('.', layers.length())));
+          yield index < finetune.frozenLayers();
+        }
+        // below the first layer: conv front end, projection, positional conv, and the layer norm
+        // of post-LN models (pre-LN models normalise after the last layer: that one trains)
+        boolean below = name.startsWith("feature_extractor.") || name.startsWith("feature_projection.")
+            || name.startsWith("encoder.pos_conv_embed.") || name.equals("masked_spec_embed");
+        yield below || name.startsWith("encoder.layer_norm.") && !encoder.config().doStableLayerNorm();
+      }
+    };
+  }
+
+  /** Adds the unfrozen encoder weights and the adapters to {@code trainables}, marking them for gradients. */
+  void addTrainables(Trainables trainables) {
+    for (Map.Entry<String, Parameter> e : encoder.parametersByName().entrySet()) {
+      if (!frozen(e.getKey())) {
+        NDArray array = e.getValue().getArray();
+        array.setRequiresGradient(true);
+        trainables.add(Trainables.BASE + e.getKey(), array, Trainables.Group.ENCODER);
+      }
+    }
+    adapters.parameters().forEach((name, array) -> {
+      array.setRequiresGradient(true);
+      trainables.add(name, array, Trainables.Group.ADAPTER);
+    });
+  }
+
+  /** Loads stored {@code base.*} and {@code adapter.*} values (other names are ignored). */
+  void load(Map<String, float[]> values) {
+    values.forEach((name, v) -> {
+      NDArray target = name.startsWith(Trainables.BASE)
+          ? encoder.parametersByName().get(name.substring(Trainables.BASE.length())).getArray()
+          : adapters.parameters().get(name);
+      if (target != null) {
+        Trainables.assign(target, v);
+      }
+    });
+  }
+
+  /** The adapters (LoRA dropout is set on them per micro-batch). */
+  TrainableAdapters adapters() {
+    return adapters;
+  }
+
+  /** The encoder block. */
+  Wav2Vec2FamilyModel encoder() {
+    return encoder;
+  }
+
+  /** The encoder's parameters by Hugging Face name. */
+  Map<String, Parameter> parametersByName() {
+    return encoder.parametersByName();
+  }
+
+  int hiddenSize() {
+    return encoder.hiddenSize();
+  }
+
+  int hiddenStateCount() {
+    return encoder.hiddenStateCount();
+  }
+
+  /** Inputs for {@code files}, each decoded and preprocessed once and held in memory. */
+  Inputs inputs(List<Path> files, LayerChoice layer) throws IOException {
+    List<float[]> waves = new ArrayList<>();
+    for (Path file : files) {
+      waves.add(PREPROCESSOR.process(file).samples());
+    }
+    return Inputs.encoded(encoder, waves, layer);
+  }
+
+  @Override
+  public void close() {
+    encoder.close();
+    adapters.close();
+  }
+}

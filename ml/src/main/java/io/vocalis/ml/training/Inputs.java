@@ -1,0 +1,76 @@
+package io.vocalis.ml.training;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.vocalis.ml.encoders.EncoderStates;
+import io.vocalis.ml.encoders.Wav2Vec2FamilyModel;
+import java.util.Arrays;
+import java.util.List;
+
+/** Where a batch's hidden states come from: cached embeddings, or the encoder itself. */
+interface Inputs {
+  /**
+   * The hidden states of {@code rows} in {@code scope}, padded on the right.
+   *
+   * @param training whether gradients will be taken through them
+   */
+  States states(List<Integer> rows, NDManager scope, boolean training);
+
+  /**
+   * A batch's inputs to the head.
+   *
+   * @param states (batch, states, time, hidden), float32
+   * @param frames (batch, time), 1 for valid frames
+   */
+  record States(NDArray states, NDArray frames) {}
+
+  /** Inputs from embeddings computed once (head-only runs). */
+  static Inputs cached(List<Embedding> embeddings) {
+    return (rows, scope, training) -> {
+      Embedding first = embeddings.get(rows.get(0));
+      int states = first.states();
+      int hidden = first.hiddenSize();
+      int longest = rows.stream().mapToInt(r -> embeddings.get(r).frames()).max().orElseThrow();
+      int b = rows.size();
+      float[] values = new float[b * states * longest * hidden];
+      float[] mask = new float[b * longest];
+      for (int i = 0; i < b; i++) {
+        Embedding e = embeddings.get(rows.get(i));
+        int frameValues = e.frames() * hidden;
+        for (int s = 0; s < states; s++) {
+          System.arraycopy(e.values(), s * frameValues, values, (i * states + s) * longest * hidden, frameValues);
+        }
+        Arrays.fill(mask, i * longest, i * longest + e.frames(), 1f);
+      }
+      return new States(scope.create(values, new Shape(b, states, longest, hidden)),
+          scope.create(mask, new Shape(b, longest)));
+    };
+  }
+
+  /**
+   * Inputs computed by {@code encoder} from the 16 kHz waveforms of each row, in every step
+   * (fine-tuning); the layer choice picks the states.
+   */
+  static Inputs encoded(Wav2Vec2FamilyModel encoder, List<float[]> waveforms, LayerChoice layer) {
+    return (rows, scope, training) -> {
+      EncoderStates out = encoder.forwardStates(rows.stream().map(waveforms::get).toList(), scope, training);
+      NDArray states = switch (layer.kind()) {
+        case LAST -> out.last().expandDims(1);
+        case INDEX -> out.hiddenStates().get(layer.index()).expandDims(1);
+        case WEIGHTED -> NDArrays.stack(new NDList(out.hiddenStates().toArray(new NDArray[0])), 1);
+      };
+      int time = (int) states.getShape().get(2);
+      float[] mask = new float[rows.size() * time];
+      for (int i = 0; i < rows.size(); i++) {
+        Arrays.fill(mask, i * time, i * time + out.frames()[i], 1f);
+      }
+      // float16 states reach the float32 head by type promotion (a cast would cut the graph)
+      NDArray head = states.getDataType() == DataType.FLOAT32 ? states : states.add(scope.zeros(new Shape(1)));
+      return new States(head, scope.create(mask, new Shape(rows.size(), time)));
+    };
+  }
+}

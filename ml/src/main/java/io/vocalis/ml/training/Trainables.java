@@ -1,0 +1,81 @@
+package io.vocalis.ml.training;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Every array a run trains, by name, with its optimizer group: head weights (named as in {@link
+ * ClassifierHead}), unfrozen encoder weights ({@code base.} + Hugging Face name) and adapters
+ * ({@code adapter.}...). Checkpoints hold exactly these (frozen encoder weights never).
+ */
+final class Trainables {
+  /** Prefix of encoder weights. */
+  static final String BASE = "base.";
+
+  /** Optimizer groups, each with its own learning rate and weight decay. */
+  enum Group {
+    HEAD,
+    ENCODER,
+    ADAPTER
+  }
+
+  private final Map<String, NDArray> arrays = new LinkedHashMap<>();
+  private final Map<String, Group> groups = new LinkedHashMap<>();
+
+  void add(String name, NDArray array, Group group) {
+    if (arrays.put(name, array) != null) {
+      throw new IllegalStateException("trainable " + name + " added twice");
+    }
+    groups.put(name, group);
+  }
+
+  /** Sets {@code name}'s values from float32 {@code values} (cast to its type). */
+  void assign(String name, float[] values) {
+    assign(arrays.get(name), values);
+  }
+
+  /** Sets {@code target}'s values from float32 {@code values} (cast to its type). */
+  static void assign(NDArray target, float[] values) {
+    if (target.getDataType() == DataType.FLOAT32) {
+      target.set(values);
+      return;
+    }
+    try (NDManager scope = target.getManager().newSubManager()) {
+      target.set(scope.create(values, target.getShape()).toType(target.getDataType(), false).toByteBuffer());
+    }
+  }
+
+  Map<String, NDArray> arrays() {
+    return Collections.unmodifiableMap(arrays);
+  }
+
+  Group group(String name) {
+    return groups.get(name);
+  }
+
+  /** Current values as float32. */
+  Map<String, float[]> values() {
+    Map<String, float[]> out = new LinkedHashMap<>();
+    arrays.forEach((k, v) -> out.put(k, toFloats(v)));
+    return out;
+  }
+
+  private static float[] toFloats(NDArray v) {
+    if (v.getDataType() == DataType.FLOAT32) {
+      return v.toFloatArray();
+    }
+    try (NDArray cast = v.toType(DataType.FLOAT32, false)) {
+      return cast.toFloatArray();
+    }
+  }
+
+  Map<String, long[]> shapes() {
+    Map<String, long[]> out = new LinkedHashMap<>();
+    arrays.forEach((k, v) -> out.put(k, v.getShape().getShape()));
+    return out;
+  }
+}
