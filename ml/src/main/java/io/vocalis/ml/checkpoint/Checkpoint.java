@@ -23,24 +23,17 @@ import java.util.Set;
 public final class Checkpoint implements Closeable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** One file of tensors. */
-  private interface Source extends Closeable {
-    Set<String> names();
-
-    StoredTensor tensor(String name);
-  }
-
   private final Path folder;
   private final String format;
-  private final List<Source> files;
-  private final Map<String, Source> byName;
+  private final List<TensorFile> files;
+  private final Map<String, TensorFile> byName;
 
-  private Checkpoint(Path folder, String format, List<Source> files) {
+  private Checkpoint(Path folder, String format, List<TensorFile> files) {
     this.folder = folder;
     this.format = format;
     this.files = files;
-    Map<String, Source> names = new LinkedHashMap<>();
-    for (Source file : files) {
+    Map<String, TensorFile> names = new LinkedHashMap<>();
+    for (TensorFile file : files) {
       for (String name : file.names()) {
         if (names.put(name, file) != null) {
           throw new CheckpointException(folder + ": tensor " + name + " appears in two files");
@@ -55,25 +48,25 @@ public final class Checkpoint implements Closeable {
     if (!Files.isDirectory(folder)) {
       throw new CheckpointException(folder + " is not a checkpoint folder");
     }
-    List<Source> files = new ArrayList<>();
+    List<TensorFile> files = new ArrayList<>();
     try {
       if (Files.isRegularFile(folder.resolve("model.safetensors"))) {
-        files.add(safetensors(folder.resolve("model.safetensors")));
+        files.add(SafetensorsFile.open(folder.resolve("model.safetensors")));
         return new Checkpoint(folder, "safetensors", files);
       }
       if (Files.isRegularFile(folder.resolve("model.safetensors.index.json"))) {
         for (Path shard : shards(folder.resolve("model.safetensors.index.json"))) {
-          files.add(safetensors(shard));
+          files.add(SafetensorsFile.open(shard));
         }
         return new Checkpoint(folder, "sharded safetensors", files);
       }
       if (Files.isRegularFile(folder.resolve("pytorch_model.bin"))) {
-        files.add(torch(folder.resolve("pytorch_model.bin")));
+        files.add(TorchZipFile.open(folder.resolve("pytorch_model.bin")));
         return new Checkpoint(folder, "pytorch_model.bin", files);
       }
       if (Files.isRegularFile(folder.resolve("pytorch_model.bin.index.json"))) {
         for (Path shard : shards(folder.resolve("pytorch_model.bin.index.json"))) {
-          files.add(torch(shard));
+          files.add(TorchZipFile.open(shard));
         }
         return new Checkpoint(folder, "sharded pytorch_model.bin", files);
       }
@@ -112,48 +105,8 @@ public final class Checkpoint implements Closeable {
     return shards;
   }
 
-  private static Source safetensors(Path path) {
-    SafetensorsFile file = SafetensorsFile.open(path);
-    return new Source() {
-      @Override
-      public Set<String> names() {
-        return file.names();
-      }
-
-      @Override
-      public StoredTensor tensor(String name) {
-        return file.tensor(name);
-      }
-
-      @Override
-      public void close() throws IOException {
-        file.close();
-      }
-    };
-  }
-
-  private static Source torch(Path path) {
-    TorchZipFile file = TorchZipFile.open(path);
-    return new Source() {
-      @Override
-      public Set<String> names() {
-        return file.names();
-      }
-
-      @Override
-      public StoredTensor tensor(String name) {
-        return file.tensor(name);
-      }
-
-      @Override
-      public void close() throws IOException {
-        file.close();
-      }
-    };
-  }
-
-  private static void closeAll(List<Source> files, Exception failure) {
-    for (Source file : files) {
+  private static void closeAll(List<TensorFile> files, Exception failure) {
+    for (TensorFile file : files) {
       try {
         file.close();
       } catch (IOException e) {
@@ -179,7 +132,7 @@ public final class Checkpoint implements Closeable {
 
   /** The stored tensor {@code name}. */
   public StoredTensor tensor(String name) {
-    Source source = byName.get(name);
+    TensorFile source = byName.get(name);
     if (source == null) {
       throw new CheckpointException(folder + ": no tensor " + name);
     }

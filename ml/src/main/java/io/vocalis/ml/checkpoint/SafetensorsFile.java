@@ -2,7 +2,6 @@ package io.vocalis.ml.checkpoint;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -27,7 +26,7 @@ import java.util.Set;
  * memory-mapped on demand, so files larger than 2 GiB work as long as each tensor is smaller.
  * {@link #of(byte[], String)} reads one held in memory (e.g. read from storage).
  */
-public final class SafetensorsFile implements Closeable {
+public final class SafetensorsFile implements TensorFile {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final long MAX_HEADER_BYTES = 100L << 20;
 

@@ -2,7 +2,6 @@ package io.vocalis.ml.checkpoint;
 
 import io.vocalis.ml.checkpoint.RestrictedUnpickler.StorageRef;
 import io.vocalis.ml.checkpoint.RestrictedUnpickler.TensorRef;
-import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -22,7 +21,7 @@ import java.util.zip.ZipFile;
  * each storage's little-endian bytes. The pickle is read by {@link RestrictedUnpickler}, which
  * never executes code.
  */
-public final class TorchZipFile implements Closeable {
+public final class TorchZipFile implements TensorFile {
   private final Path path;
   private final ZipFile zip;
   private final String prefix;
