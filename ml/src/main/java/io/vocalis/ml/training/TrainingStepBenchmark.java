@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import io.vocalis.ml.encoders.EncoderOptions;
 import io.vocalis.ml.training.ClassifierHead.DropoutSource;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,18 +30,24 @@ import java.util.Random;
  *
  * <p>Usage: {@code TrainingStepBenchmark [steps] [warmup] [batch] [hidden] [frames] [features]}
  * (defaults 50, 10, 16, 768, 250, 5). Item i of a pool of 4 batches has {@code frames - (37 i mod
- * 100)} frames; steps cycle through the pool.
+ * 100)} frames; steps cycle through the pool. {@code TrainingStepBenchmark lora <checkpoint>
+ * ...} times a LoRA fine-tuning step instead (see {@code lora}).
  */
 public final class TrainingStepBenchmark {
   private static final long SEED = 7;
   private static final double LR = 1e-3;
   private static final double WEIGHT_DECAY = 0.01;
   private static final double CLIP_NORM = 1.0;
+  private static final double ADAPTER_LR = 1e-4;
 
   private TrainingStepBenchmark() {}
 
   /** Runs the benchmark described in the class comment. */
   public static void main(String[] args) throws IOException {
+    if (args.length > 0 && args[0].equals("lora")) {
+      lora(args);
+      return;
+    }
     int steps = arg(args, 0, 50);
     int warmup = arg(args, 1, 10);
     int batch = arg(args, 2, 16);
@@ -100,15 +107,72 @@ public final class TrainingStepBenchmark {
           times[k - warmup] = (System.nanoTime() - start) / 1e6;
         }
       }
-      double total = Arrays.stream(times).sum();
-      double[] sorted = times.clone();
-      Arrays.sort(sorted);
-      double median = sorted.length % 2 == 1 ? sorted[sorted.length / 2]
-          : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
-      System.out.printf(Locale.ROOT,
-          "{\"side\": \"vocalis\", \"case\": \"head\", \"ms_per_step\": %.3f, \"mean_ms_per_step\": %.3f,"
-              + " \"min_ms_per_step\": %.3f, \"steps\": %d, \"peak_rss_mb\": %.1f}%n",
-          median, total / steps, sorted[0], steps, peakRssMb());
+      print("head", times, steps);
+    }
+  }
+
+  /**
+   * {@code lora <checkpoint folder> [steps] [warmup] [batch] [seconds]} (defaults 20, 3, 4, 2):
+   * LoRA rank 8, alpha 16, on q and v of a frozen encoder, attention-pooling head [128] on the
+   * last hidden state (no standardisation), batch of equal-length seeded waveforms.
+   */
+  private static void lora(String[] args) throws IOException {
+    String folder = args[1];
+    int steps = arg(args, 2, 20);
+    int warmup = arg(args, 3, 3);
+    int batch = arg(args, 4, 4);
+    double seconds = args.length > 5 ? Double.parseDouble(args[5]) : 2;
+    int featureCount = 5;
+    Random random = new Random(SEED);
+    List<float[]> waves = new ArrayList<>();
+    for (int b = 0; b < batch; b++) {
+      float[] wave = new float[(int) Math.round(seconds * 16000)];
+      for (int i = 0; i < wave.length; i++) {
+        wave[i] = (float) (0.1 * random.nextGaussian() + 0.3 * Math.sin(i * 0.05 * (b + 1)));
+      }
+      waves.add(wave);
+    }
+    float[] targets = new float[batch * featureCount];
+    float[] rated = new float[batch * featureCount];
+    for (int i = 0; i < batch; i++) {
+      for (int f = 0; f < featureCount; f++) {
+        targets[i * featureCount + f] = (i + f) % 2;
+        rated[i * featureCount + f] = (i * 5 + f) % 7 == 0 ? 0 : 1;
+      }
+    }
+    List<String> features = new ArrayList<>();
+    for (int f = 0; f < featureCount; f++) {
+      features.add("f" + f);
+    }
+    TrainingConfig.Finetune finetune = new TrainingConfig.Finetune(TrainingConfig.Freeze.ALL, 0,
+        new TrainingConfig.Lora(8, 16, 0, List.of("q", "v")), 0, false);
+    Device device = Device.cpu();
+    try (FinetunedEncoder tuned = FinetunedEncoder.open(EncoderReference.of(folder), finetune, LayerChoice.last(),
+            EncoderOptions.cpu(), SEED);
+        NDManager work = NDManager.newBaseManager(device)) {
+      HeadSpec spec = new HeadSpec(features, tuned.hiddenSize(), 1, Pooling.ATTENTION, List.of(128),
+          HeadActivation.RELU, 0.1, LossType.BCE, 0, 0, false);
+      Inputs inputs = Inputs.encoded(tuned.encoder(), waves, LayerChoice.last());
+      try (ClassifierHead head = ClassifierHead.initialize(spec, null, null, SEED, device);
+          AdamW adam = new AdamW(0.9, 0.999, 1e-8, device)) {
+        Trainables trainables = new Trainables();
+        head.parameters().forEach((name, p) -> trainables.add(name, p, Trainables.Group.HEAD));
+        tuned.addTrainables(trainables);
+        trainables.arrays().values().forEach(p -> p.setRequiresGradient(true));
+        List<Integer> chunk = new ArrayList<>();
+        for (int i = 0; i < batch; i++) {
+          chunk.add(i);
+        }
+        double[] times = new double[steps];
+        for (int k = 0; k < warmup + steps; k++) {
+          long start = System.nanoTime();
+          step(k, chunk, inputs, head, trainables, adam, work, targets, rated, featureCount);
+          if (k >= warmup) {
+            times[k - warmup] = (System.nanoTime() - start) / 1e6;
+          }
+        }
+        print("lora", times, steps);
+      }
     }
   }
 
@@ -144,9 +208,24 @@ public final class TrainingStepBenchmark {
       });
       AdamW.clipGlobalNorm(grads.values(), CLIP_NORM);
       adam.beginStep();
-      trainables.arrays().forEach((name, p) -> adam.update(name, p, grads.get(name), LR, WEIGHT_DECAY, scope));
+      trainables.arrays().forEach((name, p) -> {
+        boolean adapter = trainables.group(name) == Trainables.Group.ADAPTER;
+        adam.update(name, p, grads.get(name), adapter ? ADAPTER_LR : LR, adapter ? 0 : WEIGHT_DECAY, scope);
+      });
       grads.values().forEach(g -> g.subi(g));
     }
+  }
+
+  private static void print(String name, double[] times, int steps) throws IOException {
+    double total = Arrays.stream(times).sum();
+    double[] sorted = times.clone();
+    Arrays.sort(sorted);
+    double median = sorted.length % 2 == 1 ? sorted[sorted.length / 2]
+        : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+    System.out.printf(Locale.ROOT,
+        "{\"side\": \"vocalis\", \"case\": \"%s\", \"ms_per_step\": %.3f, \"mean_ms_per_step\": %.3f,"
+            + " \"min_ms_per_step\": %.3f, \"steps\": %d, \"peak_rss_mb\": %.1f}%n",
+        name, median, total / steps, sorted[0], steps, peakRssMb());
   }
 
   private static int arg(String[] args, int i, int fallback) {
