@@ -1,8 +1,7 @@
 package io.vocalis.ml.encoders;
 
+import io.vocalis.ml.PeakMemory;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -56,21 +55,7 @@ public final class EncoderBenchmark {
           "{\"side\": \"vocalis\", \"model\": \"%s\", \"audio_seconds_per_second\": %.3f,"
               + " \"mean_audio_seconds_per_second\": %.3f, \"peak_rss_mb\": %.1f,"
               + " \"load_seconds\": %.2f}%n",
-          encoder.modelType(), batch * seconds / best, batch * seconds * repeats / total, peakRssMb(), load);
+          encoder.modelType(), batch * seconds / best, batch * seconds * repeats / total, PeakMemory.residentMb(), load);
     }
-  }
-
-  /** VmHWM of this process (Linux), in MiB; -1 elsewhere. */
-  private static double peakRssMb() throws IOException {
-    Path status = Path.of("/proc/self/status");
-    if (!Files.exists(status)) {
-      return -1;
-    }
-    for (String line : Files.readAllLines(status)) {
-      if (line.startsWith("VmHWM:")) {
-        return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
-      }
-    }
-    return -1;
   }
 }

@@ -6,11 +6,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import io.vocalis.ml.PeakMemory;
 import io.vocalis.ml.encoders.EncoderOptions;
 import io.vocalis.ml.training.ClassifierHead.DropoutSource;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -225,24 +224,10 @@ public final class TrainingStepBenchmark {
     System.out.printf(Locale.ROOT,
         "{\"side\": \"vocalis\", \"case\": \"%s\", \"ms_per_step\": %.3f, \"mean_ms_per_step\": %.3f,"
             + " \"min_ms_per_step\": %.3f, \"steps\": %d, \"peak_rss_mb\": %.1f}%n",
-        name, median, total / steps, sorted[0], steps, peakRssMb());
+        name, median, total / steps, sorted[0], steps, PeakMemory.residentMb());
   }
 
   private static int arg(String[] args, int i, int fallback) {
     return args.length > i ? Integer.parseInt(args[i]) : fallback;
-  }
-
-  /** VmHWM of this process (Linux), in MiB; -1 elsewhere. */
-  private static double peakRssMb() throws IOException {
-    Path status = Path.of("/proc/self/status");
-    if (!Files.exists(status)) {
-      return -1;
-    }
-    for (String line : Files.readAllLines(status)) {
-      if (line.startsWith("VmHWM:")) {
-        return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
-      }
-    }
-    return -1;
   }
 }
