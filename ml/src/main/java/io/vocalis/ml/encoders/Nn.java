@@ -31,6 +31,20 @@ final class Nn {
         .singletonOrThrow();
   }
 
+  /**
+   * {@code GroupNorm} with one group per channel of a {@code (1, channels, time)} array: each
+   * channel normalised over time, then scaled and shifted. It is a batch norm with batch statistics
+   * (over a batch of one), which PyTorch does in one fused pass; the running statistics the op
+   * requires (and updates) are throw-away.
+   */
+  static NDArray channelNorm(NDArray x, NDArray gamma, NDArray beta, float eps) {
+    long channels = x.getShape().get(1);
+    NDArray runningMean = x.getManager().zeros(new Shape(channels), x.getDataType());
+    NDArray runningVar = x.getManager().ones(new Shape(channels), x.getDataType());
+    return x.getNDArrayInternal().batchNorm(x, runningMean, runningVar, gamma, beta, 1, 0.1f, eps, true)
+        .singletonOrThrow();
+  }
+
   /** Exact (erf) GELU, as transformers' {@code "gelu"}. */
   static NDArray gelu(NDArray x) {
     return Activation.gelu(x);
@@ -50,43 +64,73 @@ final class Nn {
     return validMask.toType(type, false).sub(1).mul(-min).reshape(s.get(0), 1, 1, s.get(1));
   }
 
-  /** Attention scores per block of queries, bounding memory for long inputs (elements). */
-  private static final long SCORE_BLOCK = 1L << 23;
+  /**
+   * Scores computed at once (elements, 6 MB of float32): big enough that a block's matrix products
+   * amortise the per-operation overhead, small enough that its scores stay in cache between the
+   * product, the softmax and the product with the values instead of streaming through memory.
+   */
+  private static final long SCORE_BLOCK = 3L << 19;
+
+  /** Queries per block, evened out over the sequence so that the last block is not a sliver. */
+  private static final long BLOCK_ROWS = 128;
 
   /**
-   * Scaled dot-product attention of {@code (batch, heads, time, headDim)} queries, keys and values,
-   * with an additive {@code bias} broadcastable to the scores (null for none). Queries are taken
-   * in blocks so that no more than {@value #SCORE_BLOCK} scores exist at once; outside training
-   * each block's scores are freed as soon as they are used.
+   * Dot-product attention of {@code (batch, heads, time, headDim)} queries (already scaled), keys
+   * and values, with an additive {@code bias} broadcastable to the scores (null for none). Heads are folded
+   * into the batch and the work is cut into blocks of about {@value #BLOCK_ROWS} queries of a
+   * group of heads, at most {@value #SCORE_BLOCK} scores each (more only where one head's block
+   * of keys is longer); outside training each block's
+   * scores are freed as soon as they are used. The result is exact attention, the same for an
+   * item whatever its batch mates (only the grouping of independent rows changes).
    */
-  static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray bias, float scaling, boolean training) {
+  static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray bias, boolean training) {
     Shape s = q.getShape();
+    long slices = s.get(0) * s.get(1);
     long queries = s.get(2);
     long keys = k.getShape().get(2);
-    long rows = Math.max(1, SCORE_BLOCK / (s.get(0) * s.get(1) * keys));
-    NDArray scaled = q.mul(scaling);
-    NDArray keysT = k.transpose(0, 1, 3, 2);
-    if (rows >= queries) {
-      return block(scaled, keysT, v, bias, training);
+    long blocks = Math.max(1, Math.round((double) queries / BLOCK_ROWS));
+    long rows = (queries + blocks - 1) / blocks;
+    long group = Math.min(slices, Math.max(1, SCORE_BLOCK / (rows * keys)));
+    NDArray foldedQueries = q.reshape(slices, queries, s.get(3));
+    NDArray keysT = k.reshape(slices, keys, s.get(3)).transpose(0, 2, 1);
+    NDArray values = v.reshape(slices, keys, s.get(3));
+    NDArray sliceBias = bias == null ? null : foldHeads(bias, s.get(0), s.get(1), keys);
+    NDList groups = new NDList();
+    for (long g = 0; g < slices; g += group) {
+      String slice = g + ":" + Math.min(slices, g + group);
+      NDArray groupKeys = keysT.get(slice);
+      NDArray groupValues = values.get(slice);
+      NDArray groupBias = sliceBias == null || sliceBias.getShape().get(0) == 1 ? sliceBias : sliceBias.get(slice);
+      NDList parts = new NDList();
+      for (long start = 0; start < queries; start += rows) {
+        String range = start + ":" + Math.min(queries, start + rows);
+        NDArray blockBias = groupBias == null || groupBias.getShape().get(1) == 1 ? groupBias
+            : groupBias.get(":, " + range);
+        parts.add(block(foldedQueries.get(slice + ", " + range), groupKeys, groupValues, blockBias, training));
+      }
+      groups.add(parts.size() == 1 ? parts.head() : NDArrays.concat(parts, 1));
     }
-    NDList blocks = new NDList();
-    for (long start = 0; start < queries; start += rows) {
-      String range = start + ":" + Math.min(queries, start + rows);
-      NDArray blockBias = bias == null ? null
-          : bias.getShape().get(2) == 1 ? bias : bias.get(":, :, " + range);
-      blocks.add(block(scaled.get(":, :, " + range), keysT, v, blockBias, training));
+    NDArray out = groups.size() == 1 ? groups.head() : NDArrays.concat(groups, 0);
+    return out.reshape(s);
+  }
+
+  /**
+   * {@code bias} broadcastable to {@code (batch, heads, queries, keys)} as {@code (batch * heads or
+   * 1, queries or 1, keys)}, matching the folded scores.
+   */
+  private static NDArray foldHeads(NDArray bias, long batch, long heads, long keys) {
+    Shape b = bias.getShape();
+    long queries = b.get(2);
+    if (b.get(0) == 1 && b.get(1) == 1) {
+      return bias.reshape(1, queries, keys);
     }
-    return NDArrays.concat(blocks, 2);
+    return bias.broadcast(new Shape(batch, heads, queries, keys)).reshape(batch * heads, queries, keys);
   }
 
   private static NDArray block(NDArray q, NDArray keysT, NDArray v, NDArray bias, boolean training) {
     NDArray scores = q.matMul(keysT);
     if (bias != null) {
-      NDArray biased = scores.add(bias);
-      if (!training) {
-        scores.close();
-      }
-      scores = biased;
+      scores.addi(bias);
     }
     NDArray weights = scores.softmax(-1);
     if (!training) {

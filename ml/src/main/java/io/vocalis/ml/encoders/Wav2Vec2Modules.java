@@ -64,14 +64,7 @@ final class Wav2Vec2Modules {
     NDArray forward(Forward f, NDArray x) {
       NDArray y = Nn.conv1d(x, f.get(weight, x), f.get(bias, x), stride, 0, 1);
       if (norm.equals("group")) {
-        // GroupNorm with one group per channel = normalising each channel over time
-        long channels = y.getShape().get(1);
-        long time = y.getShape().get(2);
-        NDArray ones = y.getManager().ones(new Shape(time), y.getDataType());
-        NDArray zeros = y.getManager().zeros(new Shape(time), y.getDataType());
-        y = Nn.layerNorm(y, ones, zeros, 1e-5f)
-            .mul(f.get(normWeight, x).reshape(1, channels, 1))
-            .add(f.get(normBias, x).reshape(1, channels, 1));
+        y = Nn.channelNorm(y, f.get(normWeight, x), f.get(normBias, x), 1e-5f);
       } else if (norm.equals("layer")) {
         y = Nn.layerNorm(y.transpose(0, 2, 1), f.get(normWeight, x), f.get(normBias, x), 1e-5f)
             .transpose(0, 2, 1);
@@ -218,23 +211,45 @@ final class Wav2Vec2Modules {
       this.scaling = (float) Math.pow(hidden / heads, -0.5);
     }
 
-    /** {@code bias}: additive, broadcastable to (batch, heads, time, time); null for none. */
+    /**
+     * {@code bias}: additive, broadcastable to (batch, heads, time, time); null for none. The
+     * three projections run as one matrix product with the weights stacked (a key bias absent from
+     * the checkpoint is zero), the attention scaling folded into the query rows.
+     */
     NDArray forward(Forward f, NDArray x, NDArray bias) {
-      NDArray q = Nn.splitHeads(f.linear(qWeight, qBias, x), heads);
-      NDArray k = Nn.splitHeads(f.linear(kWeight, kBias, x), heads);
-      NDArray v = Nn.splitHeads(f.linear(vWeight, vBias, x), heads);
-      NDArray context = Nn.mergeHeads(Nn.attention(q, k, v, bias, scaling, f.training()));
-      return f.linear(outWeight, outBias, context);
+      if (f.adapters() != EncoderAdapters.NONE) {
+        // Adapters (LoRA) may add to any projection: one product per projection.
+        NDArray q = Nn.splitHeads(f.linear(qWeight, qBias, x).mul(scaling), heads);
+        NDArray k = Nn.splitHeads(f.linear(kWeight, kBias, x), heads);
+        NDArray v = Nn.splitHeads(f.linear(vWeight, vBias, x), heads);
+        NDArray context = Nn.mergeHeads(Nn.attention(q, k, v, bias, f.training()));
+        return f.linear(outWeight, outBias, context);
+      }
+      Shape s = x.getShape();
+      long hidden = s.get(2);
+      NDArray keyBias = kBias == null ? x.getManager().zeros(new Shape(hidden), x.getDataType()) : f.get(kBias, x);
+      NDArray weight =
+          NDArrays.concat(new NDList(f.get(qWeight, x).mul(scaling), f.get(kWeight, x), f.get(vWeight, x)));
+      NDArray stackedBias = NDArrays.concat(new NDList(f.get(qBias, x).mul(scaling), keyBias, f.get(vBias, x)));
+      // (batch, time, 3, heads, headDim) -> (3, batch, heads, time, headDim)
+      NDArray qkv = Nn.linear(x, weight, stackedBias).reshape(s.get(0), s.get(1), 3, heads, hidden / heads)
+          .transpose(2, 0, 3, 1, 4);
+      NDArray context = Nn.attention(qkv.get(0), qkv.get(1), qkv.get(2), bias, f.training());
+      return Nn.linear(Nn.mergeHeads(context), f.get(outWeight, x), f.get(outBias, x));
     }
   }
 
   /** Two linear layers with an activation between. */
   static final class FeedForward {
+    /** Intermediate activations computed at once (elements, 16 MB of float32). */
+    private static final long CHUNK_ELEMENTS = 1L << 22;
+
     private final Parameter inWeight;
     private final Parameter inBias;
     private final Parameter outWeight;
     private final Parameter outBias;
     private final String activation;
+    private final long intermediate;
 
     FeedForward(Params p, String in, String out, int hidden, int intermediate, String activation) {
       inWeight = p.child(in).add("weight", intermediate, hidden);
@@ -242,9 +257,34 @@ final class Wav2Vec2Modules {
       outWeight = p.child(out).add("weight", hidden, intermediate);
       outBias = p.child(out).add("bias", hidden);
       this.activation = activation;
+      this.intermediate = intermediate;
     }
 
+    /**
+     * Frames go through in chunks whose intermediate activations stay under {@value
+     * #CHUNK_ELEMENTS} elements: arrays that size are recycled by the native allocator, while
+     * larger ones are mapped afresh (and page-faulted in) on every call, which cost about a fifth
+     * of the time; peak memory drops too.
+     */
     NDArray forward(Forward f, NDArray x) {
+      Shape s = x.getShape();
+      long hidden = s.get(s.dimension() - 1);
+      long rows = s.size() / hidden;
+      long chunks = Math.max(1, (rows * intermediate + CHUNK_ELEMENTS - 1) / CHUNK_ELEMENTS);
+      if (chunks == 1) {
+        return apply(f, x);
+      }
+      NDArray flat = x.reshape(rows, hidden);
+      long chunkRows = (rows + chunks - 1) / chunks;
+      NDList parts = new NDList();
+      for (long start = 0; start < rows; start += chunkRows) {
+        NDArray chunk = flat.get(start + ":" + Math.min(rows, start + chunkRows));
+        parts.add(HfEncoderBlock.scoped(f, chunk, in -> apply(f, in)));
+      }
+      return NDArrays.concat(parts).reshape(s);
+    }
+
+    private NDArray apply(Forward f, NDArray x) {
       NDArray h = activation(activation, f.linear(inWeight, inBias, x));
       return f.linear(outWeight, outBias, h);
     }
@@ -285,12 +325,13 @@ final class Wav2Vec2Modules {
     }
 
     NDArray forward(Forward f, NDArray x, NDArray bias) {
+      // residuals are added in place to the sublayers' fresh outputs
       if (stable) {
-        NDArray h = x.add(attention.forward(f, layerNorm.forward(f, x), bias));
-        return h.add(feedForward.forward(f, finalLayerNorm.forward(f, h)));
+        NDArray h = attention.forward(f, layerNorm.forward(f, x), bias).addi(x);
+        return feedForward.forward(f, finalLayerNorm.forward(f, h)).addi(h);
       }
-      NDArray h = layerNorm.forward(f, x.add(attention.forward(f, x, bias)));
-      return finalLayerNorm.forward(f, h.add(feedForward.forward(f, h)));
+      NDArray h = layerNorm.forward(f, attention.forward(f, x, bias).addi(x));
+      return finalLayerNorm.forward(f, feedForward.forward(f, h).addi(h));
     }
   }
 

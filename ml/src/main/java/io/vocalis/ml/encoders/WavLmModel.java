@@ -112,7 +112,7 @@ public final class WavLmModel extends Wav2Vec2FamilyModel {
       NDArray gateA = gates.get("..., 0:1");
       NDArray gateB = gates.get("..., 1:2");
       NDArray gate = gateA.mul(gateB.mul(f.get(gateConst, x)).sub(1.0f)).add(2.0f);
-      NDArray bias = gate.mul(positionBias).add(padding);
+      NDArray bias = gate.mul(positionBias).addi(padding); // in place: (batch, heads, time, time) is big
       return attention.forward(f, x, bias);
     }
   }
@@ -135,12 +135,13 @@ public final class WavLmModel extends Wav2Vec2FamilyModel {
     }
 
     NDArray forward(Forward f, NDArray x, NDArray positionBias, NDArray padding) {
+      // residuals are added in place to the sublayers' fresh outputs
       if (stable) {
-        NDArray h = x.add(attention.forward(f, layerNorm.forward(f, x), positionBias, padding));
-        return h.add(feedForward.forward(f, finalLayerNorm.forward(f, h)));
+        NDArray h = attention.forward(f, layerNorm.forward(f, x), positionBias, padding).addi(x);
+        return feedForward.forward(f, finalLayerNorm.forward(f, h)).addi(h);
       }
-      NDArray h = layerNorm.forward(f, x.add(attention.forward(f, x, positionBias, padding)));
-      return finalLayerNorm.forward(f, h.add(feedForward.forward(f, h)));
+      NDArray h = layerNorm.forward(f, attention.forward(f, x, positionBias, padding).addi(x));
+      return finalLayerNorm.forward(f, feedForward.forward(f, h).addi(h));
     }
   }
 

@@ -151,8 +151,9 @@ public final class WhisperEncoderModel extends HfEncoderBlock {
     }
 
     NDArray forward(Forward f, NDArray x) {
-      NDArray h = x.add(attention.forward(f, attentionNorm.forward(f, x), null));
-      h = h.add(feedForward.forward(f, finalNorm.forward(f, h)));
+      // residuals are added in place to the sublayers' fresh outputs
+      NDArray h = attention.forward(f, attentionNorm.forward(f, x), null).addi(x);
+      h = feedForward.forward(f, finalNorm.forward(f, h)).addi(h);
       return h.getDataType() == DataType.FLOAT16 ? h.clip(-FP16_LIMIT, FP16_LIMIT) : h;
     }
   }
