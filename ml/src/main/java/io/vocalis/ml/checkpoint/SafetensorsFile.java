@@ -23,7 +23,7 @@ import java.util.Set;
  * A safetensors file: an 8-byte little-endian header length, a JSON header naming each tensor's
  * dtype, shape and byte range, then the raw little-endian data. The header is validated on open
  * (in-bounds, non-overlapping ranges whose sizes match dtype and shape); each tensor's bytes are
- * memory-mapped on demand, so files larger than 2 GiB work as long as each tensor is smaller.
+ * read or memory-mapped on demand, so files larger than 2 GiB work as long as each tensor is smaller.
  * {@link #of(byte[], String)} reads one held in memory (e.g. read from storage).
  */
 public final class SafetensorsFile implements TensorFile {
@@ -195,7 +195,7 @@ public final class SafetensorsFile implements TensorFile {
     return metadata;
   }
 
-  /** The tensor {@code name}, its bytes memory-mapped. */
+  /** The tensor {@code name}; its bytes are read or mapped when asked for. */
   public StoredTensor tensor(String name) {
     Entry entry = entries.get(name);
     if (entry == null) {
@@ -206,13 +206,7 @@ public final class SafetensorsFile implements TensorFile {
       slice.position((int) (dataStart + entry.begin())).limit((int) (dataStart + entry.end()));
       return new StoredTensor(entry.dtype(), entry.shape(), slice);
     }
-    try {
-      ByteBuffer mapped =
-          channel.map(FileChannel.MapMode.READ_ONLY, dataStart + entry.begin(), entry.end() - entry.begin());
-      return new StoredTensor(entry.dtype(), entry.shape(), mapped);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + name + " from " + path, e);
-    }
+    return new StoredTensor(entry.dtype(), entry.shape(), channel, dataStart + entry.begin(), entry.end() - entry.begin());
   }
 
   @Override

@@ -1,17 +1,22 @@
 package io.vocalis.ml.checkpoint;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.util.Arrays;
 
 /**
  * One tensor as stored in a checkpoint: element type, shape and its contiguous little-endian
- * bytes (row-major). The bytes may be a view of a memory-mapped file.
+ * bytes (row-major), held in memory or read from a file region on demand.
  */
 public final class StoredTensor {
   private final TensorDtype dtype;
   private final long[] shape;
   private final ByteBuffer data;
+  private final FileChannel file;
+  private final long position;
 
   /**
    * A tensor of {@code dtype} and {@code shape} over {@code data}, which must hold exactly the
@@ -20,19 +25,30 @@ public final class StoredTensor {
   public StoredTensor(TensorDtype dtype, long[] shape, ByteBuffer data) {
     this.dtype = dtype;
     this.shape = shape.clone();
-    long expected = Math.multiplyExact(elementCount(shape), dtype.bytes());
-    if (data.remaining() != expected) {
-      throw new CheckpointException(
-          "tensor of shape "
-              + Arrays.toString(shape)
-              + " and dtype "
-              + dtype
-              + " needs "
-              + expected
-              + " bytes, has "
-              + data.remaining());
-    }
+    checkSize(data.remaining());
     this.data = data.slice().order(ByteOrder.LITTLE_ENDIAN);
+    this.file = null;
+    this.position = 0;
+  }
+
+  /**
+   * A tensor of {@code dtype} and {@code shape} whose bytes are {@code bytes} long at {@code
+   * position} of {@code file}, which must stay open while the tensor is used.
+   */
+  StoredTensor(TensorDtype dtype, long[] shape, FileChannel file, long position, long bytes) {
+    this.dtype = dtype;
+    this.shape = shape.clone();
+    checkSize(bytes);
+    this.data = null;
+    this.file = file;
+    this.position = position;
+  }
+
+  private void checkSize(long bytes) {
+    if (bytes != byteSize()) {
+      throw new CheckpointException("tensor of shape " + Arrays.toString(shape) + " and dtype " + dtype
+          + " needs " + byteSize() + " bytes, has " + bytes);
+    }
   }
 
   /** A float32 tensor holding {@code values}. */
@@ -57,9 +73,49 @@ public final class StoredTensor {
     return elementCount(shape);
   }
 
-  /** The raw little-endian bytes, positioned at 0 (a read-only view). */
+  /** The size of the raw bytes. */
+  public long byteSize() {
+    return Math.multiplyExact(elementCount(shape), dtype.bytes());
+  }
+
+  /**
+   * The raw little-endian bytes, positioned at 0 (a read-only view; a file region is
+   * memory-mapped).
+   */
   public ByteBuffer data() {
-    return data.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    if (file == null) {
+      return data.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    }
+    try {
+      return file.map(FileChannel.MapMode.READ_ONLY, position, byteSize()).order(ByteOrder.LITTLE_ENDIAN);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot map tensor bytes at " + position, e);
+    }
+  }
+
+  /**
+   * Copies the raw bytes into {@code target}'s remaining space, which must be exactly {@link
+   * #byteSize()}. A file region is read, not mapped, so loading a model this way leaves none of the
+   * file's pages in the process.
+   */
+  public void copyTo(ByteBuffer target) {
+    if (target.remaining() != byteSize()) {
+      throw new IllegalArgumentException("target has " + target.remaining() + " bytes, tensor " + byteSize());
+    }
+    if (file == null) {
+      target.put(data());
+      return;
+    }
+    long start = position - target.position();
+    try {
+      while (target.hasRemaining()) {
+        if (file.read(target, start + target.position()) < 0) {
+          throw new CheckpointException("unexpected end of file reading tensor bytes at " + position);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read tensor bytes at " + position, e);
+    }
   }
 
   /** The values converted to float32 (exactly for F16 and BF16; rounded for F64 and integers). */

@@ -1,5 +1,6 @@
 package io.vocalis.ml.encoders;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -30,6 +31,9 @@ import java.util.function.Predicate;
  * hidden state, then {@code last_hidden_state}, then the valid frame count of each item (int32).
  */
 public abstract class HfEncoderBlock extends AbstractBlock implements SpeechEncoder {
+  /** Forward parameter: {@code false} when only the last hidden state is wanted (default: all). */
+  static final String ALL_STATES = "all_hidden_states";
+
   private final Map<String, long[]> expectedShapes = new LinkedHashMap<>();
   private final Map<String, Parameter> byName = new LinkedHashMap<>();
   private final EncoderOptions options;
@@ -82,20 +86,36 @@ public abstract class HfEncoderBlock extends AbstractBlock implements SpeechEnco
     for (Map.Entry<String, StoredTensor> e : tensors.entrySet()) {
       StoredTensor tensor = e.getValue();
       Shape shape = new Shape(tensor.shape());
-      // float32 and float16 are wrapped in place (DJL borrows a direct buffer: the read-only
-      // file mapping) and then copied into memory the parameter owns; others go via float32
+      // float32 and float16 bytes are read straight into memory the parameter owns (no file
+      // mapping stays behind); others go via float32
       NDArray array = switch (tensor.dtype()) {
-        case F32 -> manager.create(tensor.data(), shape, DataType.FLOAT32);
-        case F16 -> manager.create(tensor.data(), shape, DataType.FLOAT16);
+        case F32 -> read(tensor, shape, DataType.FLOAT32);
+        case F16 -> read(tensor, shape, DataType.FLOAT16);
         default -> manager.create(tensor.toFloats(), shape);
       };
-      NDArray owned = array.getDataType() != options.dataType()
-          ? array.toType(options.dataType(), true)
-          : array.duplicate();
-      array.close();
-      array = owned;
+      if (array.getDataType() != options.dataType()) {
+        NDArray converted = array.toType(options.dataType(), true);
+        array.close();
+        array = converted;
+      }
       array.setName(e.getKey());
       byName.get(e.getKey()).setArray(array);
+    }
+  }
+
+  /** A parameter array holding {@code tensor}'s bytes, staged on the CPU for other devices. */
+  private NDArray read(StoredTensor tensor, Shape shape, DataType type) {
+    if (manager.getDevice().equals(Device.cpu())) {
+      NDArray array = manager.create(shape, type);
+      tensor.copyTo(array.toByteBuffer(true));
+      return array;
+    }
+    try (NDManager host = NDManager.newBaseManager(Device.cpu())) {
+      NDArray staged = host.create(shape, type);
+      tensor.copyTo(staged.toByteBuffer(true));
+      NDArray array = staged.toDevice(manager.getDevice(), true);
+      array.attach(manager);
+      return array;
     }
   }
 
@@ -112,7 +132,8 @@ public abstract class HfEncoderBlock extends AbstractBlock implements SpeechEnco
       throw new IllegalArgumentException("expected the model input and the valid lengths");
     }
     int[] lengths = inputs.get(1).toType(DataType.INT32, false).toIntArray();
-    return forwardBatch(new Forward(parameterStore, training, adapters), inputs.get(0), lengths);
+    boolean allStates = params == null || !Boolean.FALSE.equals(params.get(ALL_STATES));
+    return forwardBatch(new Forward(parameterStore, training, adapters, allStates), inputs.get(0), lengths);
   }
 
   /**
@@ -125,7 +146,8 @@ public abstract class HfEncoderBlock extends AbstractBlock implements SpeechEnco
   protected final List<EncodedRecording> run(NDArray input, int[] lengths, boolean allHiddenStates) {
     NDManager batch = input.getManager();
     NDList out =
-        forward(new ParameterStore(batch, false), new NDList(input, batch.create(lengths)), false, null);
+        forward(new ParameterStore(batch, false), new NDList(input, batch.create(lengths)), false,
+            new PairList<>(List.of(ALL_STATES), List.of(allHiddenStates)));
     int states = out.size() - 2;
     int[] frames = out.get(out.size() - 1).toIntArray();
     List<EncodedRecording> result = new ArrayList<>();
@@ -174,8 +196,9 @@ public abstract class HfEncoderBlock extends AbstractBlock implements SpeechEnco
    * @param store resolves parameters to arrays on the input's device
    * @param training whether gradients may be taken (keeps intermediates alive)
    * @param adapters trainable additions (LoRA, prompts)
+   * @param allStates whether every hidden state is wanted, not only the last
    */
-  public record Forward(ParameterStore store, boolean training, EncoderAdapters adapters) {
+  public record Forward(ParameterStore store, boolean training, EncoderAdapters adapters, boolean allStates) {
     /** The array of {@code parameter} on {@code like}'s device; null for an absent parameter. */
     public NDArray get(Parameter parameter, NDArray like) {
       return parameter == null ? null : store.getValue(parameter, like.getDevice(), training);

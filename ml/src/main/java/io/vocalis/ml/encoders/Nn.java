@@ -45,6 +45,16 @@ final class Nn {
         .singletonOrThrow();
   }
 
+  /**
+   * {@code a}, moved to the manager of the activation {@code like}. An operation's result belongs
+   * to the manager of its first operand, so a result computed from a parameter alone would
+   * otherwise live (and pile up, call after call) in the model's manager.
+   */
+  static NDArray local(NDArray a, NDArray like) {
+    a.attach(like.getManager());
+    return a;
+  }
+
   /** Exact (erf) GELU, as transformers' {@code "gelu"}. */
   static NDArray gelu(NDArray x) {
     return Activation.gelu(x);

@@ -174,7 +174,7 @@ final class Wav2Vec2Modules {
       if (bnWeight != null) {
         // eval-mode batch norm; padded frames are zeroed again so that the convolution sees the
         // zeros a solo run's padding would give
-        y = y.sub(f.get(bnMean, x)).div(f.get(bnVar, x).add(1e-5f).sqrt())
+        y = y.sub(f.get(bnMean, x)).div(Nn.local(f.get(bnVar, x).add(1e-5f), x).sqrt())
             .mul(f.get(bnWeight, x)).add(f.get(bnBias, x)).mul(valid);
       }
       y = Nn.conv1d(y.transpose(0, 2, 1), f.get(weight, x), f.get(bias, x), 1, kernel / 2, groups);
@@ -214,9 +214,14 @@ final class Wav2Vec2Modules {
     /**
      * {@code bias}: additive, broadcastable to (batch, heads, time, time); null for none. The
      * three projections run as one matrix product with the weights stacked (a key bias absent from
-     * the checkpoint is zero), the attention scaling folded into the query rows.
+     * the checkpoint is zero), the attention scaling folded into the query rows. Outside
+     * training its intermediates are freed on return.
      */
     NDArray forward(Forward f, NDArray x, NDArray bias) {
+      return HfEncoderBlock.scoped(f, x, in -> project(f, in, bias));
+    }
+
+    private NDArray project(Forward f, NDArray x, NDArray bias) {
       if (f.adapters() != EncoderAdapters.NONE) {
         // Adapters (LoRA) may add to any projection: one product per projection.
         NDArray q = Nn.splitHeads(f.linear(qWeight, qBias, x).mul(scaling), heads);
@@ -228,9 +233,10 @@ final class Wav2Vec2Modules {
       Shape s = x.getShape();
       long hidden = s.get(2);
       NDArray keyBias = kBias == null ? x.getManager().zeros(new Shape(hidden), x.getDataType()) : f.get(kBias, x);
-      NDArray weight =
-          NDArrays.concat(new NDList(f.get(qWeight, x).mul(scaling), f.get(kWeight, x), f.get(vWeight, x)));
-      NDArray stackedBias = NDArrays.concat(new NDList(f.get(qBias, x).mul(scaling), keyBias, f.get(vBias, x)));
+      NDArray weight = NDArrays.concat(
+          new NDList(Nn.local(f.get(qWeight, x).mul(scaling), x), f.get(kWeight, x), f.get(vWeight, x)));
+      NDArray stackedBias =
+          NDArrays.concat(new NDList(Nn.local(f.get(qBias, x).mul(scaling), x), keyBias, f.get(vBias, x)));
       // (batch, time, 3, heads, headDim) -> (3, batch, heads, time, headDim)
       NDArray qkv = Nn.linear(x, weight, stackedBias).reshape(s.get(0), s.get(1), 3, heads, hidden / heads)
           .transpose(2, 0, 3, 1, 4);
@@ -241,8 +247,8 @@ final class Wav2Vec2Modules {
 
   /** Two linear layers with an activation between. */
   static final class FeedForward {
-    /** Intermediate activations computed at once (elements, 16 MB of float32). */
-    private static final long CHUNK_ELEMENTS = 1L << 22;
+    /** Intermediate activations computed at once (elements, 28 MB of float32). */
+    private static final long CHUNK_ELEMENTS = 7L << 20;
 
     private final Parameter inWeight;
     private final Parameter inBias;
@@ -262,9 +268,9 @@ final class Wav2Vec2Modules {
 
     /**
      * Frames go through in chunks whose intermediate activations stay under {@value
-     * #CHUNK_ELEMENTS} elements: arrays that size are recycled by the native allocator, while
-     * larger ones are mapped afresh (and page-faulted in) on every call, which cost about a fifth
-     * of the time; peak memory drops too.
+     * #CHUNK_ELEMENTS} elements: glibc's malloc recycles arrays up to 32 MB but maps larger ones
+     * afresh (and page-faults them in) on every call, which cost about a fifth of the time; peak
+     * memory drops too. Outside training the intermediates are freed on return.
      */
     NDArray forward(Forward f, NDArray x) {
       Shape s = x.getShape();
@@ -272,7 +278,7 @@ final class Wav2Vec2Modules {
       long rows = s.size() / hidden;
       long chunks = Math.max(1, (rows * intermediate + CHUNK_ELEMENTS - 1) / CHUNK_ELEMENTS);
       if (chunks == 1) {
-        return apply(f, x);
+        return HfEncoderBlock.scoped(f, x, in -> apply(f, in));
       }
       NDArray flat = x.reshape(rows, hidden);
       long chunkRows = (rows + chunks - 1) / chunks;
@@ -365,14 +371,13 @@ final class Wav2Vec2Modules {
       Prompted prompted = Prompted.of(f, x, valid);
       x = prompted.x();
       NDArray bias = Nn.keyPaddingBias(prompted.valid().squeeze(1), x.getDataType());
-      List<NDArray> states = new ArrayList<>();
+      HiddenStates states = new HiddenStates(f);
       states.add(x);
       for (EncoderLayer layer : layers) {
         x = HfEncoderBlock.scoped(f, x, in -> layer.forward(f, in, bias));
         states.add(x);
       }
-      states.add(stable ? layerNorm.forward(f, x) : x);
-      return prompted.strip(states);
+      return prompted.strip(states.withLast(stable ? layerNorm.forward(f, x) : x));
     }
   }
 

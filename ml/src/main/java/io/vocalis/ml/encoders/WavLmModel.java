@@ -95,7 +95,7 @@ public final class WavLmModel extends Wav2Vec2FamilyModel {
       int time = (int) x.getShape().get(1);
       long[] buckets = relativePositionBuckets(time, numBuckets, maxDistance);
       NDArray index = x.getManager().create(buckets, new Shape(1, (long) time * time)).repeat(0, heads);
-      NDArray table = f.get(relativeEmbedding, x).transpose(); // (heads, buckets)
+      NDArray table = Nn.local(f.get(relativeEmbedding, x).transpose(), x); // (heads, buckets)
       return table.gather(index, 1).reshape(1, heads, time, time);
     }
 
@@ -174,14 +174,13 @@ public final class WavLmModel extends Wav2Vec2FamilyModel {
       DataType type = x.getDataType();
       NDArray padding = Nn.keyPaddingBias(prompted.valid().squeeze(1), type);
       NDArray positionBias = layers.get(0).attention.positionBias(f, x);
-      List<NDArray> states = new ArrayList<>();
+      HiddenStates states = new HiddenStates(f);
       states.add(x);
       for (EncoderLayer layer : layers) {
         x = HfEncoderBlock.scoped(f, x, in -> layer.forward(f, in, positionBias, padding));
         states.add(x);
       }
-      states.add(stable ? layerNorm.forward(f, x) : x);
-      return prompted.strip(states);
+      return prompted.strip(states.withLast(stable ? layerNorm.forward(f, x) : x));
     }
   }
 }

@@ -116,19 +116,22 @@ public final class WhisperEncoderModel extends HfEncoderBlock {
       throw new IllegalArgumentException("Whisper expects (batch, " + config.numMelBins() + ", "
           + config.melFrames() + ") features, got " + features.getShape());
     }
-    NDArray x = Nn.gelu(Nn.conv1d(features, f.get(conv1Weight, features), f.get(conv1Bias, features), 1, 1, 1));
-    x = Nn.gelu(Nn.conv1d(x, f.get(conv2Weight, x), f.get(conv2Bias, x), 2, 1, 1));
-    x = x.transpose(0, 2, 1).add(f.get(positions, x));
-    List<NDArray> states = new ArrayList<>();
+    NDArray x = scoped(f, features, in -> {
+      NDArray h = Nn.gelu(Nn.conv1d(in, f.get(conv1Weight, in), f.get(conv1Bias, in), 1, 1, 1));
+      h = Nn.gelu(Nn.conv1d(h, f.get(conv2Weight, h), f.get(conv2Bias, h), 2, 1, 1));
+      return h.transpose(0, 2, 1).add(f.get(positions, h));
+    });
+    HiddenStates states = new HiddenStates(f);
     states.add(x);
     for (EncoderLayer layer : layers) {
       x = scoped(f, x, in -> layer.forward(f, in));
       states.add(x);
     }
+    // the final layer norm is part of the last hidden state
     NDArray last = layerNorm.forward(f, x);
-    states.set(states.size() - 1, last);
+    states.replaceNewest(last);
     states.add(last);
-    NDList out = new NDList(states.toArray(new NDArray[0]));
+    NDList out = new NDList(states.withLast(last).toArray(new NDArray[0]));
     int[] frames = new int[lengths.length];
     Arrays.fill(frames, config.maxSourcePositions());
     out.add(features.getManager().create(frames));

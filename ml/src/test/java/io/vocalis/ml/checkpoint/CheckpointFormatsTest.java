@@ -120,6 +120,28 @@ class CheckpointFormatsTest {
   }
 
   @Test
+  void copyToReadsTheBytesOfAFileOrMemoryTensorIntoATarget() throws IOException {
+    Path file = temp.resolve("copy.safetensors");
+    SafetensorsWriter.write(file, Map.of("w", StoredTensor.ofFloats(new float[] {1.5f, -2f, 3.25f}, 3)), Map.of());
+    try (SafetensorsFile read = SafetensorsFile.open(file)) {
+      StoredTensor stored = read.tensor("w");
+      assertThat(stored.byteSize()).isEqualTo(12);
+      // into the middle of a direct buffer, as into a parameter's memory
+      ByteBuffer target = ByteBuffer.allocateDirect(20).order(ByteOrder.LITTLE_ENDIAN);
+      target.position(4).limit(16);
+      stored.copyTo(target);
+      assertThat(target.hasRemaining()).isFalse();
+      assertThat(new float[] {target.getFloat(4), target.getFloat(8), target.getFloat(12)})
+          .containsExactly(1.5f, -2f, 3.25f);
+      assertThatThrownBy(() -> stored.copyTo(ByteBuffer.allocate(8)))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("target has 8 bytes, tensor 12");
+    }
+    ByteBuffer fromMemory = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
+    StoredTensor.ofFloats(new float[] {7f, 8f, 9f}, 3).copyTo(fromMemory);
+    assertThat(fromMemory.flip().asFloatBuffer().get(2)).isEqualTo(9f);
+  }
+
+  @Test
   void safetensorsHeaderIsValidated() throws IOException {
     assertThatThrownBy(() -> SafetensorsFile.open(write("{\"x\":{\"dtype\":\"F32\",\"shape\":[2],"
             + "\"data_offsets\":[0,8]},\"y\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8)))
