@@ -11,7 +11,9 @@ lines, printed with --verbose); compare numbers only within one run: the machine
     ./mvnw -B -q -o -pl ml -am install -DskipTests
     tools/reference/.venv/bin/python tools/reference/bench_encoders.py [--repeats 3]
 
-Checkpoints are built once under tools/reference/.bench/ (git-ignored, ~1 GB).
+Java runs with the allocator ./vocalis uses: TCMalloc when libtcmalloc-minimal4 is installed
+(--allocator glibc for the C library's malloc, whose peak memory is higher); Python with its own
+default (glibc). Checkpoints are built once under tools/reference/.bench/ (git-ignored, ~1 GB).
 """
 
 import argparse
@@ -25,6 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = Path(__file__).resolve().parent / ".bench"
 MODELS = {"wavlm-base": 10.0, "hubert-base": 10.0, "whisper-base": 30.0}
+TCMALLOC = ("/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4", "/usr/lib64/libtcmalloc_minimal.so.4",
+            "/usr/lib/aarch64-linux-gnu/libtcmalloc_minimal.so.4")
 
 
 def build_checkpoints():
@@ -119,6 +123,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=2,
                         help="fresh processes per side and model, alternating; the best counts")
     parser.add_argument("--models", default=",".join(MODELS))
+    parser.add_argument("--allocator", choices=("tcmalloc", "glibc"), default="tcmalloc",
+                        help="native allocator of the Java side (as ./vocalis: TCMalloc when installed)")
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument("--measure-python", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -128,6 +134,16 @@ def main():
     build_checkpoints()
     cp = classpath()
     env = dict(os.environ, DJL_CACHE_DIR=os.environ.get("DJL_CACHE_DIR", str(Path.home() / ".djl.ai")))
+    env.pop("LD_PRELOAD", None)
+    py_env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+    allocator = "glibc"
+    if args.allocator == "tcmalloc":
+        found = [lib for lib in TCMALLOC if Path(lib).is_file()]
+        if found:
+            env["LD_PRELOAD"] = found[0]
+            allocator = "tcmalloc"
+        else:
+            print("libtcmalloc_minimal.so.4 not found (apt-get install libtcmalloc-minimal4): Java uses glibc malloc")
     rows = []
     for name in args.models.split(","):
         seconds = MODELS[name]
@@ -135,7 +151,7 @@ def main():
         for _ in range(args.rounds):
             for side, command, side_env in (
                     ("transformers", [sys.executable, __file__, "--measure-python", name, "--batch",
-                                      str(args.batch), "--repeats", str(args.repeats)], None),
+                                      str(args.batch), "--repeats", str(args.repeats)], py_env),
                     ("vocalis", ["java", "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=2",
                                  "-Dai.djl.pytorch.num_interop_threads=1", "-cp", cp,
                                  "io.vocalis.ml.encoders.EncoderBenchmark", str(BENCH / name),
@@ -147,6 +163,7 @@ def main():
                 if previous is None or result["audio_seconds_per_second"] > previous["audio_seconds_per_second"]:
                     best[side] = result
         rows.append((name, best["transformers"], best["vocalis"]))
+    print(f"Java allocator: {allocator}")
     print(f"{'model':14} {'transformers a-s/s':>18} {'vocalis a-s/s':>14} {'ratio':>6}"
           f" {'peak MB py':>10} {'peak MB java':>12}")
     for name, py, java in rows:

@@ -75,14 +75,14 @@ final class Nn {
   }
 
   /**
-   * Scores computed at once (elements, 6 MB of float32): big enough that a block's matrix products
+   * Scores computed at once (elements, 4 MB of float32): big enough that a block's matrix products
    * amortise the per-operation overhead, small enough that its scores stay in cache between the
    * product, the softmax and the product with the values instead of streaming through memory.
    */
-  private static final long SCORE_BLOCK = 3L << 19;
+  private static final long SCORE_BLOCK = 1L << 20;
 
   /** Queries per block, evened out over the sequence so that the last block is not a sliver. */
-  private static final long BLOCK_ROWS = 128;
+  private static final long BLOCK_ROWS = 256;
 
   /**
    * Dot-product attention of {@code (batch, heads, time, headDim)} queries (already scaled), keys
