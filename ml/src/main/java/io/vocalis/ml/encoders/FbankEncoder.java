@@ -3,6 +3,7 @@ package io.vocalis.ml.encoders;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.vocalis.ml.OwnedArrays;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -115,10 +116,10 @@ public final class FbankEncoder implements SpeechEncoder {
     }
     float[] logMel;
     try (NDManager scope = manager.newSubManager()) {
-      NDArray spectrum = scope.create(framed, new Shape(total, WINDOW))
-          .matMul(scope.create(dftBasis, new Shape(WINDOW, 2 * BINS)));
+      NDArray spectrum = OwnedArrays.of(scope, framed, new Shape(total, WINDOW))
+          .matMul(OwnedArrays.of(scope, dftBasis, new Shape(WINDOW, 2 * BINS)));
       NDArray power = spectrum.square().reshape(total, 2, BINS).sum(new int[] {1});
-      logMel = power.matMul(scope.create(melBanks, new Shape(BINS, MEL_BINS)))
+      logMel = power.matMul(OwnedArrays.of(scope, melBanks, new Shape(BINS, MEL_BINS)))
           .maximum(EPSILON).log().toFloatArray();
     }
     List<EncodedRecording> result = new ArrayList<>();

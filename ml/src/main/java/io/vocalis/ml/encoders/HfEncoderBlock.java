@@ -1,6 +1,5 @@
 package io.vocalis.ml.encoders;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -10,6 +9,7 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.vocalis.ml.OwnedArrays;
 import io.vocalis.ml.checkpoint.StateDict;
 import io.vocalis.ml.checkpoint.StoredTensor;
 import java.util.ArrayList;
@@ -89,9 +89,9 @@ public abstract class HfEncoderBlock extends AbstractBlock implements SpeechEnco
       // float32 and float16 bytes are read straight into memory the parameter owns (no file
       // mapping stays behind); others go via float32
       NDArray array = switch (tensor.dtype()) {
-        case F32 -> read(tensor, shape, DataType.FLOAT32);
-        case F16 -> read(tensor, shape, DataType.FLOAT16);
-        default -> manager.create(tensor.toFloats(), shape);
+        case F32 -> OwnedArrays.filled(manager, shape, DataType.FLOAT32, tensor::copyTo);
+        case F16 -> OwnedArrays.filled(manager, shape, DataType.FLOAT16, tensor::copyTo);
+        default -> OwnedArrays.of(manager, tensor.toFloats(), shape);
       };
       if (array.getDataType() != options.dataType()) {
         NDArray converted = array.toType(options.dataType(), true);
@@ -100,22 +100,6 @@ public abstract class HfEncoderBlock extends AbstractBlock implements SpeechEnco
       }
       array.setName(e.getKey());
       byName.get(e.getKey()).setArray(array);
-    }
-  }
-
-  /** A parameter array holding {@code tensor}'s bytes, staged on the CPU for other devices. */
-  private NDArray read(StoredTensor tensor, Shape shape, DataType type) {
-    if (manager.getDevice().equals(Device.cpu())) {
-      NDArray array = manager.create(shape, type);
-      tensor.copyTo(array.toByteBuffer(true));
-      return array;
-    }
-    try (NDManager host = NDManager.newBaseManager(Device.cpu())) {
-      NDArray staged = host.create(shape, type);
-      tensor.copyTo(staged.toByteBuffer(true));
-      NDArray array = staged.toDevice(manager.getDevice(), true);
-      array.attach(manager);
-      return array;
     }
   }
 

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
+import io.vocalis.ml.OwnedArrays;
 import io.vocalis.ml.checkpoint.StateDict;
 import io.vocalis.ml.encoders.Wav2Vec2Modules.FeatureEncoder;
 import io.vocalis.ml.encoders.Wav2Vec2Modules.FeatureProjection;
@@ -107,7 +108,7 @@ public abstract class Wav2Vec2FamilyModel extends HfEncoderBlock {
       float[] prepared = Wav2Vec2FeatureExtractor.prepare(waveforms.get(b), config.doNormalize());
       System.arraycopy(prepared, 0, batch, b * longest, prepared.length);
     }
-    return scope.create(batch, new Shape(lengths.length, longest)).toType(options().dataType(), false);
+    return OwnedArrays.of(scope, batch, new Shape(lengths.length, longest)).toType(options().dataType(), false);
   }
 
   @Override

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
+import io.vocalis.ml.OwnedArrays;
 import io.vocalis.ml.encoders.HfEncoderBlock.Forward;
 import io.vocalis.ml.encoders.HfEncoderBlock.Params;
 import java.util.ArrayList;
@@ -35,7 +36,7 @@ final class Wav2Vec2Modules {
     for (int b = 0; b < lengths.length; b++) {
       Arrays.fill(mask, b * time, b * time + lengths[b], 1f);
     }
-    return like.getManager().create(mask, new Shape(lengths.length, 1, time)).toType(like.getDataType(), false);
+    return OwnedArrays.of(like.getManager(), mask, new Shape(lengths.length, 1, time)).toType(like.getDataType(), false);
   }
 
   /** One conv layer: conv, then group norm (first layer, "group"), layer norm ("layer") or none. */

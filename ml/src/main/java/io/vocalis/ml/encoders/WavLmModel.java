@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import io.vocalis.ml.OwnedArrays;
 import io.vocalis.ml.checkpoint.StateDict;
 import io.vocalis.ml.encoders.HfEncoderBlock.Forward;
 import io.vocalis.ml.encoders.HfEncoderBlock.Params;
@@ -94,7 +95,7 @@ public final class WavLmModel extends Wav2Vec2FamilyModel {
     NDArray positionBias(Forward f, NDArray x) {
       int time = (int) x.getShape().get(1);
       long[] buckets = relativePositionBuckets(time, numBuckets, maxDistance);
-      NDArray index = x.getManager().create(buckets, new Shape(1, (long) time * time)).repeat(0, heads);
+      NDArray index = OwnedArrays.of(x.getManager(), buckets, new Shape(1, (long) time * time)).repeat(0, heads);
       NDArray table = Nn.local(f.get(relativeEmbedding, x).transpose(), x); // (heads, buckets)
       return table.gather(index, 1).reshape(1, heads, time, time);
     }

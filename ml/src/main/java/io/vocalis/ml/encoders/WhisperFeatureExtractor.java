@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.vocalis.ml.OwnedArrays;
 import java.util.Arrays;
 import java.util.List;
 
@@ -63,10 +64,10 @@ public final class WhisperFeatureExtractor {
       }
     }
     try (NDManager scope = manager.newSubManager()) {
-      NDArray spectrum = scope.create(framed, new Shape((long) batch * frames, n))
-          .matMul(scope.create(dftBasis, new Shape(n, 2L * bins)));
+      NDArray spectrum = OwnedArrays.of(scope, framed, new Shape((long) batch * frames, n))
+          .matMul(OwnedArrays.of(scope, dftBasis, new Shape(n, 2L * bins)));
       NDArray power = spectrum.square().reshape((long) batch * frames, 2, bins).sum(new int[] {1});
-      NDArray mel = power.matMul(scope.create(melFilters, new Shape(bins, config.numMelBins())));
+      NDArray mel = power.matMul(OwnedArrays.of(scope, melFilters, new Shape(bins, config.numMelBins())));
       NDArray log = mel.maximum(1e-10f).log10().reshape(batch, frames, config.numMelBins());
       NDArray floor = log.reshape(batch, -1).max(new int[] {1}, true).reshape(batch, 1, 1).sub(8f);
       NDArray features = log.maximum(floor).add(4f).div(4f).transpose(0, 2, 1);

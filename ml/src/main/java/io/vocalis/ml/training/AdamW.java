@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.vocalis.ml.OwnedArrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -63,7 +64,7 @@ final class AdamW implements AutoCloseable {
       update(name, master, g32, lr, weightDecay, scope);
       NDArray rounded = master.toType(parameter.getDataType(), true);
       rounded.attach(scope);
-      parameter.set(rounded.toByteBuffer());
+      Trainables.copyInto(parameter, rounded);
       return;
     }
     NDArray m = firstMoments.computeIfAbsent(name, k -> manager.zeros(parameter.getShape(), parameter.getDataType()));
@@ -104,7 +105,7 @@ final class AdamW implements AutoCloseable {
   void restore(Map<String, float[]> values, Map<String, long[]> shapes, long steps) {
     this.steps = steps;
     values.forEach((key, data) -> {
-      NDArray array = manager.create(data, new Shape(shapes.get(key)));
+      NDArray array = OwnedArrays.of(manager, data, new Shape(shapes.get(key)));
       if (key.startsWith("m.")) {
         firstMoments.put(key.substring(2), array);
       } else if (key.startsWith("v.")) {

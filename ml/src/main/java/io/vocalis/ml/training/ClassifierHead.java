@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
+import io.vocalis.ml.OwnedArrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -103,7 +104,7 @@ public final class ClassifierHead implements AutoCloseable {
           throw new IllegalArgumentException("head weight " + e.getKey() + " has " + v.length + " values, expected "
               + e.getValue());
         }
-        NDArray array = head.manager.create(v, e.getValue());
+        NDArray array = OwnedArrays.of(head.manager, v, e.getValue());
         (shape.parameters.containsKey(e.getKey()) ? head.parameters : head.buffers).put(e.getKey(), array);
       }
     }
@@ -118,8 +119,8 @@ public final class ClassifierHead implements AutoCloseable {
     if (mean == null || std == null || mean.length != n || std.length != n) {
       throw new IllegalArgumentException("normalisation needs states x inputSize means and deviations");
     }
-    buffers.put("normalize.mean", manager.create(mean, new Shape(spec.states(), spec.inputSize())));
-    buffers.put("normalize.std", manager.create(std, new Shape(spec.states(), spec.inputSize())));
+    buffers.put("normalize.mean", OwnedArrays.of(manager, mean, new Shape(spec.states(), spec.inputSize())));
+    buffers.put("normalize.std", OwnedArrays.of(manager, std, new Shape(spec.states(), spec.inputSize())));
   }
 
   private static float[] uniform(long seed, String name, int count, int fanIn) {
@@ -133,7 +134,7 @@ public final class ClassifierHead implements AutoCloseable {
   }
 
   private void put(String name, float[] values, long... shape) {
-    parameters.put(name, manager.create(values, new Shape(shape)));
+    parameters.put(name, OwnedArrays.of(manager, values, new Shape(shape)));
   }
 
   /** The spec. */
@@ -270,7 +271,7 @@ public final class ClassifierHead implements AutoCloseable {
         for (int i = 0; i < values.length; i++) {
           values[i] = random.nextDouble() < p ? 0f : keep;
         }
-        return manager.create(values, shape);
+        return OwnedArrays.of(manager, values, shape);
       };
     }
   }

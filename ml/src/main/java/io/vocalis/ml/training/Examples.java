@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.vocalis.core.dataset.Dataset;
 import io.vocalis.core.dataset.DatasetRow;
+import io.vocalis.ml.OwnedArrays;
 import java.util.List;
 import java.util.OptionalDouble;
 
@@ -75,7 +76,7 @@ final class Examples {
       System.arraycopy(rated[row], 0, m, i * f, f);
     }
     Shape shape = new Shape(b, f);
-    return new Labels(manager.create(t, shape), manager.create(r, shape), manager.create(m, shape));
+    return new Labels(OwnedArrays.of(manager, t, shape), OwnedArrays.of(manager, r, shape), OwnedArrays.of(manager, m, shape));
   }
 
   /**

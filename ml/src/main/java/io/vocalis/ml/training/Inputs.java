@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.vocalis.ml.OwnedArrays;
 import io.vocalis.ml.encoders.EncoderStates;
 import io.vocalis.ml.encoders.Wav2Vec2FamilyModel;
 import java.util.Arrays;
@@ -46,8 +47,8 @@ interface Inputs {
         }
         Arrays.fill(mask, i * longest, i * longest + e.frames(), 1f);
       }
-      return new States(scope.create(values, new Shape(b, states, longest, hidden)),
-          scope.create(mask, new Shape(b, longest)));
+      return new States(OwnedArrays.of(scope, values, new Shape(b, states, longest, hidden)),
+          OwnedArrays.of(scope, mask, new Shape(b, longest)));
     };
   }
 
@@ -70,7 +71,7 @@ interface Inputs {
       }
       // float16 states reach the float32 head by type promotion (a cast would cut the graph)
       NDArray head = states.getDataType() == DataType.FLOAT32 ? states : states.add(scope.zeros(new Shape(1)));
-      return new States(head, scope.create(mask, new Shape(rows.size(), time)));
+      return new States(head, OwnedArrays.of(scope, mask, new Shape(rows.size(), time)));
     };
   }
 }

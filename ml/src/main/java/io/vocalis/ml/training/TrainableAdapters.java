@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
+import io.vocalis.ml.OwnedArrays;
 import io.vocalis.ml.encoders.EncoderAdapters;
 import io.vocalis.ml.encoders.HfEncoderBlock;
 import io.vocalis.ml.training.ClassifierHead.DropoutSource;
@@ -96,7 +97,7 @@ final class TrainableAdapters implements EncoderAdapters, AutoCloseable {
   }
 
   private void put(String name, float[] values, Shape shape) {
-    NDArray array = manager.create(values, shape);
+    NDArray array = OwnedArrays.of(manager, values, shape);
     parameters.put(name, array.getDataType() == type ? array : array.toType(type, false));
   }
 

@@ -2,7 +2,9 @@ package io.vocalis.ml.training;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import io.vocalis.ml.OwnedArrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -40,13 +42,20 @@ final class Trainables {
 
   /** Sets {@code target}'s values from float32 {@code values} (cast to its type). */
   static void assign(NDArray target, float[] values) {
-    if (target.getDataType() == DataType.FLOAT32) {
-      target.set(values);
-      return;
-    }
     try (NDManager scope = target.getManager().newSubManager()) {
-      target.set(scope.create(values, target.getShape()).toType(target.getDataType(), false).toByteBuffer());
+      copyInto(target, OwnedArrays.of(scope, values, target.getShape()));
     }
+  }
+
+  /**
+   * Copies {@code source}'s values (cast to {@code target}'s type) into {@code target}'s own memory.
+   * DJL's {@code NDArray.set(Buffer)} would instead make the tensor point at a Java buffer that only
+   * the Java object which called it keeps alive: once that buffer is collected, the tensor reads
+   * freed memory (garbage, NaN) and training stops being reproducible.
+   */
+  static void copyInto(NDArray target, NDArray source) {
+    NDArray typed = source.getDataType() == target.getDataType() ? source : source.toType(target.getDataType(), false);
+    target.set(new NDIndex("..."), typed);
   }
 
   Map<String, NDArray> arrays() {

@@ -15,6 +15,7 @@ import io.vocalis.core.dataset.DatasetRow;
 import io.vocalis.core.dataset.Split;
 import io.vocalis.core.storage.Storage;
 import io.vocalis.core.storage.WriteCondition;
+import io.vocalis.ml.OwnedArrays;
 import io.vocalis.ml.encoders.EncoderOptions;
 import io.vocalis.ml.training.ClassifierHead.DropoutSource;
 import java.io.IOException;
@@ -301,7 +302,7 @@ public final class Trainer {
             loss.posWeight().getOrDefault(Losses.ALL_FEATURES, 1.0)).floatValue();
       }
     }
-    return work.create(w);
+    return OwnedArrays.of(work, w);
   }
 
   private double trainEpoch(int epoch, Session s, List<Integer> trainRows) {

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import io.vocalis.ml.OwnedArrays;
 import io.vocalis.ml.PeakMemory;
 import io.vocalis.ml.encoders.EncoderOptions;
 import io.vocalis.ml.training.ClassifierHead.DropoutSource;
@@ -190,7 +191,7 @@ public final class TrainingStepBenchmark {
         }
         Shape shape = new Shape(chunk.size(), featureCount);
         ClassifierHead.Output out = head.forward(in.states(), in.frames(), dropout);
-        NDArray loss = head.loss(out.logits(), scope.create(t, shape), null, scope.create(r, shape), null);
+        NDArray loss = head.loss(out.logits(), OwnedArrays.of(scope, t, shape), null, OwnedArrays.of(scope, r, shape), null);
         float value = loss.getFloat();
         if (!Float.isFinite(value)) {
           throw new IllegalStateException("loss " + value);
