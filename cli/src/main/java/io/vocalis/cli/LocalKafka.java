@@ -160,12 +160,21 @@ final class LocalKafka {
     return file;
   }
 
-  private String clusterId() {
-    // KRaft wants a URL-safe base64 UUID without padding, as StorageTool random-uuid prints.
-    UUID uuid = UUID.randomUUID();
-    ByteBuffer bytes = ByteBuffer.allocate(16);
-    bytes.putLong(uuid.getMostSignificantBits()).putLong(uuid.getLeastSignificantBits());
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes.array());
+  /**
+   * A new cluster id: a URL-safe base64 UUID without padding, as StorageTool random-uuid prints,
+   * never starting with '-' (the tool would read such an id as an option; Kafka's own
+   * Uuid.randomUuid skips those too).
+   */
+  static String clusterId() {
+    while (true) {
+      UUID uuid = UUID.randomUUID();
+      ByteBuffer bytes = ByteBuffer.allocate(16);
+      bytes.putLong(uuid.getMostSignificantBits()).putLong(uuid.getLeastSignificantBits());
+      String id = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes.array());
+      if (!id.startsWith("-")) {
+        return id;
+      }
+    }
   }
 
   private void runTool(Path lib, String mainClass, String... args) throws IOException, InterruptedException {

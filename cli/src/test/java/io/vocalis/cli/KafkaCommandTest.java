@@ -51,6 +51,16 @@ class KafkaCommandTest {
   }
 
   @Test
+  void clusterIdsAreSixteenByteUrlSafeIdsThatStorageToolCannotMistakeForAnOption() {
+    // one random id in 64 would start with '-' and be read by kafka-storage as an option
+    for (int i = 0; i < 5_000; i++) {
+      String id = LocalKafka.clusterId();
+      assertThat(id).doesNotStartWith("-").hasSize(22).matches("[A-Za-z0-9_-]+");
+      assertThat(java.util.Base64.getUrlDecoder().decode(id)).hasSize(16);
+    }
+  }
+
+  @Test
   void refusesAPortThatSomethingElseHolds() throws Exception {
     try (java.net.ServerSocket squatter = new ServerSocket(0)) {
       int port = squatter.getLocalPort();
