@@ -86,12 +86,12 @@ final class Nn {
 
   /**
    * Dot-product attention of {@code (batch, heads, time, headDim)} queries (already scaled), keys
-   * and values, with an additive {@code bias} broadcastable to the scores (null for none). Heads are folded
-   * into the batch and the work is cut into blocks of about {@value #BLOCK_ROWS} queries of a
-   * group of heads, at most {@value #SCORE_BLOCK} scores each (more only where one head's block
-   * of keys is longer); outside training each block's
-   * scores are freed as soon as they are used. The result is exact attention, the same for an
-   * item whatever its batch mates (only the grouping of independent rows changes).
+   * and values, with an additive {@code bias} broadcastable to the scores (null for none). Heads
+   * are folded into the batch and the work is cut into blocks of about {@value #BLOCK_ROWS} queries
+   * of a group of heads, at most {@value #SCORE_BLOCK} scores each (more only where one head's
+   * block of keys is longer); outside training each block's scores are freed as soon as they are
+   * used. The result is exact attention, the same for an item whatever its batch mates (only the
+   * grouping of independent rows changes).
    */
   static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray bias, boolean training) {
     Shape s = q.getShape();
