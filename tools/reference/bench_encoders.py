@@ -8,11 +8,11 @@ best batch of the timed repeats over --rounds alternating fresh processes (means
 lines, printed with --verbose); compare numbers only within one run: the machine is shared.
 
     tools/reference/setup.sh
-    ./mvnw -B -q -o -pl ml -am install -DskipTests
-    tools/reference/.venv/bin/python tools/reference/bench_encoders.py [--repeats 3]
+    tools/reference/.venv/bin/python tools/reference/bench_encoders.py [--rounds 3]
 
-Java runs with the allocator ./vocalis uses: TCMalloc when libtcmalloc-minimal4 is installed
-(--allocator glibc for the C library's malloc, whose peak memory is higher); Python with its own
+The Vocalis side is `./vocalis bench encoders` (built on first use), so it runs with the allocator
+./vocalis picks: TCMalloc when libtcmalloc-minimal4 is installed (--allocator glibc sets
+VOCALIS_MALLOC=glibc for the C library's malloc, whose peak memory is higher); Python with its own
 default (glibc). Checkpoints are built once under tools/reference/.bench/ (git-ignored, ~1 GB).
 """
 
@@ -27,8 +27,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = Path(__file__).resolve().parent / ".bench"
 MODELS = {"wavlm-base": 10.0, "hubert-base": 10.0, "whisper-base": 30.0}
-TCMALLOC = ("/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4", "/usr/lib64/libtcmalloc_minimal.so.4",
-            "/usr/lib/aarch64-linux-gnu/libtcmalloc_minimal.so.4")
 
 
 def build_checkpoints():
@@ -101,13 +99,6 @@ def measure_python(name, batch, seconds, repeats):
                       "peak_rss_mb": peak, "load_seconds": load}))
 
 
-def classpath():
-    out = ROOT / "ml" / "target" / "bench.classpath"
-    subprocess.run([str(ROOT / "mvnw"), "-B", "-q", "-o", "-pl", "ml", "dependency:build-classpath",
-                    f"-Dmdep.outputFile={out}"], cwd=ROOT, check=True)
-    return f"{ROOT / 'ml' / 'target' / 'classes'}:{out.read_text().strip()}"
-
-
 def run_json(command, env=None):
     result = subprocess.run(command, capture_output=True, text=True, env=env)
     lines = [l for l in result.stdout.splitlines() if l.startswith("{")]
@@ -124,7 +115,7 @@ def main():
                         help="fresh processes per side and model, alternating; the best counts")
     parser.add_argument("--models", default=",".join(MODELS))
     parser.add_argument("--allocator", choices=("tcmalloc", "glibc"), default="tcmalloc",
-                        help="native allocator of the Java side (as ./vocalis: TCMalloc when installed)")
+                        help="native allocator of the Java side (VOCALIS_MALLOC; TCMalloc only when installed)")
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument("--measure-python", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -132,18 +123,8 @@ def main():
         measure_python(args.measure_python, args.batch, MODELS[args.measure_python], args.repeats)
         return
     build_checkpoints()
-    cp = classpath()
-    env = dict(os.environ, DJL_CACHE_DIR=os.environ.get("DJL_CACHE_DIR", str(Path.home() / ".djl.ai")))
-    env.pop("LD_PRELOAD", None)
     py_env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
-    allocator = "glibc"
-    if args.allocator == "tcmalloc":
-        found = [lib for lib in TCMALLOC if Path(lib).is_file()]
-        if found:
-            env["LD_PRELOAD"] = found[0]
-            allocator = "tcmalloc"
-        else:
-            print("libtcmalloc_minimal.so.4 not found (apt-get install libtcmalloc-minimal4): Java uses glibc malloc")
+    java_env = dict(py_env, VOCALIS_MALLOC=args.allocator)
     rows = []
     for name in args.models.split(","):
         seconds = MODELS[name]
@@ -152,10 +133,9 @@ def main():
             for side, command, side_env in (
                     ("transformers", [sys.executable, __file__, "--measure-python", name, "--batch",
                                       str(args.batch), "--repeats", str(args.repeats)], py_env),
-                    ("vocalis", ["java", "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=2",
-                                 "-Dai.djl.pytorch.num_interop_threads=1", "-cp", cp,
-                                 "io.vocalis.ml.encoders.EncoderBenchmark", str(BENCH / name),
-                                 str(args.batch), str(seconds), str(args.repeats)], env)):
+                    ("vocalis", [str(ROOT / "vocalis"), "bench", "encoders", "--model", str(BENCH / name),
+                                 "--batch", str(args.batch), "--seconds", str(seconds),
+                                 "--repeats", str(args.repeats), "--threads", "2"], java_env)):
                 result = run_json(command, side_env)
                 if args.verbose:
                     print(json.dumps(result))
@@ -163,7 +143,8 @@ def main():
                 if previous is None or result["audio_seconds_per_second"] > previous["audio_seconds_per_second"]:
                     best[side] = result
         rows.append((name, best["transformers"], best["vocalis"]))
-    print(f"Java allocator: {allocator}")
+    allocators = {java["allocator"] for _, _, java in rows}
+    print(f"Java allocator: {', '.join(sorted(allocators))}")
     print(f"{'model':14} {'transformers a-s/s':>18} {'vocalis a-s/s':>14} {'ratio':>6}"
           f" {'peak MB py':>10} {'peak MB java':>12}")
     for name, py, java in rows:

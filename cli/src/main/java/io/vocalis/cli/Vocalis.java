@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       AudioCommand.class,
       IngestCommand.class,
       EncodeCommand.class,
+      BenchCommand.class,
       TrainCommand.class,
       EvaluateCommand.class,
       PredictCommand.class,

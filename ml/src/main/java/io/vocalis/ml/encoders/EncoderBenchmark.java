@@ -10,25 +10,43 @@ import java.util.Random;
 /**
  * Measures an encoder's throughput in audio-seconds per second of wall time, end to end from
  * waveforms (front end included): the best and the mean over the timed batches (the best is the
- * steadier figure on a shared machine), and the process's peak resident memory. Prints one JSON
- * line.
- * tools/reference/bench_encoders.py runs it beside transformers on the same checkpoints.
- *
- * <p>Usage: {@code EncoderBenchmark <checkpoint folder|fbank> [batch] [seconds] [repeats]}
- * (defaults 4, 10, 3; one extra warm-up run is not timed).
+ * steadier figure on a shared machine), and the process's peak resident memory. {@code ./vocalis
+ * bench encoders} prints it as one JSON line; tools/reference/bench_encoders.py runs that beside
+ * transformers on the same checkpoints.
  */
 public final class EncoderBenchmark {
   private EncoderBenchmark() {}
 
-  /** Runs the benchmark described in the class comment. */
-  public static void main(String[] args) throws IOException {
-    if (args.length < 1) {
-      System.err.println("usage: EncoderBenchmark <checkpoint folder|fbank> [batch] [seconds] [repeats]");
-      System.exit(2);
+  /**
+   * One measurement.
+   *
+   * @param model the encoder's model type
+   * @param audioSecondsPerSecond throughput of the fastest timed batch
+   * @param meanAudioSecondsPerSecond throughput over all timed batches
+   * @param peakResidentMb the process's peak resident memory (-1 where unknown)
+   * @param loadSeconds time to open the encoder
+   */
+  public record Result(String model, double audioSecondsPerSecond, double meanAudioSecondsPerSecond,
+      double peakResidentMb, double loadSeconds) {
+    /** The JSON line the benchmark scripts read. */
+    public String toJson(String allocator) {
+      return String.format(Locale.ROOT,
+          "{\"side\": \"vocalis\", \"model\": \"%s\", \"audio_seconds_per_second\": %.3f,"
+              + " \"mean_audio_seconds_per_second\": %.3f, \"peak_rss_mb\": %.1f,"
+              + " \"load_seconds\": %.2f, \"allocator\": \"%s\"}",
+          model, audioSecondsPerSecond, meanAudioSecondsPerSecond, peakResidentMb, loadSeconds, allocator);
     }
-    int batch = args.length > 1 ? Integer.parseInt(args[1]) : 4;
-    double seconds = args.length > 2 ? Double.parseDouble(args[2]) : 10;
-    int repeats = args.length > 3 ? Integer.parseInt(args[3]) : 3;
+  }
+
+  /**
+   * Encodes {@code batch} seeded synthetic waveforms of {@code seconds} with {@code model} (a
+   * checkpoint folder or "fbank") once untimed, then {@code repeats} timed times.
+   */
+  public static Result run(String model, int batch, double seconds, int repeats) throws IOException {
+    if (batch < 1 || repeats < 1 || !(seconds > 0)) {
+      throw new IllegalArgumentException("batch and repeats must be at least 1 and seconds positive, got batch "
+          + batch + ", seconds " + seconds + ", repeats " + repeats);
+    }
     Random random = new Random(7);
     List<float[]> waves = new ArrayList<>();
     for (int b = 0; b < batch; b++) {
@@ -39,7 +57,7 @@ public final class EncoderBenchmark {
       waves.add(wave);
     }
     long loadStart = System.nanoTime();
-    try (SpeechEncoder encoder = Encoders.open(args[0], EncoderOptions.cpu())) {
+    try (SpeechEncoder encoder = Encoders.open(model, EncoderOptions.cpu())) {
       double load = (System.nanoTime() - loadStart) / 1e9;
       encoder.encode(waves, false);
       double best = Double.MAX_VALUE;
@@ -51,11 +69,8 @@ public final class EncoderBenchmark {
         best = Math.min(best, elapsed);
         total += elapsed;
       }
-      System.out.printf(Locale.ROOT,
-          "{\"side\": \"vocalis\", \"model\": \"%s\", \"audio_seconds_per_second\": %.3f,"
-              + " \"mean_audio_seconds_per_second\": %.3f, \"peak_rss_mb\": %.1f,"
-              + " \"load_seconds\": %.2f}%n",
-          encoder.modelType(), batch * seconds / best, batch * seconds * repeats / total, PeakMemory.residentMb(), load);
+      return new Result(encoder.modelType(), batch * seconds / best, batch * seconds * repeats / total,
+          PeakMemory.residentMb(), load);
     }
   }
 }

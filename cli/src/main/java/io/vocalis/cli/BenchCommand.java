@@ -1,0 +1,71 @@
+package io.vocalis.cli;
+
+import io.vocalis.ml.encoders.EncoderBenchmark;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code vocalis bench ...}: speed benchmarks that tools/reference runs beside their Python references. */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = "Speed benchmarks (tools/reference runs them beside the Python references).",
+    subcommands = {BenchCommand.Encoders.class})
+final class BenchCommand implements Runnable {
+  @Spec CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /**
+   * {@code vocalis bench encoders --model M}: audio-seconds per second of an encoder end to end
+   * from waveforms (seeded synthetic audio), best and mean over the timed batches after one untimed
+   * batch, and peak resident memory, as one JSON line.
+   */
+  @Command(
+      name = "encoders",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Encoder throughput (audio-seconds per second, best and mean of the timed batches) and",
+        "peak memory, as one JSON line; tools/reference/bench_encoders.py runs transformers beside it."
+      })
+  static final class Encoders implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "MODEL",
+        description = "Checkpoint folder (config.json + weights) or 'fbank'.")
+    String model;
+
+    @Option(names = "--batch", defaultValue = "4", description = "Recordings per batch (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--seconds", defaultValue = "10", description = "Seconds per recording (default: ${DEFAULT-VALUE}).")
+    double seconds;
+
+    @Option(names = "--repeats", defaultValue = "3", description = "Timed batches (default: ${DEFAULT-VALUE}).")
+    int repeats;
+
+    @Option(names = "--threads", paramLabel = "N",
+        description = "PyTorch intra-op threads (one inter-op thread); takes effect when this command starts the engine.")
+    Integer threads;
+
+    @Override
+    public Integer call() throws Exception {
+      if (threads != null) {
+        if (threads < 1) {
+          throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
+        }
+        System.setProperty("ai.djl.pytorch.num_threads", threads.toString());
+        System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+      }
+      EncoderBenchmark.Result result = EncoderBenchmark.run(model, batch, seconds, repeats);
+      String preload = System.getenv().getOrDefault("LD_PRELOAD", "");
+      spec.commandLine().getOut().println(result.toJson(preload.contains("tcmalloc") ? "tcmalloc" : "glibc"));
+      return 0;
+    }
+  }
+}
