@@ -12,6 +12,7 @@ import io.vocalis.ml.encoders.HfEncoderBlock.Params;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * The building blocks of transformers' {@code modeling_wav2vec2.py}, top to bottom, shared by
@@ -332,14 +333,23 @@ final class Wav2Vec2Modules {
     }
 
     NDArray forward(Forward f, NDArray x, NDArray bias) {
-      // residuals are added in place to the sublayers' fresh outputs
-      if (stable) {
-        NDArray h = attention.forward(f, layerNorm.forward(f, x), bias).addi(x);
-        return feedForward.forward(f, finalLayerNorm.forward(f, h)).addi(h);
-      }
-      NDArray h = layerNorm.forward(f, attention.forward(f, x, bias).addi(x));
-      return finalLayerNorm.forward(f, feedForward.forward(f, h).addi(h));
+      return residualLayer(f, x, in -> attention.forward(f, in, bias), layerNorm, feedForward, finalLayerNorm, stable);
     }
+  }
+
+  /**
+   * A transformer layer around {@code attend}: attention then feed-forward, each with a residual,
+   * the layer norms before each sublayer ({@code preNorm}, transformers' "stable" layout) or after
+   * each residual. Residuals are added in place to the sublayers' fresh outputs.
+   */
+  static NDArray residualLayer(Forward f, NDArray x, UnaryOperator<NDArray> attend, LayerNormParams attentionNorm,
+      FeedForward feedForward, LayerNormParams finalNorm, boolean preNorm) {
+    if (preNorm) {
+      NDArray h = attend.apply(attentionNorm.forward(f, x)).addi(x);
+      return feedForward.forward(f, finalNorm.forward(f, h)).addi(h);
+    }
+    NDArray h = attentionNorm.forward(f, attend.apply(x).addi(x));
+    return finalNorm.forward(f, feedForward.forward(f, h).addi(h));
   }
 
   /**

@@ -136,13 +136,8 @@ public final class WavLmModel extends Wav2Vec2FamilyModel {
     }
 
     NDArray forward(Forward f, NDArray x, NDArray positionBias, NDArray padding) {
-      // residuals are added in place to the sublayers' fresh outputs
-      if (stable) {
-        NDArray h = attention.forward(f, layerNorm.forward(f, x), positionBias, padding).addi(x);
-        return feedForward.forward(f, finalLayerNorm.forward(f, h)).addi(h);
-      }
-      NDArray h = layerNorm.forward(f, attention.forward(f, x, positionBias, padding).addi(x));
-      return finalLayerNorm.forward(f, feedForward.forward(f, h).addi(h));
+      return Wav2Vec2Modules.residualLayer(f, x, in -> attention.forward(f, in, positionBias, padding), layerNorm,
+          feedForward, finalLayerNorm, stable);
     }
   }
 

@@ -154,9 +154,8 @@ public final class WhisperEncoderModel extends HfEncoderBlock {
     }
 
     NDArray forward(Forward f, NDArray x) {
-      // residuals are added in place to the sublayers' fresh outputs
-      NDArray h = attention.forward(f, attentionNorm.forward(f, x), null).addi(x);
-      h = feedForward.forward(f, finalNorm.forward(f, h)).addi(h);
+      NDArray h = Wav2Vec2Modules.residualLayer(f, x, in -> attention.forward(f, in, null), attentionNorm,
+          feedForward, finalNorm, true);
       return h.getDataType() == DataType.FLOAT16 ? h.clip(-FP16_LIMIT, FP16_LIMIT) : h;
     }
   }
