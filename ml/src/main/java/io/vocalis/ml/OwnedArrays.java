@@ -35,6 +35,19 @@ public final class OwnedArrays {
     return filled(manager, shape, DataType.INT64, bytes -> bytes.asLongBuffer().put(values));
   }
 
+  /**
+   * The scalar {@code value} as a 0-d array of {@code like}'s type in {@code like}'s manager, for
+   * arithmetic on arrays that take part in a backward pass. DJL's Number overloads ({@code
+   * x.mul(2f)}) build a Java-backed scalar and close it straight away, while autograd keeps that
+   * scalar for the gradient of a product, quotient or maximum: the backward pass would read freed
+   * memory.
+   */
+  public static NDArray scalar(NDArray like, double value) {
+    NDArray scalar = filled(like.getManager(), new Shape(), DataType.FLOAT32,
+        bytes -> bytes.asFloatBuffer().put((float) value));
+    return scalar.toType(like.getDataType(), false);
+  }
+
   private static void check(int length, Shape shape) {
     if (length != shape.size()) {
       throw new IllegalArgumentException(length + " values do not fill shape " + shape);

@@ -3,10 +3,12 @@ package io.vocalis.ml;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +17,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Arrays built from Java values keep their values after the Java object that made them is closed
  * and collected: a view taken from one (as reshapes, slices and autograd do) must not read freed
- * memory.
+ * memory, nor may a backward pass read a scalar it kept.
  */
 class OwnedArraysTest {
 
@@ -39,6 +41,22 @@ class OwnedArraysTest {
         changed += seen[i] == values[i] ? 0 : 1;
       }
       assertThat(changed).as("values changed after their first array was closed").isZero();
+    }
+  }
+
+  @Test
+  void aScalarLivesUntilTheBackwardPassThatNeedsIt() {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      NDArray x = OwnedArrays.of(manager, new float[] {1f, 2f, 3f});
+      x.setRequiresGradient(true);
+      try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+        NDArray y = x.mul(OwnedArrays.scalar(x, 3.0));
+        scribbleOverFreedDirectMemory();
+        collector.backward(y.sum());
+      }
+      assertThat(x.getGradient().toFloatArray()).containsExactly(3f, 3f, 3f);
+      assertThat(OwnedArrays.scalar(OwnedArrays.of(manager, new float[] {1f}).toType(DataType.FLOAT16, false), 0.5)
+          .getDataType()).isEqualTo(DataType.FLOAT16);
     }
   }
 

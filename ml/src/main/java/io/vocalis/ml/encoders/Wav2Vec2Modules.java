@@ -226,7 +226,7 @@ final class Wav2Vec2Modules {
     private NDArray project(Forward f, NDArray x, NDArray bias) {
       if (f.adapters() != EncoderAdapters.NONE) {
         // Adapters (LoRA) may add to any projection: one product per projection.
-        NDArray q = Nn.splitHeads(f.linear(qWeight, qBias, x).mul(scaling), heads);
+        NDArray q = Nn.splitHeads(f.linear(qWeight, qBias, x).mul(OwnedArrays.scalar(x, scaling)), heads);
         NDArray k = Nn.splitHeads(f.linear(kWeight, kBias, x), heads);
         NDArray v = Nn.splitHeads(f.linear(vWeight, vBias, x), heads);
         NDArray context = Nn.mergeHeads(Nn.attention(q, k, v, bias, f.training()));
@@ -235,10 +235,11 @@ final class Wav2Vec2Modules {
       Shape s = x.getShape();
       long hidden = s.get(2);
       NDArray keyBias = kBias == null ? x.getManager().zeros(new Shape(hidden), x.getDataType()) : f.get(kBias, x);
+      NDArray scale = OwnedArrays.scalar(x, scaling);
       NDArray weight = NDArrays.concat(
-          new NDList(Nn.local(f.get(qWeight, x).mul(scaling), x), f.get(kWeight, x), f.get(vWeight, x)));
+          new NDList(Nn.local(f.get(qWeight, x).mul(scale), x), f.get(kWeight, x), f.get(vWeight, x)));
       NDArray stackedBias =
-          NDArrays.concat(new NDList(Nn.local(f.get(qBias, x).mul(scaling), x), keyBias, f.get(vBias, x)));
+          NDArrays.concat(new NDList(Nn.local(f.get(qBias, x).mul(scale), x), keyBias, f.get(vBias, x)));
       // (batch, time, 3, heads, headDim) -> (3, batch, heads, time, headDim)
       NDArray qkv = Nn.linear(x, weight, stackedBias).reshape(s.get(0), s.get(1), 3, heads, hidden / heads)
           .transpose(2, 0, 3, 1, 4);

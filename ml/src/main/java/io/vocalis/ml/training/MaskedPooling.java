@@ -1,6 +1,7 @@
 package io.vocalis.ml.training;
 
 import ai.djl.ndarray.NDArray;
+import io.vocalis.ml.OwnedArrays;
 
 /**
  * Pooling over frames that ignores padding. Inputs are {@code (batch, time, hidden)} frames and a
@@ -24,7 +25,7 @@ final class MaskedPooling {
     NDArray mean = mean(x, mask);
     NDArray centered = x.sub(mean.expandDims(1)).mul(mask.expandDims(2));
     NDArray variance = centered.square().sum(new int[] {1}).div(mask.sum(new int[] {1}, true));
-    return mean.concat(variance.maximum(1e-10f).sqrt(), 1);
+    return mean.concat(variance.maximum(OwnedArrays.scalar(variance, 1e-10)).sqrt(), 1);
   }
 
   /** The maximum over the valid frames: {@code (batch, hidden)}. */
@@ -39,7 +40,8 @@ final class MaskedPooling {
    */
   static NDArray attentionWeights(NDArray x, NDArray query, NDArray mask) {
     long hidden = x.getShape().get(2);
-    NDArray scores = x.matMul(query.reshape(hidden, 1)).squeeze(2).div((float) Math.sqrt(hidden));
+    NDArray scores = x.matMul(query.reshape(hidden, 1)).squeeze(2);
+    scores = scores.div(OwnedArrays.scalar(scores, Math.sqrt(hidden)));
     return scores.add(mask.sub(1f).mul(-NEGATIVE)).softmax(1).mul(mask);
   }
 

@@ -153,7 +153,8 @@ final class TrainableAdapters implements EncoderAdapters, AutoCloseable {
       h = h.mul(mask.getDataType() == type ? mask : mask.toType(type, false));
     }
     NDArray low = Linear.linear(h, a).singletonOrThrow();
-    return Linear.linear(low, parameters.get(PREFIX + module + ".lora_B.weight")).singletonOrThrow().mul(scaling);
+    NDArray delta = Linear.linear(low, parameters.get(PREFIX + module + ".lora_B.weight")).singletonOrThrow();
+    return delta.mul(OwnedArrays.scalar(delta, scaling));
   }
 
   @Override

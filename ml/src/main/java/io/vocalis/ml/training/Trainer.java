@@ -331,7 +331,7 @@ public final class Trainer {
                 + "; lower the learning rates or set training.clip_norm");
           }
           lossSum += value;
-          collector.backward(loss.mul(lossScale / t.accumulation()));
+          collector.backward(loss.mul(OwnedArrays.scalar(loss, lossScale / t.accumulation())));
         } finally {
           if (s.tuned() != null) {
             s.tuned().adapters().setDropout(null);
