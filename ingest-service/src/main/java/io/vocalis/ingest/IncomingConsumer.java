@@ -7,9 +7,11 @@ import io.vocalis.core.ingest.IngestLimits;
 import io.vocalis.core.ingest.IngestSources;
 import io.vocalis.core.ingest.Ingestor;
 import io.vocalis.core.ingest.RecordingMetadata;
+import io.vocalis.service.stream.StreamProcessing;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.net.URI;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 /**
@@ -17,7 +19,8 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
  * them): reads the object, ingests it, announces it. The offset is committed only after the
  * recording is stored and announced; a record that cannot be ingested (invalid event, URI outside
  * the allowed roots, missing object, unusable audio, bad metadata) goes to the dead-letter topic
- * with the reason, and the consumer moves on.
+ * with the reason, and the consumer moves on. A storage or broker outage is retried until it ends
+ * ({@link StreamProcessing}): never dead-lettered, never committed.
  */
 @ApplicationScoped
 public class IncomingConsumer {
@@ -27,12 +30,16 @@ public class IncomingConsumer {
   @Inject IngestLimits limits;
   @Inject KafkaAnnouncer announcer;
 
+  @Inject StreamProcessing processing;
+
   @Incoming("recordings-incoming")
   @Blocking
-  public void onIncoming(byte[] payload) throws Exception {
-    RecordingIncoming incoming = EventCodec.decode(payload, RecordingIncoming.class);
-    RecordingMetadata metadata = RecordingMetadata.fromColumns(incoming.metadata());
-    byte[] audio = sources.read(URI.create(incoming.uri()), limits);
-    ingestor.ingest(audio, metadata, incoming.source(), announcer);
+  public void onIncoming(ConsumerRecord<String, byte[]> record) {
+    processing.process(record, r -> {
+      RecordingIncoming incoming = EventCodec.decode(r.value(), RecordingIncoming.class);
+      RecordingMetadata metadata = RecordingMetadata.fromColumns(incoming.metadata());
+      byte[] audio = sources.read(URI.create(incoming.uri()), limits);
+      ingestor.ingest(audio, metadata, incoming.source(), announcer);
+    });
   }
 }

@@ -1,6 +1,8 @@
 package io.vocalis.ingest;
 
+import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -9,9 +11,11 @@ import io.vocalis.core.events.EventCodec;
 import io.vocalis.core.events.RecordingIncoming;
 import io.vocalis.core.events.RecordingReady;
 import io.vocalis.core.events.Topics;
+import io.vocalis.core.storage.Storage;
 import io.vocalis.testkit.InjectKafkaBroker;
 import io.vocalis.testkit.KafkaBroker;
 import io.vocalis.testkit.KafkaBrokerResource;
+import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,12 +29,13 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** vocalis.recordings.incoming through the real broker: ingest, dead-letter, keep going. */
+/** vocalis.recordings.incoming through the real broker: ingest, dead-letter invalid input, keep going; retry outages. */
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
 class IncomingConsumerTest {
 
   @InjectKafkaBroker KafkaBroker broker;
+  @Inject Storage storage;
   @TempDir Path drop;
 
   private void publish(byte[] payload) {
@@ -72,6 +77,40 @@ class IncomingConsumerTest {
         reason -> assertThat(reason).contains("outside the allowed ingest roots"),
         reason -> assertThat(reason).startsWith("no such object: "),
         reason -> assertThat(reason).containsIgnoringCase("truncated"));
+  }
+
+  @Test
+  void aStorageOutageIsRetriedNeverDeadLetteredAndRecovers() throws Exception {
+    Path root = Path.of(storage.root());
+    Path moved = root.resolveSibling(root.getFileName() + ".away");
+    Path sound = Files.write(drop.resolve("during-outage.wav"), Sounds.wav(16_000, 1, 0.5, 410));
+    Files.createDirectories(root);
+    Files.move(root, moved);
+    Files.writeString(root, "not a folder: every write under the storage root fails");
+    try {
+      publish(EventCodec.encode(new RecordingIncoming(
+          Event.SCHEMA, sound.toUri().toString(), "bucket:outage", Map.of("speaker_id", "o1"), Instant.now())));
+      await().atMost(Duration.ofSeconds(20)).until(() -> retries() >= 2);
+      given().when().get("/q/health/ready").then().statusCode(503);
+    } finally {
+      Files.delete(root);
+      Files.move(moved, root);
+    }
+    List<ConsumerRecord<String, byte[]>> ready = broker.awaitRecords(Topics.RECORDINGS_READY,
+        r -> EventCodec.decode(r.value(), RecordingReady.class).source().equals("bucket:outage"), 1,
+        Duration.ofSeconds(30));
+    assertThat(ready).hasSize(1);
+    given().when().get("/q/health/ready").then().statusCode(200);
+    // the same broker saw the other test's dead letters: none of them is this record
+    assertThat(broker.readAll(Topics.DEAD_LETTER, Duration.ofSeconds(2)).stream()
+            .map(r -> new String(r.value(), StandardCharsets.UTF_8)))
+        .noneMatch(v -> v.contains("bucket:outage"));
+  }
+
+  private static double retries() {
+    String metrics = given().when().get("/q/metrics").then().extract().asString();
+    return metrics.lines().filter(l -> l.startsWith("vocalis_stream_retries_total{"))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
   }
 
   private static String header(ConsumerRecord<String, byte[]> record, String name) {

@@ -112,6 +112,33 @@ public final class KafkaBroker implements AutoCloseable {
     return matching;
   }
 
+  /**
+   * Every record of {@code topic} from the beginning, read with a fresh consumer until no new one
+   * arrived for {@code quiet}: for counting what a topic holds (duplicates, dead letters).
+   */
+  public List<ConsumerRecord<String, byte[]>> readAll(String topic, Duration quiet) {
+    List<ConsumerRecord<String, byte[]>> all = new ArrayList<>();
+    try (KafkaConsumer<String, byte[]> consumer =
+        new KafkaConsumer<>(
+            Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "testkit-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"),
+            new StringDeserializer(),
+            new ByteArrayDeserializer())) {
+      consumer.subscribe(List.of(topic));
+      long lastNew = System.nanoTime();
+      while (System.nanoTime() - lastNew < quiet.toNanos()) {
+        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+          all.add(record);
+          lastNew = System.nanoTime();
+        }
+      }
+    }
+    return all;
+  }
+
   @Override
   public void close() {
     companion.close();

@@ -102,8 +102,12 @@ class EventCodecTest {
   }
 
   @Test
-  void cacheKeyIsStableAndNamesEveryPart() {
-    assertThat(SampleEvents.embeddings().cacheKey())
-        .isEqualTo(SampleEvents.ID + "/hf___microsoft_wavlm-base-plus@4c9a2c6/layers-0-6-12");
+  void embeddingsReadyWritesLayersAndDtypeAsTheApiDoes() {
+    String json = EventCodec.encodeToString(SampleEvents.embeddings());
+    assertThat(json).contains("\"layers\":[0,6,12]").contains("\"dtype\":\"float16\"");
+    EmbeddingsReady back = EventCodec.decode(json, EmbeddingsReady.class);
+    assertThat(back.key()).isEqualTo(SampleEvents.embeddings().key());
+    assertThatThrownBy(() -> EventCodec.decode(json.replace("[0,6,12]", "\"first\""), EmbeddingsReady.class))
+        .isInstanceOf(InvalidEventException.class).hasMessageContaining("last");
   }
 }

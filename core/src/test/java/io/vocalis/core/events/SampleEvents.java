@@ -1,6 +1,8 @@
 package io.vocalis.core.events;
 
 import java.time.Instant;
+import io.vocalis.core.embeddings.EmbeddingDtype;
+import io.vocalis.core.embeddings.StateSelection;
 import java.util.List;
 import java.util.Map;
 
@@ -42,12 +44,15 @@ final class SampleEvents {
     return new EmbeddingsReady(
         Event.SCHEMA,
         ID,
-        "hf://microsoft/wavlm-base-plus",
-        "4c9a2c6",
-        List.of(0, 6, 12),
-        "file:///data/embeddings/x.safetensors",
+        "hf://microsoft/wavlm-base-plus@4c9a2c6",
+        "sha256:0123456789abcdef0123456789abcdef",
+        StateSelection.indices(List.of(0, 6, 12)),
+        1,
+        EmbeddingDtype.FLOAT16,
+        3,
         162,
         768,
+        "file:///data/embeddings/x.safetensors",
         AT);
   }
 

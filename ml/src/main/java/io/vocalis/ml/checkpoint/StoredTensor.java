@@ -58,6 +58,16 @@ public final class StoredTensor {
     return new StoredTensor(TensorDtype.F32, shape, buffer);
   }
 
+  /** A float16 tensor holding {@code values} rounded to the nearest half (ties to even). */
+  public static StoredTensor ofHalfs(float[] values, long... shape) {
+    ByteBuffer buffer = ByteBuffer.allocate(values.length * 2).order(ByteOrder.LITTLE_ENDIAN);
+    for (float v : values) {
+      buffer.putShort(floatToHalf(v));
+    }
+    buffer.flip();
+    return new StoredTensor(TensorDtype.F16, shape, buffer);
+  }
+
   /** The element type. */
   public TensorDtype dtype() {
     return dtype;
@@ -167,6 +177,41 @@ public final class StoredTensor {
       }
     }
     return out;
+  }
+
+  /**
+   * float32 to IEEE 754 binary16, rounded to nearest with ties to even; overflow gives infinity,
+   * NaN stays NaN (Java 17 has no {@code Float.floatToFloat16}).
+   */
+  static short floatToHalf(float value) {
+    int bits = Float.floatToRawIntBits(value);
+    int sign = (bits >>> 16) & 0x8000;
+    int exponent = (bits >>> 23) & 0xff;
+    int mantissa = bits & 0x7fffff;
+    if (exponent == 0xff) {
+      return (short) (sign | 0x7c00 | (mantissa != 0 ? 0x200 | (mantissa >>> 13) : 0));
+    }
+    int e = exponent - 127 + 15;
+    if (e >= 0x1f) {
+      return (short) (sign | 0x7c00);
+    }
+    if (e <= 0) {
+      if (e < -10) {
+        return (short) sign;
+      }
+      int full = mantissa | 0x800000;
+      int shift = 14 - e;
+      return (short) (sign | roundShift(full, shift));
+    }
+    // a carry out of the mantissa moves into the exponent, which is the right result (up to inf)
+    return (short) (sign | ((e << 10) + roundShift(mantissa, 13)));
+  }
+
+  private static int roundShift(int value, int shift) {
+    int kept = value >>> shift;
+    int rest = value & ((1 << shift) - 1);
+    int half = 1 << (shift - 1);
+    return rest > half || (rest == half && (kept & 1) != 0) ? kept + 1 : kept;
   }
 
   /** IEEE 754 binary16 to float32, exact (Java 17 has no {@code Float.float16ToFloat}). */

@@ -11,6 +11,12 @@ public final class Encoders {
   /** The name that selects {@link FbankEncoder} wherever a checkpoint folder is accepted. */
   public static final String FBANK = "fbank";
 
+  /**
+   * The version of the encoder implementations, part of every embedding cache key: bump it with
+   * any change that can alter an encoder's output numbers, so that no stale entry is ever read.
+   */
+  public static final int IMPLEMENTATION_VERSION = 1;
+
   private Encoders() {}
 
   /**

@@ -1,5 +1,6 @@
 package io.vocalis.ml.training;
 
+import io.vocalis.core.embeddings.EmbeddingDtype;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -167,9 +168,10 @@ public final class ConfigLoader {
         new SplitSpec(method, train, val, test));
 
     Node e = root.section("encoder");
-    e.known("model", "layer", "batch_size", "cache");
+    e.known("model", "layer", "batch_size", "cache", "cache_dtype");
     Encoder encoder = new Encoder(e.string("model", "fbank"), e.layer("layer"),
-        (int) e.integer("batch_size", 8, 1, 4096), e.string("cache", ""));
+        (int) e.integer("batch_size", 8, 1, 4096), e.string("cache", ""),
+        e.choice("cache_dtype", EmbeddingDtype.FLOAT32, EmbeddingDtype.class));
 
     Node h = root.section("head");
     h.known("pooling", "hidden", "activation", "dropout", "normalize");
@@ -275,6 +277,7 @@ public final class ConfigLoader {
     }
     encoder.put("batch_size", c.encoder().batchSize());
     encoder.put("cache", c.encoder().cache());
+    encoder.put("cache_dtype", c.encoder().cacheDtype().toString());
     ObjectNode head = root.putObject("head");
     head.put("pooling", c.head().pooling().toString());
     c.head().hidden().forEach(head.putArray("hidden")::add);

@@ -2,6 +2,8 @@ package io.vocalis.ml.training;
 
 import io.vocalis.core.audio.AudioPreprocessor;
 import io.vocalis.core.audio.PreprocessedAudio;
+import io.vocalis.core.embeddings.EmbeddingDtype;
+import io.vocalis.core.embeddings.EmbeddingKey;
 import io.vocalis.ml.encoders.EncodedRecording;
 import io.vocalis.ml.encoders.EncoderOptions;
 import io.vocalis.ml.encoders.Encoders;
@@ -25,17 +27,21 @@ final class Embedder implements AutoCloseable {
   private final int batchSize;
   private final EncoderOptions options;
   private final EmbeddingCache cache;
+  private final EmbeddingDtype dtype;
   private SpeechEncoder encoder;
 
   /**
    * @param cache where embeddings are kept; null to compute every one
+   * @param dtype how cached embeddings are stored (and so what a run reads)
    */
-  Embedder(EncoderReference encoder, LayerChoice layer, int batchSize, EncoderOptions options, EmbeddingCache cache) {
+  Embedder(EncoderReference encoder, LayerChoice layer, int batchSize, EncoderOptions options, EmbeddingCache cache,
+      EmbeddingDtype dtype) {
     this.encoderRef = encoder;
     this.layer = layer;
     this.batchSize = batchSize;
     this.options = options;
     this.cache = cache;
+    this.dtype = dtype;
   }
 
   /** The embeddings of {@code files}, in order; {@code progress} hears of every file done. */
@@ -43,10 +49,10 @@ final class Embedder implements AutoCloseable {
     List<Embedding> out = new ArrayList<>(files.size());
     List<Integer> pending = new ArrayList<>();
     List<float[]> waves = new ArrayList<>();
-    List<String> keys = new ArrayList<>();
+    List<EmbeddingKey> keys = new ArrayList<>();
     for (int i = 0; i < files.size(); i++) {
       PreprocessedAudio audio = PREPROCESSOR.process(files.get(i));
-      String key = EmbeddingCache.key(audio.contentId(), encoderRef.id(), layer);
+      EmbeddingKey key = EmbeddingCache.key(audio.contentId(), encoderRef, Embedding.selectionOf(layer), dtype);
       Embedding cached = cache == null ? null : cache.get(key).orElse(null);
       out.add(cached);
       if (cached == null) {
@@ -66,7 +72,7 @@ final class Embedder implements AutoCloseable {
     return out;
   }
 
-  private void encode(List<Path> files, List<Integer> pending, List<float[]> waves, List<String> keys,
+  private void encode(List<Path> files, List<Integer> pending, List<float[]> waves, List<EmbeddingKey> keys,
       List<Embedding> out) {
     if (pending.isEmpty()) {
       return;
@@ -80,30 +86,17 @@ final class Embedder implements AutoCloseable {
           + tooShort.getMessage(), tooShort);
     }
     for (int j = 0; j < pending.size(); j++) {
-      Embedding embedding = select(encoded.get(j));
+      Embedding embedding = Embedding.of(encoded.get(j), Embedding.selectionOf(layer));
       if (cache != null) {
-        cache.put(keys.get(j), embedding);
+        cache.put(keys.get(j), encoderRef.model(), embedding);
+        // what a later run reads back: the stored precision
+        embedding = dtype == EmbeddingDtype.FLOAT32 ? embedding : cache.get(keys.get(j)).orElseThrow();
       }
       out.set(pending.get(j), embedding);
     }
     pending.clear();
     waves.clear();
     keys.clear();
-  }
-
-  private Embedding select(EncodedRecording r) {
-    return switch (layer.kind()) {
-      case LAST -> new Embedding(1, r.frames(), r.hiddenSize(), r.last());
-      case INDEX -> new Embedding(1, r.frames(), r.hiddenSize(), r.hiddenStates().get(layer.index()));
-      case WEIGHTED -> {
-        int size = r.frames() * r.hiddenSize();
-        float[] all = new float[r.hiddenStates().size() * size];
-        for (int s = 0; s < r.hiddenStates().size(); s++) {
-          System.arraycopy(r.hiddenStates().get(s), 0, all, s * size, size);
-        }
-        yield new Embedding(r.hiddenStates().size(), r.frames(), r.hiddenSize(), all);
-      }
-    };
   }
 
   private SpeechEncoder encoder() {

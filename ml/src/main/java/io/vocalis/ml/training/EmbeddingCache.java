@@ -1,55 +1,75 @@
 package io.vocalis.ml.training;
 
+import io.vocalis.core.embeddings.EmbeddingDtype;
+import io.vocalis.core.embeddings.EmbeddingKey;
+import io.vocalis.core.embeddings.StateSelection;
 import io.vocalis.core.storage.ObjectExistsException;
 import io.vocalis.core.storage.Storage;
 import io.vocalis.core.storage.WriteCondition;
 import io.vocalis.ml.checkpoint.SafetensorsFile;
 import io.vocalis.ml.checkpoint.SafetensorsWriter;
 import io.vocalis.ml.checkpoint.StoredTensor;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import io.vocalis.ml.encoders.Encoders;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * Embeddings computed once per recording, kept in storage ({@code file:} or {@code gs:}) as
- * {@code <prefix>/<2 hex>/<key>.safetensors} holding one float32 tensor {@code states} of shape
- * (states, frames, hidden). The key is the SHA-256 of the recording's content id (SHA-256 of its
- * preprocessed PCM), the encoder's {@link EncoderReference#id()} and the layer choice, so the
- * same audio under another name hits the cache and another encoder or layer never does. Entries
- * are written create-only; a concurrent writer of the same key wrote the same content.
+ * Embeddings computed once per recording, kept in storage ({@code file:} or {@code gs:}) at
+ * {@link EmbeddingKey#objectKey}: the one cache embed-service fills, the Trainer and infer-service
+ * read. An entry is a safetensors file with one tensor {@code states} (states x frames x hidden,
+ * float32 or float16) whose metadata carries the key's parts ({@link EmbeddingKey#metadata()}) and
+ * the encoder reference, so it describes itself. Entries are written create-only and hold no
+ * timestamp: a concurrent writer of the same key writes the same bytes.
  */
 public final class EmbeddingCache {
   private final Storage storage;
   private final String prefix;
 
-  /** A cache in {@code storage} under {@code prefix} (e.g. {@code cache/embeddings}). */
+  /** The shared cache of {@code storage}, under {@value EmbeddingKey#PREFIX}. */
+  public EmbeddingCache(Storage storage) {
+    this(storage, EmbeddingKey.PREFIX);
+  }
+
+  /** A cache in {@code storage} under {@code prefix} (e.g. a run's own {@code cache/embeddings}). */
   public EmbeddingCache(Storage storage, String prefix) {
     this.storage = storage;
-    this.prefix = prefix.endsWith("/") ? prefix : prefix + "/";
+    this.prefix = prefix;
   }
 
-  /** The cache key of a recording's states under an encoder and a layer choice. */
-  public static String key(String contentId, String encoderId, LayerChoice layer) {
-    // "last" and an index keep one state; "weighted" keeps all of them
-    String states = layer.kind() == LayerChoice.Kind.WEIGHTED ? "all" : layer.toString();
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256")
-          .digest((contentId + "\n" + encoderId + "\n" + states).getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(digest);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+  /** The key of a recording's states under {@code encoder}, with this build's encoder implementation. */
+  public static EmbeddingKey key(String contentId, EncoderReference encoder, StateSelection states,
+      EmbeddingDtype dtype) {
+    return new EmbeddingKey(contentId, encoder.id(), states, dtype, Encoders.IMPLEMENTATION_VERSION);
   }
 
-  private String objectKey(String key) {
-    return prefix + key.substring(0, 2) + "/" + key + ".safetensors";
+  /** The storage this cache lives in. */
+  public Storage storage() {
+    return storage;
   }
 
-  /** The cached embedding of {@code key}, if any. */
-  public Optional<Embedding> get(String key) {
+  /** The storage key of {@code key}'s entry. */
+  public String objectKey(EmbeddingKey key) {
+    return key.objectKey(prefix);
+  }
+
+  /** The storage key of {@code key}'s announcement mark (see {@link EmbeddingKey#announcedKey}). */
+  public String announcedKey(EmbeddingKey key) {
+    return key.announcedKey(prefix);
+  }
+
+  /** Whether {@code key} has an entry. */
+  public boolean contains(EmbeddingKey key) {
+    return storage.stat(objectKey(key)).isPresent();
+  }
+
+  /** The cached embedding of {@code key}, as float32, if any. */
+  public Optional<Embedding> get(EmbeddingKey key) {
+    return read(key).map(Entry::embedding);
+  }
+
+  /** The entry of {@code key} with its metadata, if any. */
+  public Optional<Entry> read(EmbeddingKey key) {
     String object = objectKey(key);
     if (storage.stat(object).isEmpty()) {
       return Optional.empty();
@@ -57,18 +77,38 @@ public final class EmbeddingCache {
     SafetensorsFile file = SafetensorsFile.of(storage.readAllBytes(object), storage.uri(object).toString());
     StoredTensor states = file.tensor("states");
     long[] shape = states.shape();
-    return Optional.of(new Embedding((int) shape[0], (int) shape[1], (int) shape[2], states.toFloats()));
+    Embedding embedding = new Embedding((int) shape[0], (int) shape[1], (int) shape[2], states.toFloats());
+    return Optional.of(new Entry(key, file.metadata().getOrDefault("encoder", ""), embedding));
   }
 
-  /** Stores {@code embedding} under {@code key} unless it is there already. */
-  public void put(String key, Embedding embedding) {
-    StoredTensor states = StoredTensor.ofFloats(embedding.values(), embedding.states(), embedding.frames(),
-        embedding.hiddenSize());
+  /**
+   * Stores {@code embedding} under {@code key} in the key's dtype unless it is there already.
+   *
+   * @param encoder the encoder reference, kept in the entry's metadata
+   * @return the entry's storage key
+   */
+  public String put(EmbeddingKey key, String encoder, Embedding embedding) {
+    long[] shape = {embedding.states(), embedding.frames(), embedding.hiddenSize()};
+    StoredTensor states = key.dtype() == EmbeddingDtype.FLOAT16 ? StoredTensor.ofHalfs(embedding.values(), shape)
+        : StoredTensor.ofFloats(embedding.values(), shape);
+    Map<String, String> metadata = new LinkedHashMap<>(key.metadata());
+    metadata.put("encoder", encoder);
+    String object = objectKey(key);
     try {
-      storage.write(objectKey(key), WriteCondition.ifAbsent(),
-          out -> SafetensorsWriter.write(out, Map.of("states", states), Map.of("key", key)));
+      storage.write(object, WriteCondition.ifAbsent(), out -> SafetensorsWriter.write(out, Map.of("states", states),
+          metadata));
     } catch (ObjectExistsException e) {
-      // written meanwhile by another run: same key, same content
+      // written meanwhile by another writer: same key, same content
     }
+    return object;
   }
+
+  /**
+   * A stored entry.
+   *
+   * @param key its key
+   * @param encoder the encoder reference that computed it
+   * @param embedding its values as float32
+   */
+  public record Entry(EmbeddingKey key, String encoder, Embedding embedding) {}
 }

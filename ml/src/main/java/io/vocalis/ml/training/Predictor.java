@@ -1,5 +1,6 @@
 package io.vocalis.ml.training;
 
+import io.vocalis.core.embeddings.EmbeddingDtype;
 import ai.djl.ndarray.NDManager;
 import io.vocalis.core.dataset.Dataset;
 import io.vocalis.core.dataset.DatasetOptions;
@@ -44,7 +45,7 @@ public final class Predictor implements AutoCloseable {
     } else {
       this.tuned = null;
       // embeddings of a head-only model are the plain encoder's: the run's cache serves them
-      this.embedder = new Embedder(model.encoder(), model.layer(), 8, options, cache);
+      this.embedder = new Embedder(model.encoder(), model.layer(), 8, options, cache, EmbeddingDtype.FLOAT32);
     }
     this.work = NDManager.newBaseManager(options.device());
   }

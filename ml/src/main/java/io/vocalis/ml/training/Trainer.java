@@ -202,7 +202,7 @@ public final class Trainer {
     try (Storage external = cacheLocation.isEmpty() ? null : Storage.open(cacheLocation);
         Embedder embedder = new Embedder(encoder, config.encoder().layer(), config.encoder().batchSize(),
             EncoderOptions.defaults(), external == null ? new EmbeddingCache(run, RunLayout.CACHE)
-                : new EmbeddingCache(external, "embeddings"))) {
+                : new EmbeddingCache(external), config.encoder().cacheDtype())) {
       return embedder.embed(audio, listener);
     }
   }

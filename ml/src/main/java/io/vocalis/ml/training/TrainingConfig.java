@@ -1,5 +1,6 @@
 package io.vocalis.ml.training;
 
+import io.vocalis.core.embeddings.EmbeddingDtype;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -98,10 +99,11 @@ public record TrainingConfig(
    * @param model a Hugging Face checkpoint folder or {@code fbank}
    * @param layer which hidden state(s) the head reads
    * @param batchSize recordings per encoder batch when computing embeddings
-   * @param cache where cached embeddings live (a folder or storage URI); empty for {@code
-   *     cache/} inside the run
+   * @param cache where cached embeddings live (a folder or storage URI: the shared cache under its
+   *     {@code embeddings/}, the one embed-service fills); empty for {@code cache/} inside the run
+   * @param cacheDtype how cached embeddings are stored (float16 halves the cache)
    */
-  public record Encoder(String model, LayerChoice layer, int batchSize, String cache) {}
+  public record Encoder(String model, LayerChoice layer, int batchSize, String cache, EmbeddingDtype cacheDtype) {}
 
   /**
    * The classifier head.
