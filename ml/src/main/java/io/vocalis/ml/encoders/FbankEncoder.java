@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.vocalis.ml.OwnedArrays;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -98,36 +97,29 @@ public final class FbankEncoder implements SpeechEncoder {
 
   @Override
   public List<EncodedRecording> encode(List<float[]> waveforms, boolean allHiddenStates) {
-    int total = 0;
     for (int b = 0; b < waveforms.size(); b++) {
-      int frames = frames(waveforms.get(b).length);
-      if (frames == 0) {
+      if (frames(waveforms.get(b).length) == 0) {
         throw new IllegalArgumentException("recording " + b + " has " + waveforms.get(b).length
             + " samples; fbank needs at least " + WINDOW);
       }
-      total += frames;
     }
-    float[] framed = new float[total * WINDOW];
-    int row = 0;
-    for (float[] wave : waveforms) {
-      for (int f = 0; f < frames(wave.length); f++, row++) {
-        prepareFrame(wave, f * HOP, framed, row * WINDOW);
-      }
-    }
-    float[] logMel;
-    try (NDManager scope = manager.newSubManager()) {
-      NDArray spectrum = OwnedArrays.of(scope, framed, new Shape(total, WINDOW))
-          .matMul(OwnedArrays.of(scope, dftBasis, new Shape(WINDOW, 2 * BINS)));
-      NDArray power = spectrum.square().reshape(total, 2, BINS).sum(new int[] {1});
-      logMel = power.matMul(OwnedArrays.of(scope, melBanks, new Shape(BINS, MEL_BINS)))
-          .maximum(EPSILON).log().toFloatArray();
-    }
+    // one product per recording: a product over the whole batch rounds differently with its row
+    // count, and an embedding must not depend, not even in the last bit, on its batch mates
     List<EncodedRecording> result = new ArrayList<>();
-    int offset = 0;
     for (float[] wave : waveforms) {
       int frames = frames(wave.length);
-      float[] values = Arrays.copyOfRange(logMel, offset * MEL_BINS, (offset + frames) * MEL_BINS);
-      offset += frames;
+      float[] framed = new float[frames * WINDOW];
+      for (int f = 0; f < frames; f++) {
+        prepareFrame(wave, f * HOP, framed, f * WINDOW);
+      }
+      float[] values;
+      try (NDManager scope = manager.newSubManager()) {
+        NDArray spectrum = OwnedArrays.of(scope, framed, new Shape(frames, WINDOW))
+            .matMul(OwnedArrays.of(scope, dftBasis, new Shape(WINDOW, 2 * BINS)));
+        NDArray power = spectrum.square().reshape(frames, 2, BINS).sum(new int[] {1});
+        values = power.matMul(OwnedArrays.of(scope, melBanks, new Shape(BINS, MEL_BINS)))
+            .maximum(EPSILON).log().toFloatArray();
+      }
       result.add(new EncodedRecording(frames, MEL_BINS, allHiddenStates ? List.of(values) : List.of(), values));
     }
     return result;

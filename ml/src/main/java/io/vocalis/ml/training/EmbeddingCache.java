@@ -1,15 +1,23 @@
 package io.vocalis.ml.training;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vocalis.core.embeddings.EmbeddingDtype;
 import io.vocalis.core.embeddings.EmbeddingKey;
 import io.vocalis.core.embeddings.StateSelection;
 import io.vocalis.core.storage.ObjectExistsException;
 import io.vocalis.core.storage.Storage;
 import io.vocalis.core.storage.WriteCondition;
+import io.vocalis.ml.checkpoint.CheckpointException;
 import io.vocalis.ml.checkpoint.SafetensorsFile;
 import io.vocalis.ml.checkpoint.SafetensorsWriter;
 import io.vocalis.ml.checkpoint.StoredTensor;
 import io.vocalis.ml.encoders.Encoders;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -23,6 +31,9 @@ import java.util.Optional;
  * timestamp: a concurrent writer of the same key writes the same bytes.
  */
 public final class EmbeddingCache {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int MAX_HEADER_BYTES = 1 << 20;
+
   private final Storage storage;
   private final String prefix;
 
@@ -82,6 +93,37 @@ public final class EmbeddingCache {
   }
 
   /**
+   * The shape and metadata of {@code key}'s entry, read from its header only, if it exists.
+   *
+   * @throws CheckpointException when the stored object is not a valid entry
+   */
+  public Optional<Description> describe(EmbeddingKey key) {
+    String object = objectKey(key);
+    if (storage.stat(object).isEmpty()) {
+      return Optional.empty();
+    }
+    String name = storage.uri(object).toString();
+    try (InputStream in = storage.openRead(object)) {
+      byte[] length = in.readNBytes(8);
+      long headerLength = length.length == 8 ? ByteBuffer.wrap(length).order(ByteOrder.LITTLE_ENDIAN).getLong() : -1;
+      if (headerLength <= 0 || headerLength > MAX_HEADER_BYTES) {
+        throw new CheckpointException(name + ": not a safetensors file");
+      }
+      JsonNode header = JSON.readTree(in.readNBytes((int) headerLength));
+      JsonNode shape = header.path("states").path("shape");
+      Map<String, String> metadata = new LinkedHashMap<>();
+      header.path("__metadata__").fields().forEachRemaining(f -> metadata.put(f.getKey(), f.getValue().asText()));
+      if (shape.size() != 3) {
+        throw new CheckpointException(name + ": no states tensor of rank 3");
+      }
+      return Optional.of(new Description(storage.uri(object).toString(), shape.get(0).asInt(), shape.get(1).asInt(),
+          shape.get(2).asInt(), metadata));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + name, e);
+    }
+  }
+
+  /**
    * Stores {@code embedding} under {@code key} in the key's dtype unless it is there already.
    *
    * @param encoder the encoder reference, kept in the entry's metadata
@@ -102,6 +144,17 @@ public final class EmbeddingCache {
     }
     return object;
   }
+
+  /**
+   * What an entry holds, from its header.
+   *
+   * @param uri where it is stored
+   * @param states hidden states
+   * @param frames frames
+   * @param dim values per frame
+   * @param metadata its metadata (the key's parts and the encoder reference)
+   */
+  public record Description(String uri, int states, int frames, int dim, Map<String, String> metadata) {}
 
   /**
    * A stored entry.
