@@ -48,7 +48,7 @@ final class LocalService {
     Path jar = VocalisHome.built(name + "/target/quarkus-app/quarkus-run.jar");
     Files.createDirectories(log.getParent());
     ProcessBuilder builder =
-        new ProcessBuilder(List.of(LocalKafka.java(), "-Xmx768m", "-jar", jar.toString()))
+        new ProcessBuilder(List.of(LocalKafka.java(), "-Xmx768m", "-Dai.djl.offline=true", "-jar", jar.toString()))
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
     builder.environment().putAll(environment);
@@ -79,6 +79,13 @@ final class LocalService {
     }
     throw new IllegalStateException(
         name + " not ready after " + timeout + " (last: " + last + "); see " + log + tail());
+  }
+
+  /** Kills the process at once (SIGKILL: no shutdown hook runs, nothing is flushed). */
+  void kill() throws InterruptedException {
+    if (process != null && process.isAlive()) {
+      process.destroyForcibly().waitFor();
+    }
   }
 
   /** Stops the process (SIGTERM, then kill after 20 s). */
