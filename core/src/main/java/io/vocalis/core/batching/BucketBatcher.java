@@ -30,7 +30,8 @@ import java.util.function.LongSupplier;
  * calls are sequential, with N up to N batches are in flight. Each worker takes the next ready
  * batch when it is free, so a LIVE batch that becomes ready while the workers are busy still goes
  * before a BACKGROUND batch that was ready earlier. An exception from the handler is logged and the
- * worker goes on; the handler is expected to deal with its own errors.
+ * worker goes on (so does an interrupt it leaves behind); the handler is expected to deal with its
+ * own errors.
  *
  * <p>Thread-safe. {@link #close()} stops accepting, flushes what is pending through the handler and
  * joins the workers.
@@ -59,7 +60,6 @@ public final class BucketBatcher<T> implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(BucketBatcher.class.getName());
 
   private final Lanes<T> lanes;
-  private final double[] bounds;
   private final int maxPendingItems;
   private final LongSupplier ticker;
   private final Consumer<Batch<T>> handler;
@@ -71,11 +71,13 @@ public final class BucketBatcher<T> implements AutoCloseable {
   /** Signalled when queued items leave, or on close. */
   private final Condition notFull = lock.newCondition();
   private boolean closed;
+  /** Set when close() stops waiting for the workers: an interrupt then ends them. */
+  private volatile boolean abandoned;
 
   private BucketBatcher(Builder<T> builder) {
-    this.bounds = builder.bounds.clone();
     this.lanes =
-        new Lanes<>(builder.bounds, builder.maxBatchSeconds, builder.maxBatchItems, builder.maxWait);
+        new Lanes<>(
+            builder.bounds, builder.maxBatchSeconds, builder.maxBatchItems, builder.maxWait);
     this.maxPendingItems = builder.maxPendingItems;
     this.ticker = builder.ticker;
     this.handler = builder.handler;
@@ -89,7 +91,7 @@ public final class BucketBatcher<T> implements AutoCloseable {
     workers.forEach(Thread::start);
   }
 
-  /** A builder with the defaults: {@link #DEFAULT_BUCKET_BOUNDS}, {@link #DEFAULT_MAX_BATCH_SECONDS}, etc. */
+  /** A builder with the defaults ({@link #DEFAULT_BUCKET_BOUNDS}, 96 s budget, 64 items, 50 ms). */
   public static <T> Builder<T> builder() {
     return new Builder<>();
   }
@@ -164,7 +166,7 @@ public final class BucketBatcher<T> implements AutoCloseable {
 
   /** The bucket bounds in seconds, ascending. */
   public double[] bucketBounds() {
-    return bounds.clone();
+    return lanes.bounds();
   }
 
   /**
@@ -202,6 +204,7 @@ public final class BucketBatcher<T> implements AutoCloseable {
           stuck.size(),
           closeTimeout,
           pendingItems());
+      abandoned = true;
       stuck.forEach(Thread::interrupt);
     }
   }
@@ -220,35 +223,42 @@ public final class BucketBatcher<T> implements AutoCloseable {
   }
 
   private void work() {
-    try {
+    while (true) {
       Batch<T> batch;
-      while ((batch = next()) != null) {
-        try {
-          handler.accept(batch);
-        } catch (Exception e) {
-          LOG.log(
-              Level.ERROR,
-              Thread.currentThread().getName()
-                  + ": the handler failed on a batch of "
-                  + batch.size()
-                  + " (bucket "
-                  + batch.bucket()
-                  + ", "
-                  + batch.priority()
-                  + "); going on",
-              e);
+      try {
+        batch = next();
+      } catch (InterruptedException e) {
+        if (abandoned) {
+          return; // close() gave up waiting
         }
+        continue; // an interrupt the handler left behind is no reason to stop
       }
-    } catch (InterruptedException e) {
-      // close() gave up waiting: stop.
+      if (batch == null) {
+        return;
+      }
+      try {
+        handler.accept(batch);
+      } catch (Exception e) {
+        LOG.log(
+            Level.ERROR,
+            Thread.currentThread().getName()
+                + ": the handler failed on a batch of "
+                + batch.size()
+                + " (bucket "
+                + batch.bucket()
+                + ", "
+                + batch.priority()
+                + "); going on",
+            e);
+      }
     }
   }
 
-  /** Waits for the next ready batch; null once closed and nothing is left. */
+  /** Waits for the next ready batch; null once closed and nothing is left, or once abandoned. */
   private Batch<T> next() throws InterruptedException {
     lock.lockInterruptibly();
     try {
-      while (true) {
+      while (!abandoned) {
         long now = ticker.getAsLong();
         Batch<T> batch = lanes.poll(now, closed);
         if (batch != null) {
@@ -268,6 +278,7 @@ public final class BucketBatcher<T> implements AutoCloseable {
           changed.awaitNanos(wait);
         }
       }
+      return null;
     } finally {
       lock.unlock();
     }
@@ -298,7 +309,8 @@ public final class BucketBatcher<T> implements AutoCloseable {
       }
       for (int i = 0; i < upperBoundsSeconds.length; i++) {
         double bound = upperBoundsSeconds[i];
-        if (!Double.isFinite(bound) || bound <= 0 || (i > 0 && bound <= upperBoundsSeconds[i - 1])) {
+        boolean ascending = i == 0 || bound > upperBoundsSeconds[i - 1];
+        if (!Double.isFinite(bound) || bound <= 0 || !ascending) {
           throw new IllegalArgumentException(
               "bucket bounds must be finite, positive and strictly ascending: bound "
                   + i
@@ -359,7 +371,7 @@ public final class BucketBatcher<T> implements AutoCloseable {
       return this;
     }
 
-    /** The worker thread name (suffixed {@code -i} with several workers; default "bucket-batcher"). */
+    /** The worker thread name, {@code -i} added with several workers (default "bucket-batcher"). */
     public Builder<T> threadName(String threadName) {
       this.threadName = Objects.requireNonNull(threadName, "threadName");
       return this;

@@ -57,6 +57,10 @@ final class Lanes<T> {
     this.seconds += seconds;
   }
 
+  double[] bounds() {
+    return bounds.clone();
+  }
+
   int items() {
     return items;
   }
@@ -133,7 +137,7 @@ final class Lanes<T> {
     }
     boolean full = count == maxBatchItems || (count + 1) * longest > maxBatchSeconds;
     boolean waited = nowNanos - lane.peekFirst().enqueuedNanos() >= maxWaitNanos;
-    return full || waited || flush ? count : 0;
+    return (full || waited || flush) ? count : 0;
   }
 
   private Batch<T> take(

@@ -10,10 +10,11 @@ import java.util.SplittableRandom;
 /**
  * Compares the padding share of plain arrival-order batching with the {@link BucketBatcher}'s
  * grouping on synthetic durations, log-uniform between a minimum and a maximum, and prints one JSON
- * line:
+ * line (shown wrapped here):
  *
  * <pre>{@code
- * {"recordings":N,"arrivalOrder":{"batchSize":B,"paddingShare":x},"bucketed":{"paddingShare":y,"meanBatchSize":z},...}
+ * {"recordings":N,"arrivalOrder":{"batchSize":B,"paddingShare":x},
+ *  "bucketed":{"paddingShare":y,"meanBatchSize":z},"seed":S,...}
  * }</pre>
  *
  * <p>Options: {@code --seed S} (1), {@code --recordings N} (10000), {@code --min-seconds} (1),
@@ -49,7 +50,7 @@ public final class PaddingBenchmark {
     }
   }
 
-  /** {@code count} durations, log-uniform in {@code [minSeconds, maxSeconds)}, from {@code seed}. */
+  /** {@code count} durations log-uniform in {@code [minSeconds, maxSeconds)}, seeded. */
   public static List<Double> logUniformDurations(
       long seed, int count, double minSeconds, double maxSeconds) {
     if (!(minSeconds > 0 && maxSeconds > minSeconds)) {

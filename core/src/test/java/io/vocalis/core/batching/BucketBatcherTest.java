@@ -28,7 +28,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
+@Timeout(20)
 class BucketBatcherTest {
 
   private static final Duration FOREVER = Duration.ofHours(1);
@@ -117,13 +119,13 @@ class BucketBatcherTest {
     assertThat(first.audioSeconds()).isEqualTo(5.5);
     assertThat(first.paddingShare()).isCloseTo(1 - 5.5 / 6, offset(1e-12));
 
-    submitAll(batcher, LIVE, "d", 2.2);
+    submitAll(batcher, LIVE, "d", 1.2); // bucket (0,2]
     assertThat(batcher.pendingItems()).isEqualTo(2);
-    assertThat(batcher.pendingSeconds()).isCloseTo(5.7, offset(1e-9));
+    assertThat(batcher.pendingSeconds()).isCloseTo(4.7, offset(1e-9));
     List<Batch<String>> rest = closeAndDrain(batcher);
-    assertThat(rest).hasSize(1);
-    assertThat(rest.get(0).items()).containsExactly("c", "d");
-    assertThat(rest.get(0).paddedSeconds()).isEqualTo(7.0);
+    assertThat(rest).extracting(Batch::items)
+        .containsExactlyInAnyOrder(List.of("c"), List.of("d"));
+    assertThat(rest).extracting(Batch::paddedSeconds).containsExactlyInAnyOrder(3.5, 1.2);
   }
 
   @Test
@@ -290,16 +292,47 @@ class BucketBatcherTest {
   }
 
   @Test
-  void anExceptionFromTheHandlerDoesNotStopTheWorker() throws Exception {
+  void anExceptionOrALeftoverInterruptFromTheHandlerDoesNotStopTheWorker() throws Exception {
+    List<Thread> workerThreads = Collections.synchronizedList(new ArrayList<>());
     BucketBatcher<String> batcher =
         start(small().handler(batch -> {
+          workerThreads.add(Thread.currentThread());
           if (batch.items().contains("boom")) {
             throw new IllegalStateException("the handler failed (expected by the test)");
           }
+          if (batch.items().contains("interrupt")) {
+            Thread.currentThread().interrupt();
+          }
           handled.add(batch);
         }));
-    submitAll(batcher, LIVE, "boom", 9.0, "after", 9.0);
+    submitAll(batcher, LIVE, "boom", 9.0, "interrupt", 9.0, "after", 9.0);
+    assertThat(nextBatch().items()).containsExactly("interrupt");
     assertThat(nextBatch().items()).containsExactly("after");
+    assertThat(workerThreads).hasSize(3).containsOnly(workerThreads.get(0));
+  }
+
+  @Test
+  void closeGivesUpOnAStuckHandlerAfterCloseTimeout() throws Exception {
+    CountDownLatch never = new CountDownLatch(1);
+    CountDownLatch interrupted = new CountDownLatch(1);
+    BucketBatcher<String> batcher =
+        start(small().closeTimeout(Duration.ofMillis(100)).handler(batch -> {
+          handled.add(batch);
+          try {
+            never.await(10, SECONDS);
+          } catch (InterruptedException e) {
+            interrupted.countDown();
+          }
+        }));
+    submitAll(batcher, LIVE, "stuck", 9.0);
+    nextBatch();
+    submitAll(batcher, LIVE, "dropped", 1.0);
+    long start = System.nanoTime();
+    batcher.close();
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+    assertThat(interrupted.await(2, SECONDS)).as("the stuck worker was interrupted").isTrue();
+    assertNothingHandledFor(100);
+    assertThat(batcher.pendingItems()).isEqualTo(1);
   }
 
   @Test

@@ -13,7 +13,9 @@ import java.util.Collections;
 import java.util.List;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
+@Timeout(20)
 class PaddingShareTest {
 
   @Test
@@ -52,12 +54,12 @@ class PaddingShareTest {
 
   @Test
   void steadyArrivalsAreFlushedAtMaxWaitBeforeTheNextArrival() {
-    // One every 10 ms, flushed 50 ms after the oldest: the item arriving at 50 ms opens the next
-    // batch, so every batch holds 5.
+    // One every 12 ms, flushed 50 ms after the oldest (at 50 ms, before the arrival at 60 ms): the
+    // items at 0, 12, 24, 36, 48 ms form the first batch, those at 60 to 108 ms the second, etc.
     List<Batch<Integer>> batches =
         PaddingShare.bucketed(
             Collections.nCopies(100, 1.0),
-            0.010,
+            0.012,
             BucketBatcher.builder().maxWait(Duration.ofMillis(50)));
     assertThat(batches).hasSize(20).allSatisfy(batch -> assertThat(batch.size()).isEqualTo(5));
     assertThat(batches.get(1).items()).containsExactly(5, 6, 7, 8, 9);
@@ -106,7 +108,9 @@ class PaddingShareTest {
     try {
       System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
       PaddingBenchmark.main(
-          new String[] {"--seed", "1", "--recordings", "1000", "--batch-size", "8", "--rate", "500"});
+          new String[] {
+            "--seed", "1", "--recordings", "1000", "--batch-size", "8", "--rate", "500"
+          });
     } finally {
       System.setOut(stdout);
     }
@@ -114,7 +118,8 @@ class PaddingShareTest {
     assertThat(line)
         .doesNotContain("\n")
         .matches(
-            "\\{\"recordings\":1000,\"arrivalOrder\":\\{\"batchSize\":8,\"paddingShare\":0\\.\\d{4}},"
+            "\\{\"recordings\":1000,"
+                + "\"arrivalOrder\":\\{\"batchSize\":8,\"paddingShare\":0\\.\\d{4}},"
                 + "\"bucketed\":\\{\"paddingShare\":0\\.\\d{4},\"meanBatchSize\":\\d+\\.\\d{2}},"
                 + "\"seed\":1,.*\"arrivals\":\\{\"ratePerSecond\":500\\.0}}");
   }
