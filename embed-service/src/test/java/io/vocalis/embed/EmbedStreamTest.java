@@ -178,6 +178,49 @@ class EmbedStreamTest {
     assertThat(metric("vocalis_embed_audio_seconds_total", "")).isGreaterThan(2 * 29.0);
   }
 
+  @Test
+  @Order(6)
+  void aBackfillEmbedsWhatHasNoEntryAndCountsTheRest() {
+    String speaker = RECORDINGS.get(0).speakerId();
+    long bySpeaker = RECORDINGS.stream().filter(r -> r.speakerId().equals(speaker)).count();
+    String location = given().contentType("application/json")
+        .body(Map.of("encoder", "fbank", "layers", List.of(0), "filter", Map.of("speakerId", speaker)))
+        .when().post("/api/v1/backfills").then().statusCode(202).body("id", org.hamcrest.Matchers.notNullValue())
+        .extract().path("location");
+    await().atMost(Duration.ofSeconds(30)).until(() -> "DONE".equals(given().get(location).path("state")));
+    given().get(location).then().body("matched", equalTo((int) bySpeaker)).body("embedded", equalTo((int) bySpeaker))
+        .body("cached", equalTo(0)).body("failed", equalTo(0)).body("layers", equalTo(List.of(0)));
+    EncoderReference fbank = EncoderReference.of("fbank");
+    EmbeddingCache cache = new EmbeddingCache(storage);
+    assertThat(RECORDINGS.stream().filter(r -> cache.contains(EmbeddingCache.key(r.id(), fbank,
+        StateSelection.indices(List.of(0)), EmbeddingDtype.FLOAT32)))).hasSize((int) bySpeaker);
+
+    String again = given().contentType("application/json").body(Map.of("encoder", "fbank", "layers", List.of(0)))
+        .when().post("/api/v1/backfills").then().statusCode(202).extract().path("location");
+    await().atMost(Duration.ofSeconds(30)).until(() -> "DONE".equals(given().get(again).path("state")));
+    given().get(again).then().body("matched", equalTo(RECORDINGS.size()))
+        .body("cached", equalTo((int) bySpeaker)).body("embedded", equalTo(RECORDINGS.size() - (int) bySpeaker));
+  }
+
+  @Test
+  @Order(7)
+  void badBackfillsAreProblemsNamingTheField() {
+    record Case(Object body, int status, String detail) {}
+    for (Case c : List.of(
+        new Case(Map.of("layers", "last"), 400, "encoder is required"),
+        new Case(Map.of("encoder", "fbank", "colour", "red"), 400, "colour is not a backfill field"),
+        new Case(Map.of("encoder", "/no/such/checkpoint"), 400, "encoder: cannot resolve"),
+        new Case(Map.of("encoder", "fbank", "layers", "first"), 400, "layers:"),
+        new Case(Map.of("encoder", "fbank", "filter", Map.of("speaker", "x")), 400, "filter.speaker is not a filter field"),
+        new Case(Map.of("encoder", "fbank", "filter", Map.of("since", "yesterday")), 400, "filter.since"),
+        new Case(Map.of("encoder", "fbank", "layers", List.of(5)), 422, "out of range"))) {
+      given().contentType("application/json").body(c.body()).when().post("/api/v1/backfills").then()
+          .statusCode(c.status()).contentType("application/problem+json").body("detail", containsString(c.detail()));
+    }
+    given().when().get("/api/v1/backfills/" + java.util.UUID.randomUUID()).then().statusCode(404)
+        .contentType("application/problem+json");
+  }
+
   private RecordingReady missingObject() {
     RecordingReady template = RECORDINGS.get(0);
     String id = "e".repeat(64);

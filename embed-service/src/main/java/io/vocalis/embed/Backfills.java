@@ -1,0 +1,156 @@
+package io.vocalis.embed;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.runtime.StartupEvent;
+import io.vocalis.core.batching.BucketBatcher.Priority;
+import io.vocalis.core.embeddings.StateSelection;
+import io.vocalis.core.events.EventCodec;
+import io.vocalis.core.events.RecordingReady;
+import io.vocalis.core.storage.ObjectInfo;
+import io.vocalis.core.storage.Storage;
+import io.vocalis.core.storage.WriteCondition;
+import io.vocalis.service.stream.StreamProcessing;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.jboss.logging.Logger;
+
+/**
+ * Runs backfills one at a time in the background: every stored recording ({@code
+ * recordings/<id[0..2]>/<id>.json}) that the filter selects and that has no entry yet for the
+ * job's encoder is embedded through the same pipeline as the stream, at {@link
+ * Priority#BACKGROUND}, so live traffic goes first. State is written to storage ({@code
+ * backfills/<id>.json}) after every recording, so any replica can report it; jobs left unfinished
+ * by a restart resume where the counts say they were (done recordings are cache hits).
+ */
+@ApplicationScoped
+public class Backfills {
+  private static final Logger LOG = Logger.getLogger(Backfills.class);
+  private static final int OUTAGE_ATTEMPTS = 5;
+
+  @Inject Storage storage;
+  @Inject ObjectMapper json;
+  @Inject Embedders embedders;
+  @Inject EmbeddingPipeline pipeline;
+
+  private final ExecutorService runner = Executors.newSingleThreadExecutor(r -> new Thread(r, "vocalis-backfill"));
+
+  void onStart(@Observes StartupEvent event) {
+    for (ObjectInfo info : storage.list("backfills/")) {
+      String id = info.key().substring("backfills/".length()).replace(".json", "");
+      get(id).filter(BackfillJob::unfinished).ifPresent(job -> {
+        LOG.infof("resuming backfill %s", id);
+        runner.submit(() -> run(job));
+      });
+    }
+  }
+
+  /** Queues a backfill whose encoder was already opened with {@code encoder}. */
+  public BackfillJob start(ConfiguredEncoder encoder, RecordingFilter filter) {
+    BackfillJob job = BackfillJob.queued(UUID.randomUUID().toString(), encoder.reference(),
+        encoder.states().toJson(), filter.fields(), Instant.now());
+    save(job);
+    runner.submit(() -> run(job));
+    return job;
+  }
+
+  /** The job's latest recorded state. */
+  public Optional<BackfillJob> get(String id) {
+    if (!id.matches("[0-9a-f-]{36}") || storage.stat(key(id)).isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(json.readValue(storage.readAllBytes(key(id)), BackfillJob.class));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void run(BackfillJob queued) {
+    BackfillJob job = queued.running(Instant.now());
+    save(job);
+    try {
+      ConfiguredEncoder encoder = embedders.forBackfill(job.encoder(), StateSelection.fromJson(job.layers()));
+      RecordingFilter filter = new RecordingFilter(job.filter());
+      int matched = 0;
+      int embedded = 0;
+      int cached = 0;
+      List<BackfillJob.Failure> failures = new ArrayList<>();
+      for (ObjectInfo info : storage.list("recordings/")) {
+        if (!info.key().endsWith(".json")) {
+          continue;
+        }
+        RecordingReady recording = EventCodec.decode(storage.readAllBytes(info.key()), RecordingReady.class);
+        if (!filter.matches(recording)) {
+          continue;
+        }
+        matched++;
+        try {
+          EmbeddingPipeline.Outcome outcome = embedWithRetries(recording, encoder);
+          embedded += outcome.embedded();
+          cached += outcome.cached();
+        } catch (Exception e) {
+          failures.add(new BackfillJob.Failure(recording.id(), e.getMessage()));
+        }
+        job = job.counted(matched, embedded, cached, failures, Instant.now());
+        save(job);
+      }
+      job = job.done(Instant.now());
+      LOG.infof("backfill %s with %s: %d matched, %d embedded, %d cached, %d failed", job.id(), job.encoder(),
+          matched, embedded, cached, failures.size());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return; // stopping: the job stays RUNNING and resumes after the restart
+    } catch (RuntimeException e) {
+      LOG.errorf(e, "backfill %s failed", job.id());
+      job = job.failed(e.getMessage(), Instant.now());
+    }
+    save(job);
+  }
+
+  /** Embeds one recording; an outage is retried a few times before it counts as this recording's failure. */
+  private EmbeddingPipeline.Outcome embedWithRetries(RecordingReady recording, ConfiguredEncoder encoder)
+      throws Exception {
+    long backoff = 500;
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return pipeline.embed(recording, List.of(encoder), Priority.BACKGROUND);
+      } catch (Exception e) {
+        if (e instanceof InterruptedException || StreamProcessing.isInvalidInput(e) || attempt == OUTAGE_ATTEMPTS) {
+          throw e;
+        }
+        LOG.warnf("backfill: %s on recording %s; retrying in %d ms", e, recording.id(), backoff);
+        Thread.sleep(backoff);
+        backoff *= 2;
+      }
+    }
+  }
+
+  private void save(BackfillJob job) {
+    try {
+      storage.write(key(job.id()), WriteCondition.overwrite(), json.writeValueAsBytes(job));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String key(String id) {
+    return "backfills/" + id + ".json";
+  }
+
+  @PreDestroy
+  void stop() {
+    runner.shutdownNow();
+  }
+}
