@@ -221,6 +221,31 @@ class EmbedStreamTest {
         .contentType("application/problem+json");
   }
 
+  @Test
+  @Order(8)
+  void aStorageOutageIsRetriedNotDeadLetteredAndRecovers() throws Exception {
+    RecordingReady late = new io.vocalis.core.ingest.Ingestor(storage, io.vocalis.core.ingest.IngestLimits.DEFAULT, 1,
+        java.time.Clock.systemUTC(), io.vocalis.core.ingest.Ingestor.Observer.NONE)
+        .ingest(Recordings.wav(2.2, 999), io.vocalis.core.ingest.RecordingMetadata.fromColumns(
+            Map.of("speaker_id", "outage")), "test", io.vocalis.core.ingest.Ingestor.Announcer.NONE).recording();
+    java.nio.file.Path root = java.nio.file.Path.of(storage.root());
+    java.nio.file.Path away = root.resolveSibling(root.getFileName() + ".away");
+    double retries = metric("vocalis_stream_retries_total", "");
+    java.nio.file.Files.move(root, away);
+    java.nio.file.Files.writeString(root, "not a folder: the volume is gone");
+    try {
+      Recordings.publish(broker, late);
+      await().atMost(Duration.ofSeconds(20)).until(() -> metric("vocalis_stream_retries_total", "") >= retries + 2);
+      given().when().get("/q/health/ready").then().statusCode(503);
+    } finally {
+      java.nio.file.Files.delete(root);
+      java.nio.file.Files.move(away, root);
+    }
+    broker.awaitRecords(Topics.EMBEDDINGS_READY, r -> r.key().equals(late.id()), 2, Duration.ofSeconds(30));
+    given().when().get("/q/health/ready").then().statusCode(200);
+    assertThat(broker.readAll(Topics.DEAD_LETTER, Duration.ofSeconds(2))).noneMatch(r -> late.id().equals(r.key()));
+  }
+
   private RecordingReady missingObject() {
     RecordingReady template = RECORDINGS.get(0);
     String id = "e".repeat(64);

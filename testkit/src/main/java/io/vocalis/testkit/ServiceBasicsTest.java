@@ -9,14 +9,19 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What every Vocalis service must show, run against the real service: extend it in a
- * {@code @QuarkusTest @WithTestResource(KafkaBrokerResource.class)} class. Readiness is UP with
+ * {@code @QuarkusTest @WithTestResource(KafkaBrokerResource.class)} class. Readiness turns UP with
  * its Kafka connection and storage checks; Prometheus metrics, OpenAPI and problem+json errors
  * are served.
  */
 public abstract class ServiceBasicsTest {
 
   @Test
-  void readinessReportsKafkaAndStorageUp() {
+  void readinessReportsKafkaAndStorageUp() throws InterruptedException {
+    // a service may warm up first (embed-service loads its encoders): readiness turns UP within 30 s
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (given().get("/q/health/ready").statusCode() != 200 && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+    }
     given()
         .get("/q/health/ready")
         .then()

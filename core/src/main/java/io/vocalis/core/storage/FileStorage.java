@@ -65,6 +65,8 @@ public final class FileStorage implements Storage {
 
   private final Path root;
   private final String rootUri;
+  /** Whether the root folder has existed: after that, its absence is an outage. */
+  private volatile boolean rootSeen;
 
   /** Storage rooted at the directory {@code root} (made absolute; created on first write). */
   public FileStorage(Path root) {
@@ -103,8 +105,14 @@ public final class FileStorage implements Storage {
       if (Files.isDirectory(path)) {
         throw new NoSuchObjectException(uri(key), null);
       }
-      return Files.newInputStream(path);
+      InputStream in = Files.newInputStream(path);
+      rootSeen = true;
+      return in;
     } catch (NoSuchFileException e) {
+      if (!Files.isDirectory(root) && (rootSeen || Files.exists(root))) {
+        // the root itself is gone (an unmounted volume) or replaced: an outage, not a missing object
+        throw new StorageException("Cannot read " + uri(key) + ": the storage root " + rootUri + " is not available", e);
+      }
       throw new NoSuchObjectException(uri(key), e);
     } catch (IOException e) {
       throw new StorageException("Cannot read " + uri(key), e);
@@ -135,6 +143,7 @@ public final class FileStorage implements Storage {
       BasicFileAttributes written = Files.readAttributes(temp, BasicFileAttributes.class);
       commit(temp, target, condition, uri);
       syncDirectory(directory);
+      rootSeen = true;
       return info(key, written);
     } catch (IOException e) {
       throw new StorageException("Cannot write " + uri, e);

@@ -195,4 +195,17 @@ class LocalFileStorageTest extends StorageContractTest {
       return files.filter(p -> p.getFileName().toString().startsWith(".")).toList();
     }
   }
+
+  @Test
+  void aVanishedRootIsAnOutageNotAMissingObject(@TempDir Path dir) throws IOException {
+    Path root = dir.resolve("mounted");
+    try (Storage storage = Storage.open(root.toUri())) {
+      storage.write("recordings/aa/x.wav", WriteCondition.ifAbsent(), new byte[] {1});
+      Files.move(root, dir.resolve("unmounted"));
+      assertThatThrownBy(() -> storage.readAllBytes("recordings/aa/x.wav"))
+          .isExactlyInstanceOf(StorageException.class).hasMessageContaining("storage root");
+      Files.move(dir.resolve("unmounted"), root);
+      assertThatThrownBy(() -> storage.readAllBytes("recordings/aa/y.wav")).isInstanceOf(NoSuchObjectException.class);
+    }
+  }
 }

@@ -1,0 +1,53 @@
+package io.vocalis.embed;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.vocalis.core.events.Topics;
+import io.vocalis.core.storage.Storage;
+import io.vocalis.testkit.InjectKafkaBroker;
+import io.vocalis.testkit.KafkaBroker;
+import io.vocalis.testkit.KafkaBrokerResource;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A configured encoder that cannot be loaded keeps readiness DOWN, naming why, and the stream's
+ * records wait (retried, never dead-lettered): the fault is the service's, not the records'.
+ */
+@QuarkusTest
+@TestProfile(UnloadableEncoderTest.Profile.class)
+@WithTestResource(KafkaBrokerResource.class)
+class UnloadableEncoderTest {
+  /** The first encoder is a folder without a checkpoint. */
+  public static class Profile implements QuarkusTestProfile {
+    @Override
+    public Map<String, String> getConfigOverrides() {
+      return Map.of("vocalis.embed.encoders[0].model", System.getProperty("java.io.tmpdir"),
+          "%test.vocalis.embed.encoders[1].model", "fbank");
+    }
+  }
+
+  @InjectKafkaBroker KafkaBroker broker;
+  @Inject Storage storage;
+
+  @Test
+  void readinessIsDownNamingTheEncoderAndRecordsWait() throws Exception {
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().when().get("/q/health/ready").then()
+        .statusCode(503).body(containsString("failed: ")).body(containsString("config.json")));
+    var recording = Recordings.ingest(storage, broker, 1.0, 5);
+    await().atMost(Duration.ofSeconds(20))
+        .until(() -> EmbedStreamTest.metric("vocalis_stream_retries_total", "") >= 2);
+    assertThat(broker.readAll(Topics.DEAD_LETTER, Duration.ofSeconds(1)))
+        .noneMatch(r -> recording.id().equals(r.key()));
+    assertThat(broker.readAll(Topics.EMBEDDINGS_READY, Duration.ofSeconds(1))).isEmpty();
+  }
+}
