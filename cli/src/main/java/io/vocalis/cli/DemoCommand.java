@@ -25,8 +25,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code vocalis demo}: the main job on embedded defaults. Starts the local Kafka broker and the
  * four services (local storage, CPU), waits until every one reports ready, imports a synthetic
- * cohort through ingest-service, prints the URLs and keeps everything up until Ctrl-C, then stops
- * what it started.
+ * cohort through ingest-service, waits until embed-service has embedded it, prints the URLs and
+ * keeps everything up until Ctrl-C, then stops what it started.
  */
 @Command(
     name = "demo",
@@ -127,7 +127,8 @@ final class DemoCommand implements Callable<Integer> {
       System.out.println("  storage        " + storage.toUri());
       System.out.println("  logs           " + state.resolve("logs"));
       if (!noCohort) {
-        importCohort(services.get(0), state.resolve("cohort"), timeout);
+        List<String> ids = importCohort(services.get(0), state.resolve("cohort"), timeout);
+        awaitEmbeddings(services.get(1), ids, timeout);
       }
       ready = true;
     } catch (RuntimeException | IOException e) {
@@ -152,7 +153,7 @@ final class DemoCommand implements Callable<Integer> {
    * Generates a small synthetic cohort once (44.1 kHz stereo, so ingest has work to do) and imports
    * it through ingest-service's API, as a researcher would import a dataset folder.
    */
-  private static void importCohort(LocalService ingest, Path cohort, Duration timeout)
+  private static List<String> importCohort(LocalService ingest, Path cohort, Duration timeout)
       throws IOException, InterruptedException {
     if (!Files.exists(cohort.resolve("metadata.csv"))) {
       CohortSpec spec =
@@ -187,5 +188,32 @@ final class DemoCommand implements Callable<Integer> {
         "  cohort import  %d recordings: %d stored, %d already stored, %d failed (%s)%n",
         state.path("total").asInt(), state.path("stored").asInt(), state.path("duplicates").asInt(),
         state.path("failed").asInt(), job);
+    List<String> ids = new ArrayList<>();
+    state.path("rows").forEach(row -> ids.add(row.path("recordingId").asText()));
+    return ids;
+  }
+
+  /**
+   * Waits until embed-service has stored the {@code fbank} embeddings of every imported recording
+   * (it follows vocalis.recordings.ready by itself), asking its API as a client would.
+   */
+  private static void awaitEmbeddings(LocalService embed, List<String> ids, Duration timeout)
+      throws IOException, InterruptedException {
+    long start = System.nanoTime();
+    long deadline = start + timeout.toNanos();
+    int done = 0;
+    for (String id : ids) {
+      HttpRequest request = HttpRequest.newBuilder(embed.url("/api/v1/embeddings/" + id + "?encoder=fbank")).build();
+      while (HTTP.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() != 200) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("embeddings: " + done + " of " + ids.size() + " recordings embedded after "
+              + timeout + "; see the embed-service log");
+        }
+        Thread.sleep(100);
+      }
+      done++;
+    }
+    System.out.printf("  embeddings     %d recordings x fbank stored in %.1f s (%s)%n", done,
+        (System.nanoTime() - start) / 1e9, embed.url("/api/v1/embeddings/" + ids.get(0) + "?encoder=fbank"));
   }
 }

@@ -54,6 +54,10 @@ class DemoCommandTest {
     }
     assertThat(out).contains("all services ready; stopped");
     assertThat(out).contains("cohort import  32 recordings: 32 stored, 0 already stored, 0 failed");
+    assertThat(out).contains("embeddings     32 recordings x fbank stored");
+    try (var entries = Files.walk(state.resolve("data/embeddings"))) {
+      assertThat(entries.filter(p -> p.toString().endsWith(".safetensors"))).hasSize(32);
+    }
     assertThat(state.resolve("data/recordings")).isDirectory();
     for (String service : DemoCommand.SERVICES) {
       assertThat(Files.readAllLines(state.resolve("logs/" + service + ".log")))
