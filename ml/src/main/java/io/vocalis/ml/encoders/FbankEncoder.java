@@ -119,8 +119,8 @@ public final class FbankEncoder implements SpeechEncoder {
       NDArray spectrum = OwnedArrays.of(scope, framed, new Shape(total, WINDOW))
           .matMul(OwnedArrays.of(scope, dftBasis, new Shape(WINDOW, 2 * BINS)));
       NDArray power = spectrum.square().reshape(total, 2, BINS).sum(new int[] {1});
-      logMel = power.matMul(OwnedArrays.of(scope, melBanks, new Shape(BINS, MEL_BINS)))
-          .maximum(EPSILON).log().toFloatArray();
+      NDArray mel = power.matMul(OwnedArrays.of(scope, melBanks, new Shape(BINS, MEL_BINS)));
+      logMel = mel.maximum(OwnedArrays.scalar(mel, EPSILON)).log().toFloatArray();
     }
     List<EncodedRecording> result = new ArrayList<>();
     int offset = 0;

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
+import io.vocalis.ml.OwnedArrays;
 import io.vocalis.ml.checkpoint.StateDict;
 import io.vocalis.ml.encoders.Wav2Vec2Modules.Attention;
 import io.vocalis.ml.encoders.Wav2Vec2Modules.FeedForward;
@@ -134,7 +135,7 @@ public final class WhisperEncoderModel extends HfEncoderBlock {
     NDList out = new NDList(states.withLast(last).toArray(new NDArray[0]));
     int[] frames = new int[lengths.length];
     Arrays.fill(frames, config.maxSourcePositions());
-    out.add(features.getManager().create(frames));
+    out.add(OwnedArrays.of(features.getManager(), frames));
     return out;
   }
 

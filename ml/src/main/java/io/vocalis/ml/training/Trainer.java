@@ -26,6 +26,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * The training loop of a head-only run: the dataset is read and split, every recording's
@@ -49,12 +50,23 @@ public final class Trainer {
   private final Storage run;
   private final TrainingListener listener;
   private final Device device;
+  private final Seams seams;
 
-  private Trainer(TrainingConfig config, Storage run, TrainingListener listener, Device device) {
+  private Trainer(TrainingConfig config, Storage run, TrainingListener listener, Device device, Seams seams) {
     this.config = config;
     this.run = run;
     this.listener = listener;
     this.device = device;
+    this.seams = seams;
+  }
+
+  /**
+   * Where tests reach into a run: {@code halfOnCpu} lets {@code finetune.mixed_precision} run on
+   * the CPU's (slow) float16 path; {@code gradients} sees each optimizer step's gradients, still
+   * loss-scaled, before they are checked, and may change them (to inject an overflow).
+   */
+  record Seams(boolean halfOnCpu, Consumer<Map<String, NDArray>> gradients) {
+    static final Seams NONE = new Seams(false, g -> {});
   }
 
   /**
@@ -72,6 +84,11 @@ public final class Trainer {
 
   /** Runs {@code job} in the run storage {@code run} (left open); see {@link #run(TrainingJob, String, TrainingListener)}. */
   public static TrainingResult run(TrainingJob job, Storage run, TrainingListener listener) throws IOException {
+    return run(job, run, listener, Seams.NONE);
+  }
+
+  /** {@link #run(TrainingJob, Storage, TrainingListener)} with test {@link Seams}. */
+  static TrainingResult run(TrainingJob job, Storage run, TrainingListener listener, Seams seams) throws IOException {
     TrainingConfig config;
     Path data;
     if (job.resume()) {
@@ -101,7 +118,7 @@ public final class Trainer {
       run.write(RunLayout.RUN, WriteCondition.overwrite(), Json.bytes(info));
     }
     Device device = EncoderOptions.defaults().device();
-    return new Trainer(config, run, listener, device).train(data);
+    return new Trainer(config, run, listener, device, seams).train(data);
   }
 
   private TrainingResult train(Path data) throws IOException {
@@ -115,7 +132,7 @@ public final class Trainer {
     List<Integer> testRows = split.rows(Split.TEST);
 
     EncoderReference encoder = EncoderReference.of(config.encoder().model());
-    if (config.finetune().mixedPrecision() && !device.isGpu()) {
+    if (config.finetune().mixedPrecision() && !device.isGpu() && !seams.halfOnCpu()) {
       throw new IllegalArgumentException("finetune.mixed_precision needs a GPU; this machine has none");
     }
     Examples examples = Examples.of(dataset, features);
@@ -339,7 +356,7 @@ public final class Trainer {
         }
       }
       if ((k + 1) % t.accumulation() == 0 || k == microBatches - 1) {
-        step(s, s.schedule().factor(s.adam().steps(), epoch), lossScale);
+        step(s, s.schedule().factor(s.adam().steps(), epoch), lossScale, epoch);
       }
       listener.progress("epoch " + (epoch + 1) + "/" + t.epochs(), k + 1, microBatches);
     }
@@ -349,7 +366,13 @@ public final class Trainer {
   /** The static loss scale of mixed-precision runs (float16 activations would underflow otherwise). */
   private static final double LOSS_SCALE = 1024;
 
-  private void step(Session s, double factor, double lossScale) {
+  /**
+   * One optimizer step from the accumulated gradients, which are then zeroed. Gradients are
+   * checked for infinities and NaN whether or not they are clipped: under mixed precision such a
+   * step is a float16 overflow and is skipped (the optimizer does not count it), as dynamic loss
+   * scaling would; in float32 it means the run diverged.
+   */
+  private void step(Session s, double factor, double lossScale, int epoch) {
     try (NDManager scope = s.work().newSubManager()) {
       Map<String, NDArray> grads = new LinkedHashMap<>();
       s.trainables().arrays().forEach((name, p) -> {
@@ -357,15 +380,24 @@ public final class Trainer {
         g.attach(scope);
         grads.put(name, g);
       });
+      seams.gradients().accept(grads);
       if (lossScale != 1) {
-        grads.values().forEach(g -> g.muli(1 / lossScale));
+        AdamW.scale(grads.values(), 1 / lossScale);
       }
-      double norm = config.training().clipNorm() > 0
-          ? AdamW.clipGlobalNorm(grads.values(), config.training().clipNorm()) : 0;
-      if (lossScale != 1 && !Double.isFinite(norm)) {
-        // a float16 overflow: skip this step, as dynamic loss scaling would
-        listener.warning("skipped an optimizer step with non-finite gradients (float16 overflow)");
+      double norm = AdamW.globalNorm(grads.values());
+      if (!Double.isFinite(norm)) {
+        String where = grads.entrySet().stream().filter(e -> !Double.isFinite(AdamW.globalNorm(List.of(e.getValue()))))
+            .map(Map.Entry::getKey).findFirst().orElse("?");
+        if (!config.finetune().mixedPrecision()) {
+          throw new IllegalStateException("training diverged: the gradient of " + where + " is not finite in epoch "
+              + (epoch + 1) + "; lower the learning rates");
+        }
+        listener.warning("skipped an optimizer step with non-finite gradients (float16 overflow, first in "
+            + where + ")");
       } else {
+        if (config.training().clipNorm() > 0) {
+          AdamW.clipToNorm(grads.values(), config.training().clipNorm(), norm);
+        }
         s.adam().beginStep();
         TrainingConfig.Optimizer o = config.optimizer();
         s.trainables().arrays().forEach((name, p) -> {
@@ -383,7 +415,7 @@ public final class Trainer {
           s.adam().update(name, p, grads.get(name), lr * factor, decay, scope);
         });
       }
-      grads.values().forEach(g -> g.subi(g));
+      grads.values().forEach(Trainables::zero);
     }
   }
 

@@ -12,6 +12,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vocalis.core.storage.Storage;
+import io.vocalis.ml.OwnedArrays;
 import io.vocalis.ml.checkpoint.SafetensorsFile;
 import io.vocalis.ml.encoders.EncoderOptions;
 import io.vocalis.ml.training.TrainingConfig.Finetune;
@@ -20,6 +21,7 @@ import io.vocalis.ml.training.TrainingConfig.Lora;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -73,7 +75,7 @@ class FinetuneTest {
             NDArray g = p.getGradient();
             g.attach(scope);
             adam.update(name, p, g, 1e-2, 0.01, scope);
-            g.subi(g);
+            Trainables.zero(g);
           });
         }
       }
@@ -243,13 +245,91 @@ class FinetuneTest {
             }
             g.muli(1 / 1024f);
             adam.update(name, a, g, 1e-2, 0, scope);
-            g.subi(g);
+            Trainables.zero(g);
           });
         }
       }
       assertThat(adam.state()).containsKey("master.adapter.prompts");
       trainables.values().forEach((name, v) -> assertThat(v).as(name + " moved").isNotEqualTo(before.get(name)));
     }
+  }
+
+  @Test
+  void aFloat16OverflowSkipsOneStepWithoutClippingAndLeavesNoNaNBehind() throws IOException {
+    // mixed precision through the trainer (on the CPU's float16 path) with clipping off; an
+    // infinity is injected into one adapter's gradient at the second optimizer step
+    TrainingConfig config = ConfigLoader.parse("""
+        training: {epochs: 1, batch_size: 4, clip_norm: 0}
+        finetune: {lora: {rank: 2, alpha: 4, targets: [q, ff]}, mixed_precision: true}
+        optimizer: {adapter_lr: 1e-3}
+        """, Map.of("encoder.model", WAVLM.toString()));
+    String injected = "adapter.encoder.layers.0.attention.q_proj.lora_B.weight";
+    List<Boolean> finite = new ArrayList<>();
+    Trainer.Seams seams = new Trainer.Seams(true, grads -> {
+      assertThat(grads.get(injected).getDataType()).isEqualTo(DataType.FLOAT16);
+      finite.add(grads.values().stream().allMatch(g -> allFinite(g)));
+      if (finite.size() == 2) {
+        NDArray g = grads.get(injected);
+        g.addi(OwnedArrays.scalar(g, Double.POSITIVE_INFINITY));
+      }
+    });
+    List<String> warnings = new ArrayList<>();
+    Path run = temp.resolve("overflow");
+    try (Storage storage = Storage.open(run.toString())) {
+      TrainingResult result = Trainer.run(TrainingJob.start(Cohorts.tiny(), config), storage, new TrainingListener() {
+        @Override
+        public void warning(String message) {
+          warnings.add(message);
+        }
+      }, seams);
+      assertThat(result.test().features()).hasSize(5);
+    }
+    assertThat(finite.size()).as("optimizer steps attempted").isGreaterThanOrEqualTo(3);
+    // every step saw finite gradients: the skipped step's infinities were zeroed, not turned into NaN
+    assertThat(finite).containsOnly(true);
+    assertThat(warnings).filteredOn(w -> w.startsWith("skipped an optimizer step")).singleElement()
+        .asString().contains(injected);
+    JsonNode latest = Json.MAPPER.readTree(run.resolve("checkpoints/latest.json").toFile());
+    JsonNode state = Json.MAPPER.readTree(run.resolve(latest.get("path").asText()).resolve("state.json").toFile());
+    assertThat(state.get("optimizer_steps").asInt()).isEqualTo(finite.size() - 1);
+    try (SafetensorsFile model = SafetensorsFile.open(run.resolve("models/final/model.safetensors"))) {
+      for (String name : model.names()) {
+        for (float v : model.tensor(name).toFloats()) {
+          assertThat(Float.isFinite(v)).as(name).isTrue();
+        }
+      }
+      float[] b = model.tensor(injected).toFloats();
+      assertThat(b).as("the adapter trained in the other steps").isNotEqualTo(new float[b.length]);
+    }
+  }
+
+  @Test
+  void aNonFiniteGradientInFloat32StopsTheRunEvenWithoutClipping() {
+    TrainingConfig config = ConfigLoader.parse("""
+        training: {epochs: 1, batch_size: 8, clip_norm: 0}
+        finetune: {lora: {rank: 2, targets: [v]}}
+        """, Map.of("encoder.model", WAVLM.toString()));
+    String injected = "adapter.encoder.layers.1.attention.v_proj.lora_A.weight";
+    Trainer.Seams seams = new Trainer.Seams(false, grads -> {
+      NDArray g = grads.get(injected);
+      g.addi(OwnedArrays.scalar(g, Double.NaN));
+    });
+    assertThatThrownBy(() -> {
+      try (Storage storage = Storage.open(temp.resolve("nan").toString())) {
+        Trainer.run(TrainingJob.start(Cohorts.tiny(), config), storage, TrainingListener.NONE, seams);
+      }
+    }).isInstanceOf(IllegalStateException.class)
+        .hasMessage("training diverged: the gradient of " + injected + " is not finite in epoch 1;"
+            + " lower the learning rates");
+  }
+
+  private static boolean allFinite(NDArray g) {
+    for (float v : g.toType(DataType.FLOAT32, true).toFloatArray()) {
+      if (!Float.isFinite(v)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Test
