@@ -144,17 +144,13 @@ public final class Trainer {
         NDManager work = NDManager.newBaseManager(device)) {
       Inputs inputs;
       HeadSpec spec;
+      boolean peft = false;
       if (tuned == null) {
         List<Embedding> embeddings = embed(encoder, audio);
         inputs = Inputs.cached(embeddings);
         spec = headSpec(dataset, features, embeddings.get(0).hiddenSize(), embeddings.get(0).states());
       } else {
-        if (tuned.encoder().modelType().equals("wavlm") && config.finetune().lora().rank() > 0
-            && config.finetune().lora().targets().stream().anyMatch(t -> !t.equals("ff"))) {
-          listener.warning("LoRA on WavLM attention trains here, but its PEFT export has no effect in Python:"
-              + " transformers' WavLMAttention passes the q/k/v/out weights to F.multi_head_attention_forward"
-              + " without calling those modules (feed-forward targets, ff, work in both)");
-        }
+        peft = peftExport(tuned, encoder);
         listener.progress("audio", 0, audio.size());
         inputs = tuned.inputs(audio, config.encoder().layer());
         listener.progress("audio", audio.size(), audio.size());
@@ -174,7 +170,7 @@ public final class Trainer {
           tuned.addTrainables(trainables);
         }
         Session session = new Session(head, tuned, inputs, examples, trainables, adam, schedule, work,
-            posWeight(examples, trainRows, work));
+            posWeight(examples, trainRows, work), peft);
         TrainingState state = TrainingState.restore(run, trainables, adam, schedule);
         trainables.arrays().values().forEach(p -> p.setRequiresGradient(true));
         boolean interrupted = false;
@@ -236,9 +232,34 @@ public final class Trainer {
    * @param schedule the learning-rate schedule
    * @param work the manager batches are scoped under
    * @param posWeight BCE positive weights, or null
+   * @param peft whether model packages get a {@link PeftExport}
    */
   private record Session(ClassifierHead head, FinetunedEncoder tuned, Inputs inputs, Examples examples,
-      Trainables trainables, AdamW adam, LrSchedule schedule, NDManager work, NDArray posWeight) {}
+      Trainables trainables, AdamW adam, LrSchedule schedule, NDManager work, NDArray posWeight, boolean peft) {}
+
+  /**
+   * Whether this fine-tuning run's packages get a PEFT export: only with LoRA and when the export
+   * is exact; warns, before training, about what Python will not reproduce.
+   */
+  private boolean peftExport(FinetunedEncoder tuned, EncoderReference encoder) {
+    if (config.finetune().lora().rank() == 0) {
+      return false;
+    }
+    List<String> inexpressible = PeftExport.inexpressible(config.finetune());
+    if (!inexpressible.isEmpty()) {
+      listener.warning("no PEFT export (models/*/" + PeftExport.FOLDER + "): PEFT's LoRA layout cannot hold "
+          + String.join(" nor ", inexpressible) + ", and the adapters alone would give other outputs in Python");
+      return false;
+    }
+    PeftExport.baseModelWarning(encoder).ifPresent(listener::warning);
+    if (tuned.encoder().modelType().equals("wavlm")
+        && config.finetune().lora().targets().stream().anyMatch(t -> !t.equals("ff"))) {
+      listener.warning("LoRA on WavLM attention trains here, but its PEFT export has no effect in Python:"
+          + " transformers' WavLMAttention passes the q/k/v/out weights to F.multi_head_attention_forward"
+          + " without calling those modules (feed-forward targets, ff, work in both)");
+    }
+    return true;
+  }
 
   private Dataset readDataset(Path data) {
     Dataset dataset = DatasetReader.read(data, DatasetOptions.defaults().withThreshold(config.data().threshold()))
@@ -476,7 +497,7 @@ public final class Trainer {
     ModelPackage model = new ModelPackage(encoder, config.encoder().layer(), s.head().spec(), config.finetune(),
         config.data().threshold(), evaluated.thresholds(), metrics, training, weights, shapes);
     model.write(run, prefix);
-    if (config.finetune().lora().rank() > 0) {
+    if (s.peft()) {
       PeftExport.write(model, s.tuned().adapters().modules(), run, prefix + "/" + PeftExport.FOLDER);
     }
   }

@@ -150,7 +150,7 @@ class FinetuneTest {
   }
 
   @Test
-  void aFineTuningRunKeepsOnlyTrainableWeightsExportsPeftAndResumesExactly() throws IOException {
+  void aFineTuningRunKeepsOnlyTrainableWeightsAndResumesExactly() throws IOException {
     TrainingConfig config = ConfigLoader.parse("""
         encoder: {layer: weighted}
         head: {pooling: attention, hidden: [16]}
@@ -159,9 +159,20 @@ class FinetuneTest {
         optimizer: {encoder_lr: 1e-4, adapter_lr: 1e-3}
         """, Map.of("encoder.model", WAVLM.toString()));
     Path run = temp.resolve("tuned");
+    List<String> warnings = new ArrayList<>();
     TrainingResult result = Trainer.run(TrainingJob.start(Cohorts.tiny(), config), run.toString(),
-        TrainingListener.NONE);
+        new TrainingListener() {
+          @Override
+          public void warning(String message) {
+            warnings.add(message);
+          }
+        });
     assertThat(result.test().features()).hasSize(5);
+    // prompts and trained encoder weights have no place in PEFT's layout: no export, one warning
+    assertThat(run.resolve("models/final/peft")).doesNotExist();
+    assertThat(warnings).containsExactly("no PEFT export (models/*/peft): PEFT's LoRA layout cannot hold 2 soft prompt"
+        + " vectors (finetune.prompts) nor encoder weights trained with finetune.freeze: layers, and the adapters"
+        + " alone would give other outputs in Python");
     // interrupted after the first epoch and resumed: the same bytes (LoRA dropout included)
     Path parts = temp.resolve("parts");
     assertThat(Trainer.run(TrainingJob.start(Cohorts.tiny(), config), parts.toString(), new TrainingListener() {
@@ -171,17 +182,56 @@ class FinetuneTest {
       }
     }).interrupted()).isTrue();
     Trainer.run(TrainingJob.resumeLatest(), parts.toString(), TrainingListener.NONE);
-    for (String file : List.of("metrics.json", "models/final/model.safetensors", "checkpoints/epoch-0002/state.safetensors",
-        "models/best/peft/adapter_model.safetensors")) {
+    for (String file : List.of("metrics.json", "models/final/model.safetensors", "checkpoints/epoch-0002/state.safetensors")) {
       assertThat(Files.readAllBytes(parts.resolve(file))).as(file).isEqualTo(Files.readAllBytes(run.resolve(file)));
     }
     try (SafetensorsFile state = SafetensorsFile.open(run.resolve("checkpoints/epoch-0002/state.safetensors"));
-        SafetensorsFile model = SafetensorsFile.open(run.resolve("models/final/model.safetensors"));
-        SafetensorsFile peft = SafetensorsFile.open(run.resolve("models/final/peft/adapter_model.safetensors"))) {
+        SafetensorsFile model = SafetensorsFile.open(run.resolve("models/final/model.safetensors"))) {
       assertThat(state.names()).contains("param.adapter.prompts", "param.base.encoder.layers.1.attention.k_proj.weight",
           "adam.m.adapter.encoder.layers.0.attention.v_proj.lora_B.weight")
           .noneMatch(n -> n.contains("encoder.layers.0.attention.k_proj.weight") || n.contains("feature_extractor"));
       assertThat(model.names()).contains("output.weight", "adapter.prompts", "base.encoder.layers.1.final_layer_norm.bias");
+    }
+    // the package alone reproduces the run's own test numbers: frozen weights come from the
+    // checkpoint folder, trained ones from the package
+    JsonNode metrics = Json.MAPPER.readTree(run.resolve("metrics.json").toFile());
+    try (Storage storage = Storage.open(run.toString());
+        Predictor predictor = Predictor.open(storage, "final", EncoderOptions.cpu())) {
+      List<Path> some = files(3);
+      List<Predictor.FilePrediction> p = predictor.predict(some, TrainingListener.NONE);
+      assertThat(p).hasSize(3);
+      assertThat(p.get(0).attention()).isNotNull();
+      assertThat(predictor.model().finetune().prompts()).isEqualTo(2);
+    }
+    assertThat(metrics.at("/final/test/macro_auroc").isNumber()).isTrue();
+  }
+
+  @Test
+  void aLoraOnlyRunExportsPeftNamingTheBaseModelByHubIdAndRevision() throws IOException {
+    // a checkpoint folder inside a Hugging Face hub cache: its hub id and commit are known
+    String commit = "0123456789abcdef0123456789abcdef01234567";
+    Path snapshot = temp.resolve("hub/models--acme--tiny-wavlm/snapshots/" + commit);
+    Files.createDirectories(snapshot);
+    try (var files = Files.list(WAVLM)) {
+      for (Path f : files.toList()) {
+        Files.copy(f, snapshot.resolve(f.getFileName()));
+      }
+    }
+    TrainingConfig config = ConfigLoader.parse("""
+        training: {epochs: 1, batch_size: 16}
+        finetune: {lora: {rank: 4, alpha: 8, targets: [q, v]}}
+        """, Map.of("encoder.model", snapshot.toString()));
+    Path run = temp.resolve("lora");
+    List<String> warnings = new ArrayList<>();
+    Trainer.run(TrainingJob.start(Cohorts.tiny(), config), run.toString(), new TrainingListener() {
+      @Override
+      public void warning(String message) {
+        warnings.add(message);
+      }
+    });
+    assertThat(warnings).noneMatch(w -> w.startsWith("no PEFT export") || w.contains("not on the Hugging Face hub"));
+    try (SafetensorsFile model = SafetensorsFile.open(run.resolve("models/final/model.safetensors"));
+        SafetensorsFile peft = SafetensorsFile.open(run.resolve("models/final/peft/adapter_model.safetensors"))) {
       assertThat(peft.names()).containsExactlyInAnyOrder(
           "base_model.model.encoder.layers.0.attention.q_proj.lora_A.weight",
           "base_model.model.encoder.layers.0.attention.q_proj.lora_B.weight",
@@ -198,18 +248,24 @@ class FinetuneTest {
     assertThat(peftConfig.get("peft_type").asText()).isEqualTo("LORA");
     assertThat(peftConfig.get("r").asInt()).isEqualTo(4);
     assertThat(peftConfig.get("target_modules").toString()).isEqualTo("[\"q_proj\",\"v_proj\"]");
-    // the package alone reproduces the run's own test numbers: frozen weights come from the
-    // checkpoint folder, trained ones from the package
-    JsonNode metrics = Json.MAPPER.readTree(run.resolve("metrics.json").toFile());
-    try (Storage storage = Storage.open(run.toString());
-        Predictor predictor = Predictor.open(storage, "final", EncoderOptions.cpu())) {
-      List<Path> some = files(3);
-      List<Predictor.FilePrediction> p = predictor.predict(some, TrainingListener.NONE);
-      assertThat(p).hasSize(3);
-      assertThat(p.get(0).attention()).isNotNull();
-      assertThat(predictor.model().finetune().prompts()).isEqualTo(2);
-    }
-    assertThat(metrics.at("/final/test/macro_auroc").isNumber()).isTrue();
+    assertThat(peftConfig.get("base_model_name_or_path").asText()).isEqualTo("acme/tiny-wavlm");
+    assertThat(peftConfig.get("revision").asText()).isEqualTo(commit);
+  }
+
+  @Test
+  void peftNamesHubCheckpointsByIdAndRevisionAndWarnsAboutOthers() {
+    assertThat(PeftExport.hubName("hf://microsoft/wavlm-base-plus@" + "a".repeat(40)))
+        .contains(new PeftExport.HubName("microsoft/wavlm-base-plus", "a".repeat(40)));
+    assertThat(PeftExport.hubName("/home/x/.cache/huggingface/hub/models--facebook--hubert-base-ls960/snapshots/"
+        + "b".repeat(40))).contains(new PeftExport.HubName("facebook/hubert-base-ls960", "b".repeat(40)));
+    assertThat(PeftExport.hubName("/data/checkpoints/wavlm")).isEmpty();
+    assertThat(PeftExport.hubName("gs://bucket/wavlm")).isEmpty();
+    assertThat(PeftExport.baseModelWarning(new EncoderReference("/data/checkpoints/wavlm", "sha256:00")))
+        .hasValueSatisfying(w -> assertThat(w).startsWith("the PEFT export names its base model /data/checkpoints/wavlm,"
+            + " which is not on the Hugging Face hub"));
+    assertThat(PeftExport.baseModelWarning(new EncoderReference("hf://org/name@" + "c".repeat(40), "sha256:00")))
+        .isEmpty();
+    assertThat(PeftExport.inexpressible(new Finetune(Freeze.ALL, 0, new Lora(2, 4, 0, List.of("q")), 0, false))).isEmpty();
   }
 
   @Test
