@@ -63,6 +63,31 @@ final class Reports {
     return root;
   }
 
+  /**
+   * {@code test_predictions.json}: per test recording (in dataset order) its dataset row, file,
+   * speaker and P(present) per feature.
+   */
+  static ObjectNode predictions(Evaluator.Scores scores, io.vocalis.core.dataset.Dataset dataset,
+      List<String> features) {
+    ObjectNode root = JsonNodeFactory.instance.objectNode();
+    root.put("schema", 1);
+    root.put("model", RunLayout.BEST_MODEL);
+    features.forEach(root.putArray("features")::add);
+    ArrayNode items = root.putArray("recordings");
+    for (int i = 0; i < scores.rows().size(); i++) {
+      int row = scores.rows().get(i);
+      ObjectNode item = items.addObject();
+      item.put("row", row);
+      item.put("file", dataset.rows().get(row).file());
+      item.put("speaker", dataset.rows().get(row).speakerId());
+      ArrayNode p = item.putArray("probabilities");
+      for (float v : scores.probabilities()[i]) {
+        p.add(v);
+      }
+    }
+    return root;
+  }
+
   /** One epoch as JSON. */
   static ObjectNode epoch(EpochRecord e) {
     ObjectNode n = JsonNodeFactory.instance.objectNode();

@@ -42,8 +42,9 @@ import java.util.function.Consumer;
  * same seed gives the same weights and metrics, bit for bit.
  *
  * <p>The run folder ({@link RunLayout}) receives {@code config.yaml}, {@code split.json}, {@code
- * checkpoints/}, {@code curves.json}, {@code metrics.json}, {@code report.md}, {@code plots/} and
- * {@code models/best}, {@code models/final}.
+ * checkpoints/}, {@code curves.json}, {@code metrics.json}, {@code test_predictions.json}, {@code
+ * report.md}, {@code plots/} and {@code models/best}, {@code models/final}. A {@code kfold} split
+ * with no fold chosen makes the run a {@link CrossValidation}.
  */
 public final class Trainer {
   private final TrainingConfig config;
@@ -51,13 +52,16 @@ public final class Trainer {
   private final TrainingListener listener;
   private final Device device;
   private final Seams seams;
+  private final Storage cacheHome;
 
-  private Trainer(TrainingConfig config, Storage run, TrainingListener listener, Device device, Seams seams) {
+  private Trainer(TrainingConfig config, Storage run, TrainingListener listener, Device device, Seams seams,
+      Storage cacheHome) {
     this.config = config;
     this.run = run;
     this.listener = listener;
     this.device = device;
     this.seams = seams;
+    this.cacheHome = cacheHome;
   }
 
   /**
@@ -89,6 +93,16 @@ public final class Trainer {
 
   /** {@link #run(TrainingJob, Storage, TrainingListener)} with test {@link Seams}. */
   static TrainingResult run(TrainingJob job, Storage run, TrainingListener listener, Seams seams) throws IOException {
+    return run(job, run, listener, seams, run);
+  }
+
+  /**
+   * Runs {@code job} in {@code run}, keeping cached embeddings (when {@code encoder.cache} is
+   * empty) under {@code cacheHome}: the run itself, or for a fold the cross-validation run that
+   * all its folds share.
+   */
+  static TrainingResult run(TrainingJob job, Storage run, TrainingListener listener, Seams seams, Storage cacheHome)
+      throws IOException {
     TrainingConfig config;
     Path data;
     if (job.resume()) {
@@ -117,12 +131,16 @@ public final class Trainer {
       info.put("encoder", config.encoder().model());
       run.write(RunLayout.RUN, WriteCondition.overwrite(), Json.bytes(info));
     }
+    TrainingConfig.SplitSpec split = config.data().split();
+    if (split.method() == TrainingConfig.SplitMethod.KFOLD && split.fold() == 0) {
+      return CrossValidation.run(config, data, run, listener, seams);
+    }
     Device device = EncoderOptions.defaults().device();
-    return new Trainer(config, run, listener, device, seams).train(data);
+    return new Trainer(config, run, listener, device, seams, cacheHome).train(data);
   }
 
   private TrainingResult train(Path data) throws IOException {
-    Dataset dataset = readDataset(data);
+    Dataset dataset = readDataset(config, data);
     List<String> features = config.data().features().isEmpty() ? dataset.features() : config.data().features();
     DataSplit split = DataSplit.of(dataset, features, config.data().split(), config.seed());
     split.warnings().forEach(listener::warning);
@@ -200,11 +218,12 @@ public final class Trainer {
         }
         writeCurves(state.history());
         if (interrupted) {
-          return new TrainingResult(run.root().toString(), state.history(), state.bestEpoch(), false, true, null);
+          return new TrainingResult(run.root().toString(), state.history(), state.bestEpoch(), false, true, null,
+              null);
         }
-        SplitMetrics test = finish(state, session, encoder, valRows, testRows);
+        SplitMetrics test = finish(state, session, encoder, valRows, testRows, dataset);
         return new TrainingResult(run.root().toString(), state.history(), state.bestEpoch(), state.stoppedEarly(),
-            false, test);
+            false, test, null);
       }
     }
   }
@@ -214,7 +233,7 @@ public final class Trainer {
     String cacheLocation = config.encoder().cache();
     try (Storage external = cacheLocation.isEmpty() ? null : Storage.open(cacheLocation);
         Embedder embedder = new Embedder(encoder, config.encoder().layer(), config.encoder().batchSize(),
-            EncoderOptions.defaults(), external == null ? new EmbeddingCache(run, RunLayout.CACHE)
+            EncoderOptions.defaults(), external == null ? new EmbeddingCache(cacheHome, RunLayout.CACHE)
                 : new EmbeddingCache(external, "embeddings"))) {
       return embedder.embed(audio, listener);
     }
@@ -261,7 +280,8 @@ public final class Trainer {
     return true;
   }
 
-  private Dataset readDataset(Path data) {
+  /** The dataset at {@code data} as {@code config} reads it, checked against its features. */
+  static Dataset readDataset(TrainingConfig config, Path data) {
     Dataset dataset = DatasetReader.read(data, DatasetOptions.defaults().withThreshold(config.data().threshold()))
         .orThrow();
     for (String f : config.data().features()) {
@@ -442,7 +462,7 @@ public final class Trainer {
 
   /** Evaluates the best and final models, writes packages, metrics, report and plots. */
   private SplitMetrics finish(TrainingState state, Session s, EncoderReference encoder, List<Integer> valRows,
-      List<Integer> testRows) {
+      List<Integer> testRows, Dataset dataset) {
     Map<String, float[]> finalWeights = s.trainables().values();
     boolean hasBest = state.bestEpoch() > 0;
     if (!hasBest) {
@@ -457,6 +477,8 @@ public final class Trainer {
         last.val(), last.test(), last.thresholds(), encoder);
     writePackage(RunLayout.BEST_MODEL, s, encoder, bestWeights, best, bestEpoch);
     writePackage(RunLayout.FINAL_MODEL, s, encoder, finalWeights, last, state.epochsDone());
+    run.write(RunLayout.TEST_PREDICTIONS, WriteCondition.overwrite(),
+        Json.bytes(Reports.predictions(best.testScores(), dataset, s.examples().features())));
     run.write(RunLayout.METRICS, WriteCondition.overwrite(), Json.bytes(metrics));
     run.write(RunLayout.REPORT, WriteCondition.overwrite(),
         Reports.markdown(config, state, bestEpoch, best.val(), best.test(), encoder, s.examples().features())
@@ -479,7 +501,7 @@ public final class Trainer {
     Evaluator.Scores test = Evaluator.score(s.head(), s.inputs(), s.examples(), testRows, batch, s.work(),
         s.posWeight());
     return new Evaluated(thresholds, Evaluator.metrics(val, s.examples(), thresholds),
-        Evaluator.metrics(test, s.examples(), thresholds));
+        Evaluator.metrics(test, s.examples(), thresholds), test);
   }
 
   private void writePackage(String prefix, Session s, EncoderReference encoder, Map<String, float[]> trained,
@@ -502,5 +524,6 @@ public final class Trainer {
     }
   }
 
-  private record Evaluated(Map<String, Double> thresholds, SplitMetrics val, SplitMetrics test) {}
+  private record Evaluated(Map<String, Double> thresholds, SplitMetrics val, SplitMetrics test,
+      Evaluator.Scores testScores) {}
 }
