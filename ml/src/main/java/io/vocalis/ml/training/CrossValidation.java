@@ -96,7 +96,7 @@ public final class CrossValidation {
     return new TrainingListener() {
       @Override
       public void progress(String task, long done, long total) {
-        outer.progress("fold " + fold + "/" + folds + " " + task, done, total);
+        outer.progress(task + " (fold " + fold + "/" + folds + ")", done, total);
       }
 
       @Override

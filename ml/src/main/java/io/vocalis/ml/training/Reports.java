@@ -130,7 +130,10 @@ final class Reports {
     row(md, "features", String.join(", ", features) + " (present = rating > " + c.data().threshold() + ")");
     row(md, "split", c.data().split().method() + (c.data().split().method() == TrainingConfig.SplitMethod.RATIO
         ? " " + c.data().split().train() + "/" + c.data().split().val() + "/" + c.data().split().test()
-            + ", speaker-disjoint, stratified" : ""));
+            + ", speaker-disjoint, stratified"
+        : c.data().split().method() == TrainingConfig.SplitMethod.KFOLD
+            ? " fold " + c.data().split().fold() + " of " + c.data().split().folds() + ", speaker-disjoint, stratified"
+            : ""));
     row(md, "seed", Long.toString(c.seed()));
     row(md, "epochs", state.epochsDone() + " of " + c.training().epochs()
         + (state.stoppedEarly() ? " (stopped early)" : ""));
