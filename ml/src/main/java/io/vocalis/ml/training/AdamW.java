@@ -152,10 +152,14 @@ final class AdamW implements AutoCloseable {
     }
   }
 
-  /** Multiplies {@code arrays} in place by {@code factor}. */
+  /**
+   * Multiplies {@code arrays} in place by {@code factor}, held as a float32 scalar whatever their
+   * type (a float16 array is then scaled in float32 arithmetic, as by a Java number, not by the
+   * factor rounded to float16).
+   */
   static void scale(Iterable<NDArray> arrays, double factor) {
     for (NDArray a : arrays) {
-      try (NDArray s = OwnedArrays.scalar(a, factor)) {
+      try (NDArray s = scalar(a.getManager(), factor)) {
         a.muli(s);
       }
     }
