@@ -39,6 +39,8 @@ from transformers import (
     WhisperForConditionalGeneration,
 )
 
+import make_whisper_long_fixture
+
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "ml" / "src" / "test" / "resources" / "encoders"
 SAMPLE_RATE = 16000
@@ -359,6 +361,7 @@ def main():
     # Whisper: 80 mel bins with the real 30 s window; 128 mel bins (large-v3-like) on a 4 s window.
     whisper_reference("whisper-80", 80, 30, 16, 2, "safetensors", 9, feature_frames=128)
     whisper_reference("whisper-128", 128, 4, 32, 4, "safetensors", 10)
+    make_whisper_long_fixture.main()  # the 70 s windowing reference on whisper-80
 
     malicious_checkpoint()
     format_checkpoint()

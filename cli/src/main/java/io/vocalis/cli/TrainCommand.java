@@ -1,6 +1,7 @@
 package io.vocalis.cli;
 
 import io.vocalis.ml.training.ConfigLoader;
+import io.vocalis.ml.training.CrossValidation;
 import io.vocalis.ml.training.RunLayout;
 import io.vocalis.ml.training.Trainer;
 import io.vocalis.ml.training.TrainingConfig;
@@ -60,6 +61,10 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--seed", paramLabel = "K", description = "Master seed (seed).")
   Long seed;
 
+  @Option(names = "--folds", paramLabel = "K", description = "Speaker-grouped K-fold cross-validation"
+      + " (data.split.method=kfold, data.split.folds=K).")
+  Integer folds;
+
   @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override any config key, e.g. --set head.pooling=attention.")
   Map<String, String> set = new LinkedHashMap<>();
 
@@ -70,9 +75,10 @@ final class TrainCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     TrainingJob job;
     if (resume) {
-      if (config != null || model != null || features != null || epochs != null || seed != null || !set.isEmpty()) {
+      if (config != null || model != null || features != null || epochs != null || seed != null || folds != null
+          || !set.isEmpty()) {
         throw new ParameterException(spec.commandLine(), "--resume uses the run's saved config.yaml; "
-            + "--config, --model, --features, --epochs, --seed and --set do not apply");
+            + "--config, --model, --features, --epochs, --seed, --folds and --set do not apply");
       }
       job = new TrainingJob(data, null, true);
     } else {
@@ -92,6 +98,10 @@ final class TrainCommand implements Callable<Integer> {
       if (seed != null) {
         overrides.put("seed", seed.toString());
       }
+      if (folds != null) {
+        overrides.put("data.split.method", "kfold");
+        overrides.put("data.split.folds", folds.toString());
+      }
       TrainingConfig resolved = ConfigLoader.load(config, overrides);
       job = TrainingJob.start(data, resolved);
     }
@@ -99,6 +109,14 @@ final class TrainCommand implements Callable<Integer> {
     if (result.interrupted()) {
       spec.commandLine().getOut().println("vocalis train: stopped after epoch " + result.history().size()
           + "; continue with --resume --out " + out);
+      return 0;
+    }
+    if (result.cv() != null) {
+      CrossValidation.Summary cv = result.cv();
+      spec.commandLine().getOut().println(String.format(Locale.ROOT,
+          "vocalis train: %d-fold cross-validation, out-of-fold macro AUROC %.3f (95%% CI %.3f to %.3f),"
+              + " per fold %.3f +- %.3f -> %s (%s, %s)", cv.folds(), cv.oofMacroAuroc(), cv.ci95()[0], cv.ci95()[1],
+          cv.mean(), cv.sd(), result.run(), RunLayout.METRICS, RunLayout.REPORT));
       return 0;
     }
     spec.commandLine().getOut().println(String.format(Locale.ROOT,

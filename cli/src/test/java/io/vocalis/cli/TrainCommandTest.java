@@ -65,6 +65,24 @@ class TrainCommandTest {
   }
 
   @Test
+  void foldsRunsACrossValidation() throws IOException {
+    Path run = temp.resolve("cv");
+    CliRun train = CliRun.of("train", "--data", cohort.toString(), "--out", run.toString(), "--folds", "3",
+        "--epochs", "2", "--features", "slow_rate,hoarse_harsh");
+    assertThat(train.code()).as(train.err()).isZero();
+    assertThat(train.out()).startsWith("vocalis train: 3-fold cross-validation, out-of-fold macro AUROC ")
+        .contains("95% CI", "per fold");
+    assertThat(train.err()).contains("embeddings (fold 1/3): 36/36", "epoch 2: train loss")
+        .doesNotContain("epoch 1/2 (fold");
+    JsonNode cv = new ObjectMapper().readTree(run.resolve("metrics.json").toFile()).get("cv");
+    assertThat(cv.get("folds").asInt()).isEqualTo(3);
+    assertThat(cv.at("/macro_auroc/ci95").size()).isEqualTo(2);
+    assertThat(cv.at("/oof/features/slow_rate").has("auroc")).isTrue();
+    assertThat(Files.readString(run.resolve("config.yaml"))).contains("method: kfold", "folds: 3", "fold: 0");
+    assertThat(Files.readString(run.resolve("folds/fold-2/config.yaml"))).contains("fold: 2");
+  }
+
+  @Test
   void userErrorsAreOneLine() {
     CliRun badKey = CliRun.of("train", "--data", cohort.toString(), "--out", temp.resolve("x").toString(),
         "--set", "head.poolng=max");

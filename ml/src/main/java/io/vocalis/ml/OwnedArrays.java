@@ -29,6 +29,11 @@ public final class OwnedArrays {
     return of(manager, values, new Shape(values.length));
   }
 
+  /** An int32 vector holding {@code values}, in {@code manager}. */
+  public static NDArray of(NDManager manager, int[] values) {
+    return filled(manager, new Shape(values.length), DataType.INT32, bytes -> bytes.asIntBuffer().put(values));
+  }
+
   /** An int64 array of {@code shape} holding {@code values}, in {@code manager}. */
   public static NDArray of(NDManager manager, long[] values, Shape shape) {
     check(values.length, shape);

@@ -6,7 +6,8 @@ import java.util.List;
  * What an encoder produced for one recording, independent of its batch mates.
  *
  * @param frames frames that belong to the recording (the frame count of a solo run in
- *     transformers; for Whisper the whole window)
+ *     transformers; for Whisper the frames of its windows that hold audio, see {@link
+ *     WhisperEncoderModel})
  * @param hiddenSize values per frame
  * @param hiddenStates every hidden state in transformers' numbering ({@code [0]} = encoder input
  *     after the positional embedding, {@code [N]} = last layer), each {@code frames x hiddenSize}

@@ -117,8 +117,8 @@ public final class FbankEncoder implements SpeechEncoder {
         NDArray spectrum = OwnedArrays.of(scope, framed, new Shape(frames, WINDOW))
             .matMul(OwnedArrays.of(scope, dftBasis, new Shape(WINDOW, 2 * BINS)));
         NDArray power = spectrum.square().reshape(frames, 2, BINS).sum(new int[] {1});
-        values = power.matMul(OwnedArrays.of(scope, melBanks, new Shape(BINS, MEL_BINS)))
-            .maximum(EPSILON).log().toFloatArray();
+        NDArray mel = power.matMul(OwnedArrays.of(scope, melBanks, new Shape(BINS, MEL_BINS)));
+        values = mel.maximum(OwnedArrays.scalar(mel, EPSILON)).log().toFloatArray();
       }
       result.add(new EncodedRecording(frames, MEL_BINS, allHiddenStates ? List.of(values) : List.of(), values));
     }

@@ -130,7 +130,7 @@ public abstract class HfEncoderBlock extends AbstractBlock implements SpeechEnco
   protected final List<EncodedRecording> run(NDArray input, int[] lengths, boolean allHiddenStates) {
     NDManager batch = input.getManager();
     NDList out =
-        forward(new ParameterStore(batch, false), new NDList(input, batch.create(lengths)), false,
+        forward(new ParameterStore(batch, false), new NDList(input, OwnedArrays.of(batch, lengths)), false,
             new PairList<>(List.of(ALL_STATES), List.of(allHiddenStates)));
     int states = out.size() - 2;
     int[] frames = out.get(out.size() - 1).toIntArray();

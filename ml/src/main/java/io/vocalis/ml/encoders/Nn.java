@@ -9,6 +9,7 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv1d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
+import io.vocalis.ml.OwnedArrays;
 
 /** The tensor operations the encoders are built from, with PyTorch's semantics. */
 final class Nn {
@@ -71,7 +72,8 @@ final class Nn {
       default -> -Float.MAX_VALUE;
     };
     Shape s = validMask.getShape();
-    return validMask.toType(type, false).sub(1).mul(-min).reshape(s.get(0), 1, 1, s.get(1));
+    NDArray invalid = validMask.toType(type, false).sub(1);
+    return invalid.mul(OwnedArrays.scalar(invalid, -min)).reshape(s.get(0), 1, 1, s.get(1));
   }
 
   /**

@@ -83,7 +83,7 @@ public abstract class Wav2Vec2FamilyModel extends HfEncoderBlock {
   public EncoderStates forwardStates(List<float[]> waveforms, NDManager scope, boolean training) {
     int[] lengths = new int[waveforms.size()];
     NDArray input = prepare(waveforms, lengths, scope);
-    NDList out = forward(new ParameterStore(scope, false), new NDList(input, scope.create(lengths)), training, null);
+    NDList out = forward(new ParameterStore(scope, false), new NDList(input, OwnedArrays.of(scope, lengths)), training, null);
     int states = out.size() - 2;
     List<NDArray> hidden = new ArrayList<>();
     for (int i = 0; i < states; i++) {
@@ -122,7 +122,7 @@ public abstract class Wav2Vec2FamilyModel extends HfEncoderBlock {
     NDArray valid = Wav2Vec2Modules.validMask(hidden, frames, (int) hidden.getShape().get(1));
     List<NDArray> states = new ArrayList<>(encoder.forward(forward, hidden, valid));
     NDList out = new NDList(states.toArray(new NDArray[0]));
-    out.add(waveforms.getManager().create(frames));
+    out.add(OwnedArrays.of(waveforms.getManager(), frames));
     return out;
   }
 }

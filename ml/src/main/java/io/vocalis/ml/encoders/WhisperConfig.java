@@ -78,4 +78,20 @@ public record WhisperConfig(
   public int melFrames() {
     return windowSamples() / hopLength;
   }
+
+  /**
+   * The mel frames that hold a window's {@code samples} (at most a window's): {@code ceil(samples /
+   * hop)}, as the feature extractor's attention mask counts them; at least 1.
+   */
+  public int validMelFrames(int samples) {
+    return Math.max(1, (int) ((Math.min(samples, windowSamples()) + (long) hopLength - 1) / hopLength));
+  }
+
+  /**
+   * The encoder frames that hold a window's {@code samples}: half the {@link #validMelFrames},
+   * rounded up (the second convolution has stride 2), so {@code ceil(samples / 320)} at 16 kHz.
+   */
+  public int validFrames(int samples) {
+    return (validMelFrames(samples) + 1) / 2;
+  }
 }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
+import io.vocalis.ml.OwnedArrays;
 import io.vocalis.ml.checkpoint.StateDict;
 import io.vocalis.ml.encoders.Wav2Vec2Modules.Attention;
 import io.vocalis.ml.encoders.Wav2Vec2Modules.FeedForward;
@@ -16,11 +17,17 @@ import java.util.List;
 /**
  * transformers' {@code WhisperEncoder} as a DJL block, with {@link WhisperFeatureExtractor} in
  * front: two GELU convolutions (the second with stride 2), learned positions for the whole
- * window, pre-LN transformer layers, final layer norm. Every recording fills its own window
- * (padded with silence or cut), so outputs never depend on batch mates and always have {@code
- * max_source_positions} frames, as transformers returns them. Reads {@code
+ * window, pre-LN transformer layers, final layer norm. Reads {@code
  * WhisperForConditionalGeneration} ({@code model.encoder.}), {@code WhisperModel} ({@code
  * encoder.}) and bare encoder checkpoints; the decoder is ignored.
+ *
+ * <p>Windows: a recording is cut into consecutive windows of {@code chunk_length} (30 s), the last
+ * one padded with silence, and each window is encoded on its own exactly as transformers encodes a
+ * window (so outputs never depend on batch mates). Of each window only the frames that hold audio
+ * are kept ({@link WhisperConfig#validFrames}: {@code ceil(samples / 320)} at 16 kHz), and the
+ * recording's frames are its windows' valid frames in order: a 3 s clip has 150 frames, not the
+ * 1500 of its padded window, and a 70 s one 1500 + 1500 + 500. Frames near a window's end see
+ * only that window (no overlap), as Whisper itself never sees across windows.
  *
  * <p>As in transformers, {@code hidden_states[N]} is the final-layer-normed {@code
  * last_hidden_state} (Wav2Vec2-style stable-LN models keep the un-normed one there).
@@ -90,20 +97,81 @@ public final class WhisperEncoderModel extends HfEncoderBlock {
     return config.encoderLayers() + 1;
   }
 
+  /**
+   * Encodes each recording window by window (see the class comment), at most as many windows at a
+   * time as there are recordings.
+   */
   @Override
   public List<EncodedRecording> encode(List<float[]> waveforms, boolean allHiddenStates) {
     if (waveforms.isEmpty()) {
       return List.of();
     }
+    int window = config.windowSamples();
+    List<float[]> windows = new ArrayList<>();
+    int[] windowCount = new int[waveforms.size()];
+    for (int r = 0; r < waveforms.size(); r++) {
+      float[] wave = waveforms.get(r);
+      windowCount[r] = Math.max(1, (int) ((wave.length + (long) window - 1) / window));
+      for (int w = 0; w < windowCount[r]; w++) {
+        windows.add(windowCount[r] == 1 ? wave
+            : Arrays.copyOfRange(wave, w * window, (int) Math.min(wave.length, (long) (w + 1) * window)));
+      }
+    }
+    List<EncodedRecording> encoded = new ArrayList<>();
+    for (int start = 0; start < windows.size(); start += waveforms.size()) {
+      encoded.addAll(encodeWindows(windows.subList(start, Math.min(windows.size(), start + waveforms.size())),
+          allHiddenStates));
+    }
+    List<EncodedRecording> result = new ArrayList<>();
+    int next = 0;
+    for (int count : windowCount) {
+      result.add(join(encoded.subList(next, next + count)));
+      next += count;
+    }
+    return result;
+  }
+
+  private List<EncodedRecording> encodeWindows(List<float[]> windows, boolean allHiddenStates) {
     try (NDManager scope = manager().newSubManager()) {
-      NDArray features = featureExtractor.extract(scope, waveforms).toType(options().dataType(), false);
-      int[] lengths = new int[waveforms.size()];
-      Arrays.fill(lengths, config.melFrames());
+      NDArray features = featureExtractor.extract(scope, windows).toType(options().dataType(), false);
+      int[] lengths = new int[windows.size()];
+      for (int i = 0; i < lengths.length; i++) {
+        lengths[i] = config.validMelFrames(windows.get(i).length);
+      }
       return run(features, lengths, allHiddenStates);
     }
   }
 
-  /** Encodes log-mel features (batch, mel bins, frames) as the feature extractor makes them. */
+  /** One recording's windows, their frames in order. */
+  private static EncodedRecording join(List<EncodedRecording> windows) {
+    if (windows.size() == 1) {
+      return windows.get(0);
+    }
+    EncodedRecording first = windows.get(0);
+    int frames = windows.stream().mapToInt(EncodedRecording::frames).sum();
+    List<float[]> hidden = new ArrayList<>();
+    for (int i = 0; i < first.hiddenStates().size(); i++) {
+      int layer = i;
+      hidden.add(concat(windows.stream().map(w -> w.hiddenStates().get(layer)).toList()));
+    }
+    return new EncodedRecording(frames, first.hiddenSize(), hidden,
+        concat(windows.stream().map(EncodedRecording::last).toList()));
+  }
+
+  private static float[] concat(List<float[]> parts) {
+    float[] all = new float[parts.stream().mapToInt(p -> p.length).sum()];
+    int at = 0;
+    for (float[] p : parts) {
+      System.arraycopy(p, 0, all, at, p.length);
+      at += p.length;
+    }
+    return all;
+  }
+
+  /**
+   * Encodes log-mel features (batch, mel bins, frames) as the feature extractor makes them; every
+   * window counts as full ({@code max_source_positions} frames).
+   */
   public List<EncodedRecording> encodeFeatures(NDArray features, boolean allHiddenStates) {
     int[] lengths = new int[(int) features.getShape().get(0)];
     Arrays.fill(lengths, config.melFrames());
@@ -133,8 +201,10 @@ public final class WhisperEncoderModel extends HfEncoderBlock {
     states.add(last);
     NDList out = new NDList(states.withLast(last).toArray(new NDArray[0]));
     int[] frames = new int[lengths.length];
-    Arrays.fill(frames, config.maxSourcePositions());
-    out.add(features.getManager().create(frames));
+    for (int b = 0; b < lengths.length; b++) {
+      frames[b] = (lengths[b] + 1) / 2;
+    }
+    out.add(OwnedArrays.of(features.getManager(), frames));
     return out;
   }
 

@@ -68,9 +68,10 @@ public final class WhisperFeatureExtractor {
           .matMul(OwnedArrays.of(scope, dftBasis, new Shape(n, 2L * bins)));
       NDArray power = spectrum.square().reshape((long) batch * frames, 2, bins).sum(new int[] {1});
       NDArray mel = power.matMul(OwnedArrays.of(scope, melFilters, new Shape(bins, config.numMelBins())));
-      NDArray log = mel.maximum(1e-10f).log10().reshape(batch, frames, config.numMelBins());
+      NDArray log = mel.maximum(OwnedArrays.scalar(mel, 1e-10f)).log10().reshape(batch, frames, config.numMelBins());
       NDArray floor = log.reshape(batch, -1).max(new int[] {1}, true).reshape(batch, 1, 1).sub(8f);
-      NDArray features = log.maximum(floor).add(4f).div(4f).transpose(0, 2, 1);
+      NDArray shifted = log.maximum(floor).add(4f);
+      NDArray features = shifted.div(OwnedArrays.scalar(shifted, 4)).transpose(0, 2, 1);
       features.attach(manager);
       return features;
     }

@@ -75,18 +75,18 @@ final class AdamW implements AutoCloseable {
       g.attach(scope);
     }
     if (weightDecay != 0) {
-      parameter.muli(1 - lr * weightDecay);
+      parameter.muli(scalar(scope, 1 - lr * weightDecay));
     }
-    m.addi(g.sub(m).mul(1 - beta1));
-    v.muli(beta2).addi(g.mul(g).mul(1 - beta2));
+    m.addi(g.sub(m).mul(scalar(scope, 1 - beta1)));
+    v.muli(scalar(scope, beta2)).addi(g.mul(g).mul(scalar(scope, 1 - beta2)));
     double correction1 = 1 - Math.pow(beta1, steps);
     double correction2 = Math.sqrt(1 - Math.pow(beta2, steps));
     NDArray root = v.sqrt();
     root.attach(scope);
-    NDArray denominator = root.div(correction2).add(eps);
+    NDArray denominator = root.div(scalar(scope, correction2)).add(eps);
     NDArray ratio = m.div(denominator);
     ratio.attach(scope);
-    parameter.subi(ratio.mul(lr / correction1));
+    parameter.subi(ratio.mul(scalar(scope, lr / correction1)));
   }
 
   /**
@@ -124,21 +124,50 @@ final class AdamW implements AutoCloseable {
    * returns the norm before clipping.
    */
   static double clipGlobalNorm(Iterable<NDArray> gradients, double maxNorm) {
+    double total = globalNorm(gradients);
+    clipToNorm(gradients, maxNorm, total);
+    return total;
+  }
+
+  /**
+   * The global L2 norm of {@code gradients}, computed in float32: infinite or NaN exactly when an
+   * element is (float16 norms could overflow where no element does).
+   */
+  static double globalNorm(Iterable<NDArray> gradients) {
     double squares = 0;
     for (NDArray g : gradients) {
-      try (NDArray norm = g.norm()) {
+      try (NDArray g32 = g.toType(DataType.FLOAT32, true); NDArray norm = g32.norm()) {
         double n = norm.getFloat();
         squares += n * n;
       }
     }
-    double total = Math.sqrt(squares);
-    double coefficient = maxNorm / (total + 1e-6);
+    return Math.sqrt(squares);
+  }
+
+  /** {@link #clipGlobalNorm} given the gradients' global {@code norm}. */
+  static void clipToNorm(Iterable<NDArray> gradients, double maxNorm, double norm) {
+    double coefficient = maxNorm / (norm + 1e-6);
     if (coefficient < 1) {
-      for (NDArray g : gradients) {
-        g.muli(coefficient);
+      scale(gradients, coefficient);
+    }
+  }
+
+  /**
+   * Multiplies {@code arrays} in place by {@code factor}, held as a float32 scalar whatever their
+   * type (a float16 array is then scaled in float32 arithmetic, as by a Java number, not by the
+   * factor rounded to float16).
+   */
+  static void scale(Iterable<NDArray> arrays, double factor) {
+    for (NDArray a : arrays) {
+      try (NDArray s = scalar(a.getManager(), factor)) {
+        a.muli(s);
       }
     }
-    return total;
+  }
+
+  /** A float32 scalar in {@code scope}. */
+  private static NDArray scalar(NDManager scope, double value) {
+    return OwnedArrays.of(scope, new float[] {(float) value}, new Shape());
   }
 
   @Override

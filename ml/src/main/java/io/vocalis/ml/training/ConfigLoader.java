@@ -155,7 +155,7 @@ public final class ConfigLoader {
     Node d = root.section("data");
     d.known("features", "threshold", "split");
     Node s = d.section("split");
-    s.known("method", "train", "val", "test");
+    s.known("method", "train", "val", "test", "folds", "fold");
     SplitMethod method = s.choice("method", SplitMethod.RATIO, SplitMethod.class);
     double train = s.number("train", 0.7, 0, 1, false, false);
     double val = s.number("val", 0.15, 0, 1, false, false);
@@ -164,8 +164,10 @@ public final class ConfigLoader {
       throw new IllegalArgumentException(
           "config key data.split: train + val + test must be 1, got " + (train + val + test));
     }
+    int folds = (int) s.integer("folds", 5, 2, 1000);
+    int fold = (int) s.integer("fold", 0, 0, folds);
     Data data = new Data(d.strings("features", List.of()), d.number("threshold", 1, -1e9, 1e9, true, true),
-        new SplitSpec(method, train, val, test));
+        new SplitSpec(method, train, val, test, folds, fold));
 
     Node e = root.section("encoder");
     e.known("model", "layer", "batch_size", "cache", "cache_dtype");
@@ -267,6 +269,8 @@ public final class ConfigLoader {
     split.put("train", c.data().split().train());
     split.put("val", c.data().split().val());
     split.put("test", c.data().split().test());
+    split.put("folds", c.data().split().folds());
+    split.put("fold", c.data().split().fold());
     ObjectNode encoder = root.putObject("encoder");
     encoder.put("model", c.encoder().model());
     LayerChoice layer = c.encoder().layer();

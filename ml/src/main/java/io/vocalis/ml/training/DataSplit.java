@@ -29,6 +29,11 @@ import java.util.TreeSet;
  *
  * <p>The metadata method takes the dataset's {@code split} column as it is; a speaker in more than
  * one split is allowed but reported in {@link #warnings()}.
+ *
+ * <p>The kfold method deals the speakers into {@code folds} folds of equal share by the same
+ * stratification ({@link #folds}, stream {@code ("folds")}); fold k's split tests on fold k's
+ * speakers and divides the other speakers into train and validation by {@code train : val}, again
+ * stratified (stream {@code ("split", k)}). Every speaker is tested exactly once over the folds.
  */
 public final class DataSplit {
   private final SplitSpec spec;
@@ -53,7 +58,57 @@ public final class DataSplit {
     return switch (spec.method()) {
       case METADATA -> fromMetadata(dataset, spec, seed);
       case RATIO -> byRatio(dataset, features, spec, seed);
+      case KFOLD -> byFold(dataset, features, spec, seed);
     };
+  }
+
+  /**
+   * The speakers of each of {@code spec.folds()} folds (in fold order, each sorted), stratified
+   * over {@code features}.
+   *
+   * @throws IllegalArgumentException when there are fewer speakers than folds
+   */
+  public static List<List<String>> folds(Dataset dataset, List<String> features, SplitSpec spec, long seed) {
+    List<String> speakers = new ArrayList<>(dataset.speakers());
+    if (speakers.size() < spec.folds()) {
+      throw new IllegalArgumentException(spec.folds() + " folds need at least as many speakers; the dataset has "
+          + speakers.size());
+    }
+    double[] shares = new double[spec.folds()];
+    Arrays.fill(shares, 1.0 / spec.folds());
+    int[] fold = stratify(dataset, features, speakers, shares, SeededRandom.of(seed, "folds"));
+    List<List<String>> out = new ArrayList<>();
+    for (int k = 0; k < spec.folds(); k++) {
+      List<String> members = new ArrayList<>();
+      for (int s = 0; s < speakers.size(); s++) {
+        if (fold[s] == k) {
+          members.add(speakers.get(s));
+        }
+      }
+      members.sort(null);
+      out.add(List.copyOf(members));
+    }
+    return out;
+  }
+
+  private static DataSplit byFold(Dataset dataset, List<String> features, SplitSpec spec, long seed) {
+    if (spec.fold() < 1) {
+      throw new IllegalArgumentException("data.split.fold: a kfold split is of one fold, 1.." + spec.folds());
+    }
+    Set<String> tested = Set.copyOf(folds(dataset, features, spec, seed).get(spec.fold() - 1));
+    List<String> rest = dataset.speakers().stream().filter(s -> !tested.contains(s)).toList();
+    double share = spec.train() + spec.val();
+    int[] assigned = stratify(dataset, features, rest, new double[] {spec.train() / share, spec.val() / share},
+        SeededRandom.of(seed, "split", spec.fold()));
+    Map<String, Split> bySpeaker = new TreeMap<>();
+    tested.forEach(s -> bySpeaker.put(s, Split.TEST));
+    for (int s = 0; s < rest.size(); s++) {
+      bySpeaker.put(rest.get(s), assigned[s] == 0 ? Split.TRAIN : Split.VAL);
+    }
+    List<Split> byRow = dataset.rows().stream().map(r -> bySpeaker.get(r.speakerId())).toList();
+    DataSplit split = new DataSplit(spec, seed, byRow, List.of());
+    split.checkNonEmpty("fold " + spec.fold() + " of " + spec.folds());
+    return split;
   }
 
   private static DataSplit fromMetadata(Dataset dataset, SplitSpec spec, long seed) {
@@ -85,66 +140,14 @@ public final class DataSplit {
   }
 
   private static DataSplit byRatio(Dataset dataset, List<String> features, SplitSpec spec, long seed) {
-    List<DatasetRow> rows = dataset.rows();
-    Map<String, Integer> speakerIndex = new LinkedHashMap<>();
     List<String> speakers = new ArrayList<>(dataset.speakers());
-    SeededRandom random = SeededRandom.of(seed, "split");
-    random.shuffle(speakers);
+    int[] assigned = stratify(dataset, features, speakers, new double[] {spec.train(), spec.val(), spec.test()},
+        SeededRandom.of(seed, "split"));
+    Map<String, Integer> speakerIndex = new LinkedHashMap<>();
     speakers.forEach(s -> speakerIndex.put(s, speakerIndex.size()));
-    int labels = features.size();
-    double[] recordings = new double[speakers.size()];
-    double[][] positives = new double[speakers.size()][labels];
-    for (DatasetRow row : rows) {
-      int s = speakerIndex.get(row.speakerId());
-      recordings[s]++;
-      for (int l = 0; l < labels; l++) {
-        if (dataset.label(row, features.get(l)).orElse(false)) {
-          positives[s][l]++;
-        }
-      }
-    }
-    double[] ratios = {spec.train(), spec.val(), spec.test()};
-    double[] wantedRecordings = new double[3];
-    double[][] wantedPositives = new double[3][labels];
-    double[] toPlace = new double[labels];
-    for (int s = 0; s < speakers.size(); s++) {
-      for (int l = 0; l < labels; l++) {
-        toPlace[l] += positives[s][l];
-      }
-    }
-    for (int j = 0; j < 3; j++) {
-      wantedRecordings[j] = ratios[j] * rows.size();
-      for (int l = 0; l < labels; l++) {
-        wantedPositives[j][l] = ratios[j] * toPlace[l];
-      }
-    }
-    int[] assigned = new int[speakers.size()];
-    Arrays.fill(assigned, -1);
-    int left = speakers.size();
-    while (left > 0) {
-      int label = -1;
-      for (int l = 0; l < labels; l++) {
-        if (toPlace[l] > 0 && (label < 0 || toPlace[l] < toPlace[label])) {
-          label = l;
-        }
-      }
-      for (int s = 0; s < speakers.size(); s++) {
-        if (assigned[s] >= 0 || label >= 0 && positives[s][label] == 0) {
-          continue;
-        }
-        int j = choose(label < 0 ? null : column(wantedPositives, label), wantedRecordings, random);
-        assigned[s] = j;
-        left--;
-        wantedRecordings[j] -= recordings[s];
-        for (int l = 0; l < labels; l++) {
-          wantedPositives[j][l] -= positives[s][l];
-          toPlace[l] -= positives[s][l];
-        }
-      }
-    }
     Split[] order = {Split.TRAIN, Split.VAL, Split.TEST};
     List<Split> byRow = new ArrayList<>();
-    for (DatasetRow row : rows) {
+    for (DatasetRow row : dataset.rows()) {
       byRow.add(order[assigned[speakerIndex.get(row.speakerId())]]);
     }
     DataSplit split = new DataSplit(spec, seed, byRow, List.of());
@@ -152,13 +155,86 @@ public final class DataSplit {
     return split;
   }
 
-  private static double[] column(double[][] m, int l) {
-    return new double[] {m[0][l], m[1][l], m[2][l]};
+  /**
+   * Iterative stratification of {@code speakers} (only their rows count) into parts of the given
+   * {@code shares}: the part of each speaker, in {@code speakers}' order. {@code random} shuffles
+   * the speakers first and breaks ties.
+   */
+  private static int[] stratify(Dataset dataset, List<String> features, List<String> speakers, double[] shares,
+      SeededRandom random) {
+    Map<String, Integer> speakerIndex = new LinkedHashMap<>();
+    List<String> order = new ArrayList<>(speakers);
+    random.shuffle(order);
+    order.forEach(s -> speakerIndex.put(s, speakerIndex.size()));
+    int parts = shares.length;
+    int labels = features.size();
+    double[] recordings = new double[order.size()];
+    double[][] positives = new double[order.size()][labels];
+    double total = 0;
+    for (DatasetRow row : dataset.rows()) {
+      Integer s = speakerIndex.get(row.speakerId());
+      if (s == null) {
+        continue;
+      }
+      total++;
+      recordings[s]++;
+      for (int l = 0; l < labels; l++) {
+        if (dataset.label(row, features.get(l)).orElse(false)) {
+          positives[s][l]++;
+        }
+      }
+    }
+    double[] wantedRecordings = new double[parts];
+    double[][] wantedPositives = new double[labels][parts];
+    double[] toPlace = new double[labels];
+    for (int s = 0; s < order.size(); s++) {
+      for (int l = 0; l < labels; l++) {
+        toPlace[l] += positives[s][l];
+      }
+    }
+    for (int j = 0; j < parts; j++) {
+      wantedRecordings[j] = shares[j] * total;
+      for (int l = 0; l < labels; l++) {
+        wantedPositives[l][j] = shares[j] * toPlace[l];
+      }
+    }
+    int[] assigned = new int[order.size()];
+    Arrays.fill(assigned, -1);
+    int left = order.size();
+    while (left > 0) {
+      int label = -1;
+      for (int l = 0; l < labels; l++) {
+        if (toPlace[l] > 0 && (label < 0 || toPlace[l] < toPlace[label])) {
+          label = l;
+        }
+      }
+      for (int s = 0; s < order.size(); s++) {
+        if (assigned[s] >= 0 || label >= 0 && positives[s][label] == 0) {
+          continue;
+        }
+        int j = choose(label < 0 ? null : wantedPositives[label], wantedRecordings, random);
+        assigned[s] = j;
+        left--;
+        wantedRecordings[j] -= recordings[s];
+        for (int l = 0; l < labels; l++) {
+          wantedPositives[l][j] -= positives[s][l];
+          toPlace[l] -= positives[s][l];
+        }
+      }
+    }
+    int[] bySpeaker = new int[speakers.size()];
+    for (int s = 0; s < speakers.size(); s++) {
+      bySpeaker[s] = assigned[speakerIndex.get(speakers.get(s))];
+    }
+    return bySpeaker;
   }
 
-  /** The split that most lacks {@code primary} (if any), then recordings, then a seeded draw. */
+  /** The part that most lacks {@code primary} (if any), then recordings, then a seeded draw. */
   private static int choose(double[] primary, double[] recordings, SeededRandom random) {
-    List<Integer> best = new ArrayList<>(List.of(0, 1, 2));
+    List<Integer> best = new ArrayList<>();
+    for (int j = 0; j < recordings.length; j++) {
+      best.add(j);
+    }
     if (primary != null) {
       best = argmax(best, primary);
     }
@@ -214,6 +290,10 @@ public final class DataSplit {
     ratios.put("train", spec.train());
     ratios.put("val", spec.val());
     ratios.put("test", spec.test());
+    if (spec.method() == TrainingConfig.SplitMethod.KFOLD) {
+      root.put("folds", spec.folds());
+      root.put("fold", spec.fold());
+    }
     root.put("recordings", byRow.size());
     ObjectNode splits = root.putObject("splits");
     for (Split s : Split.values()) {

@@ -10,6 +10,7 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.ToDoubleFunction;
@@ -23,25 +24,36 @@ final class LearningCurvePlot {
   private static final int RIGHT = 20;
   private static final int TOP = 40;
   private static final int BOTTOM = 50;
-  private static final Color[] COLORS = {new Color(0x1f77b4), new Color(0xff7f0e)};
+  private static final Color[] COLORS = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c),
+      new Color(0xd62728), new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f),
+      new Color(0xbcbd22), new Color(0x17becf)};
 
   private LearningCurvePlot() {}
 
   /** Train and validation loss per epoch. */
   static byte[] loss(List<EpochRecord> history) {
-    return plot("Loss per epoch", "loss", history, List.of(
-        new Series("train", EpochRecord::trainLoss), new Series("validation", EpochRecord::valLoss)));
+    return plot("Loss per epoch", "loss", List.of(new Series("train", history, EpochRecord::trainLoss),
+        new Series("validation", history, EpochRecord::valLoss)));
   }
 
   /** Validation macro AUROC per epoch. */
   static byte[] auroc(List<EpochRecord> history) {
-    return plot("Validation macro AUROC per epoch", "AUROC", history,
-        List.of(new Series("validation", EpochRecord::valMacroAuroc)));
+    return plot("Validation macro AUROC per epoch", "AUROC",
+        List.of(new Series("validation", history, EpochRecord::valMacroAuroc)));
   }
 
-  private record Series(String name, ToDoubleFunction<EpochRecord> value) {}
+  /** Validation macro AUROC per epoch of each cross-validation fold, one line a fold. */
+  static byte[] folds(List<List<EpochRecord>> folds) {
+    List<Series> series = new ArrayList<>();
+    for (int k = 0; k < folds.size(); k++) {
+      series.add(new Series("fold " + (k + 1), folds.get(k), EpochRecord::valMacroAuroc));
+    }
+    return plot("Validation macro AUROC per epoch, by fold", "AUROC", series);
+  }
 
-  private static byte[] plot(String title, String yLabel, List<EpochRecord> history, List<Series> series) {
+  private record Series(String name, List<EpochRecord> history, ToDoubleFunction<EpochRecord> value) {}
+
+  private static byte[] plot(String title, String yLabel, List<Series> series) {
     System.setProperty("java.awt.headless", "true");
     BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = image.createGraphics();
@@ -51,8 +63,10 @@ final class LearningCurvePlot {
       g.fillRect(0, 0, WIDTH, HEIGHT);
       double min = Double.POSITIVE_INFINITY;
       double max = Double.NEGATIVE_INFINITY;
+      int epochs = 2;
       for (Series s : series) {
-        for (EpochRecord e : history) {
+        epochs = Math.max(epochs, s.history().size());
+        for (EpochRecord e : s.history()) {
           double v = s.value().applyAsDouble(e);
           if (Double.isFinite(v)) {
             min = Math.min(min, v);
@@ -71,7 +85,6 @@ final class LearningCurvePlot {
       double pad = (max - min) * 0.05;
       min -= pad;
       max += pad;
-      int epochs = Math.max(2, history.size());
       int plotW = WIDTH - LEFT - RIGHT;
       int plotH = HEIGHT - TOP - BOTTOM;
       g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
@@ -105,7 +118,7 @@ final class LearningCurvePlot {
         g.setStroke(new BasicStroke(2f));
         Path2D.Double line = new Path2D.Double();
         boolean started = false;
-        for (EpochRecord e : history) {
+        for (EpochRecord e : s.history()) {
           double v = s.value().applyAsDouble(e);
           if (!Double.isFinite(v)) {
             started = false;

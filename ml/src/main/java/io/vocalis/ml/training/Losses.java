@@ -2,6 +2,7 @@ package io.vocalis.ml.training;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Activation;
+import io.vocalis.ml.OwnedArrays;
 
 /**
  * Multi-label losses with masks: an entry whose feature was not rated has mask 0 and contributes
@@ -51,6 +52,7 @@ final class Losses {
   }
 
   private static NDArray maskedMean(NDArray values, NDArray mask) {
-    return values.mul(mask).sum().div(mask.sum().maximum(1f));
+    NDArray rated = mask.sum();
+    return values.mul(mask).sum().div(rated.maximum(OwnedArrays.scalar(rated, 1)));
   }
 }

@@ -31,7 +31,7 @@ final class MaskedPooling {
   /** The maximum over the valid frames: {@code (batch, hidden)}. */
   static NDArray max(NDArray x, NDArray mask) {
     // padded frames sit at the most negative float, below any valid value
-    return x.add(mask.sub(1f).mul(-NEGATIVE).expandDims(2)).max(new int[] {1});
+    return x.add(paddingBias(mask).expandDims(2)).max(new int[] {1});
   }
 
   /**
@@ -42,7 +42,13 @@ final class MaskedPooling {
     long hidden = x.getShape().get(2);
     NDArray scores = x.matMul(query.reshape(hidden, 1)).squeeze(2);
     scores = scores.div(OwnedArrays.scalar(scores, Math.sqrt(hidden)));
-    return scores.add(mask.sub(1f).mul(-NEGATIVE)).softmax(1).mul(mask);
+    return scores.add(paddingBias(mask)).softmax(1).mul(mask);
+  }
+
+  /** 0 on valid frames, the most negative float on padding. */
+  private static NDArray paddingBias(NDArray mask) {
+    NDArray invalid = mask.sub(1f);
+    return invalid.mul(OwnedArrays.scalar(invalid, -NEGATIVE));
   }
 
   /** The attention-weighted sum of the frames: {@code (batch, hidden)}. */

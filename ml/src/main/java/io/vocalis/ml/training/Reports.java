@@ -63,6 +63,31 @@ final class Reports {
     return root;
   }
 
+  /**
+   * {@code test_predictions.json}: per test recording (in dataset order) its dataset row, file,
+   * speaker and P(present) per feature.
+   */
+  static ObjectNode predictions(Evaluator.Scores scores, io.vocalis.core.dataset.Dataset dataset,
+      List<String> features) {
+    ObjectNode root = JsonNodeFactory.instance.objectNode();
+    root.put("schema", 1);
+    root.put("model", RunLayout.BEST_MODEL);
+    features.forEach(root.putArray("features")::add);
+    ArrayNode items = root.putArray("recordings");
+    for (int i = 0; i < scores.rows().size(); i++) {
+      int row = scores.rows().get(i);
+      ObjectNode item = items.addObject();
+      item.put("row", row);
+      item.put("file", dataset.rows().get(row).file());
+      item.put("speaker", dataset.rows().get(row).speakerId());
+      ArrayNode p = item.putArray("probabilities");
+      for (float v : scores.probabilities()[i]) {
+        p.add(v);
+      }
+    }
+    return root;
+  }
+
   /** One epoch as JSON. */
   static ObjectNode epoch(EpochRecord e) {
     ObjectNode n = JsonNodeFactory.instance.objectNode();
@@ -105,7 +130,10 @@ final class Reports {
     row(md, "features", String.join(", ", features) + " (present = rating > " + c.data().threshold() + ")");
     row(md, "split", c.data().split().method() + (c.data().split().method() == TrainingConfig.SplitMethod.RATIO
         ? " " + c.data().split().train() + "/" + c.data().split().val() + "/" + c.data().split().test()
-            + ", speaker-disjoint, stratified" : ""));
+            + ", speaker-disjoint, stratified"
+        : c.data().split().method() == TrainingConfig.SplitMethod.KFOLD
+            ? " fold " + c.data().split().fold() + " of " + c.data().split().folds() + ", speaker-disjoint, stratified"
+            : ""));
     row(md, "seed", Long.toString(c.seed()));
     row(md, "epochs", state.epochsDone() + " of " + c.training().epochs()
         + (state.stoppedEarly() ? " (stopped early)" : ""));

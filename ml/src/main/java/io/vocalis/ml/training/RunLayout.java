@@ -12,6 +12,10 @@ public final class RunLayout {
   public static final String CURVES = "curves.json";
   /** Validation and test metrics of the best and the final model. */
   public static final String METRICS = "metrics.json";
+  /** The selected model's P(present) for each test recording. */
+  public static final String TEST_PREDICTIONS = "test_predictions.json";
+  /** Cross-validation: validation macro AUROC per epoch of every fold. */
+  public static final String FOLDS_AUROC_PLOT = "plots/folds_val_auroc.png";
   /** The human-readable report. */
   public static final String REPORT = "report.md";
   /** Train and validation loss per epoch. */
@@ -30,6 +34,11 @@ public final class RunLayout {
   public static final String CACHE = "cache/embeddings";
 
   private RunLayout() {}
+
+  /** Cross-validation: the run folder of fold {@code k} (1-based), a run of its own. */
+  public static String fold(int k) {
+    return "folds/fold-" + k;
+  }
 
   /** The checkpoint folder of {@code epoch} (1-based). */
   public static String checkpoint(int epoch) {

@@ -58,6 +58,16 @@ final class Trainables {
     target.set(new NDIndex("..."), typed);
   }
 
+  /**
+   * Sets {@code gradient} to zero in place by copying zeros in: {@code g.subi(g)} would leave NaN
+   * wherever it held an infinity.
+   */
+  static void zero(NDArray gradient) {
+    try (NDArray zeros = gradient.zerosLike()) {
+      gradient.set(new NDIndex("..."), zeros);
+    }
+  }
+
   Map<String, NDArray> arrays() {
     return Collections.unmodifiableMap(arrays);
   }

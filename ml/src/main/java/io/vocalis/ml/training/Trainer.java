@@ -26,6 +26,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * The training loop of a head-only run: the dataset is read and split, every recording's
@@ -41,20 +42,35 @@ import java.util.Map;
  * same seed gives the same weights and metrics, bit for bit.
  *
  * <p>The run folder ({@link RunLayout}) receives {@code config.yaml}, {@code split.json}, {@code
- * checkpoints/}, {@code curves.json}, {@code metrics.json}, {@code report.md}, {@code plots/} and
- * {@code models/best}, {@code models/final}.
+ * checkpoints/}, {@code curves.json}, {@code metrics.json}, {@code test_predictions.json}, {@code
+ * report.md}, {@code plots/} and {@code models/best}, {@code models/final}. A {@code kfold} split
+ * with no fold chosen makes the run a {@link CrossValidation}.
  */
 public final class Trainer {
   private final TrainingConfig config;
   private final Storage run;
   private final TrainingListener listener;
   private final Device device;
+  private final Seams seams;
+  private final Storage cacheHome;
 
-  private Trainer(TrainingConfig config, Storage run, TrainingListener listener, Device device) {
+  private Trainer(TrainingConfig config, Storage run, TrainingListener listener, Device device, Seams seams,
+      Storage cacheHome) {
     this.config = config;
     this.run = run;
     this.listener = listener;
     this.device = device;
+    this.seams = seams;
+    this.cacheHome = cacheHome;
+  }
+
+  /**
+   * Where tests reach into a run: {@code halfOnCpu} lets {@code finetune.mixed_precision} run on
+   * the CPU's (slow) float16 path; {@code gradients} sees each optimizer step's gradients, still
+   * loss-scaled, before they are checked, and may change them (to inject an overflow).
+   */
+  record Seams(boolean halfOnCpu, Consumer<Map<String, NDArray>> gradients) {
+    static final Seams NONE = new Seams(false, g -> {});
   }
 
   /**
@@ -72,6 +88,21 @@ public final class Trainer {
 
   /** Runs {@code job} in the run storage {@code run} (left open); see {@link #run(TrainingJob, String, TrainingListener)}. */
   public static TrainingResult run(TrainingJob job, Storage run, TrainingListener listener) throws IOException {
+    return run(job, run, listener, Seams.NONE);
+  }
+
+  /** {@link #run(TrainingJob, Storage, TrainingListener)} with test {@link Seams}. */
+  static TrainingResult run(TrainingJob job, Storage run, TrainingListener listener, Seams seams) throws IOException {
+    return run(job, run, listener, seams, run);
+  }
+
+  /**
+   * Runs {@code job} in {@code run}, keeping cached embeddings (when {@code encoder.cache} is
+   * empty) under {@code cacheHome}: the run itself, or for a fold the cross-validation run that
+   * all its folds share.
+   */
+  static TrainingResult run(TrainingJob job, Storage run, TrainingListener listener, Seams seams, Storage cacheHome)
+      throws IOException {
     TrainingConfig config;
     Path data;
     if (job.resume()) {
@@ -100,12 +131,16 @@ public final class Trainer {
       info.put("encoder", config.encoder().model());
       run.write(RunLayout.RUN, WriteCondition.overwrite(), Json.bytes(info));
     }
+    TrainingConfig.SplitSpec split = config.data().split();
+    if (split.method() == TrainingConfig.SplitMethod.KFOLD && split.fold() == 0) {
+      return CrossValidation.run(config, data, run, listener, seams);
+    }
     Device device = EncoderOptions.defaults().device();
-    return new Trainer(config, run, listener, device).train(data);
+    return new Trainer(config, run, listener, device, seams, cacheHome).train(data);
   }
 
   private TrainingResult train(Path data) throws IOException {
-    Dataset dataset = readDataset(data);
+    Dataset dataset = readDataset(config, data);
     List<String> features = config.data().features().isEmpty() ? dataset.features() : config.data().features();
     DataSplit split = DataSplit.of(dataset, features, config.data().split(), config.seed());
     split.warnings().forEach(listener::warning);
@@ -115,7 +150,7 @@ public final class Trainer {
     List<Integer> testRows = split.rows(Split.TEST);
 
     EncoderReference encoder = EncoderReference.of(config.encoder().model());
-    if (config.finetune().mixedPrecision() && !device.isGpu()) {
+    if (config.finetune().mixedPrecision() && !device.isGpu() && !seams.halfOnCpu()) {
       throw new IllegalArgumentException("finetune.mixed_precision needs a GPU; this machine has none");
     }
     Examples examples = Examples.of(dataset, features);
@@ -127,17 +162,13 @@ public final class Trainer {
         NDManager work = NDManager.newBaseManager(device)) {
       Inputs inputs;
       HeadSpec spec;
+      boolean peft = false;
       if (tuned == null) {
         List<Embedding> embeddings = embed(encoder, audio);
         inputs = Inputs.cached(embeddings);
         spec = headSpec(dataset, features, embeddings.get(0).hiddenSize(), embeddings.get(0).states());
       } else {
-        if (tuned.encoder().modelType().equals("wavlm") && config.finetune().lora().rank() > 0
-            && config.finetune().lora().targets().stream().anyMatch(t -> !t.equals("ff"))) {
-          listener.warning("LoRA on WavLM attention trains here, but its PEFT export has no effect in Python:"
-              + " transformers' WavLMAttention passes the q/k/v/out weights to F.multi_head_attention_forward"
-              + " without calling those modules (feed-forward targets, ff, work in both)");
-        }
+        peft = peftExport(tuned, encoder);
         listener.progress("audio", 0, audio.size());
         inputs = tuned.inputs(audio, config.encoder().layer());
         listener.progress("audio", audio.size(), audio.size());
@@ -157,7 +188,7 @@ public final class Trainer {
           tuned.addTrainables(trainables);
         }
         Session session = new Session(head, tuned, inputs, examples, trainables, adam, schedule, work,
-            posWeight(examples, trainRows, work));
+            posWeight(examples, trainRows, work), peft);
         TrainingState state = TrainingState.restore(run, trainables, adam, schedule);
         trainables.arrays().values().forEach(p -> p.setRequiresGradient(true));
         boolean interrupted = false;
@@ -187,11 +218,12 @@ public final class Trainer {
         }
         writeCurves(state.history());
         if (interrupted) {
-          return new TrainingResult(run.root().toString(), state.history(), state.bestEpoch(), false, true, null);
+          return new TrainingResult(run.root().toString(), state.history(), state.bestEpoch(), false, true, null,
+              null);
         }
-        SplitMetrics test = finish(state, session, encoder, valRows, testRows);
+        SplitMetrics test = finish(state, session, encoder, valRows, testRows, dataset);
         return new TrainingResult(run.root().toString(), state.history(), state.bestEpoch(), state.stoppedEarly(),
-            false, test);
+            false, test, null);
       }
     }
   }
@@ -201,7 +233,7 @@ public final class Trainer {
     String cacheLocation = config.encoder().cache();
     try (Storage external = cacheLocation.isEmpty() ? null : Storage.open(cacheLocation);
         Embedder embedder = new Embedder(encoder, config.encoder().layer(), config.encoder().batchSize(),
-            EncoderOptions.defaults(), external == null ? new EmbeddingCache(run, RunLayout.CACHE)
+            EncoderOptions.defaults(), external == null ? new EmbeddingCache(cacheHome, RunLayout.CACHE)
                 : new EmbeddingCache(external), config.encoder().cacheDtype())) {
       return embedder.embed(audio, listener);
     }
@@ -219,11 +251,37 @@ public final class Trainer {
    * @param schedule the learning-rate schedule
    * @param work the manager batches are scoped under
    * @param posWeight BCE positive weights, or null
+   * @param peft whether model packages get a {@link PeftExport}
    */
   private record Session(ClassifierHead head, FinetunedEncoder tuned, Inputs inputs, Examples examples,
-      Trainables trainables, AdamW adam, LrSchedule schedule, NDManager work, NDArray posWeight) {}
+      Trainables trainables, AdamW adam, LrSchedule schedule, NDManager work, NDArray posWeight, boolean peft) {}
 
-  private Dataset readDataset(Path data) {
+  /**
+   * Whether this fine-tuning run's packages get a PEFT export: only with LoRA and when the export
+   * is exact; warns, before training, about what Python will not reproduce.
+   */
+  private boolean peftExport(FinetunedEncoder tuned, EncoderReference encoder) {
+    if (config.finetune().lora().rank() == 0) {
+      return false;
+    }
+    List<String> inexpressible = PeftExport.inexpressible(config.finetune());
+    if (!inexpressible.isEmpty()) {
+      listener.warning("no PEFT export (models/*/" + PeftExport.FOLDER + "): PEFT's LoRA layout cannot hold "
+          + String.join(" nor ", inexpressible) + ", and the adapters alone would give other outputs in Python");
+      return false;
+    }
+    PeftExport.baseModelWarning(encoder).ifPresent(listener::warning);
+    if (tuned.encoder().modelType().equals("wavlm")
+        && config.finetune().lora().targets().stream().anyMatch(t -> !t.equals("ff"))) {
+      listener.warning("LoRA on WavLM attention trains here, but its PEFT export has no effect in Python:"
+          + " transformers' WavLMAttention passes the q/k/v/out weights to F.multi_head_attention_forward"
+          + " without calling those modules (feed-forward targets, ff, work in both)");
+    }
+    return true;
+  }
+
+  /** The dataset at {@code data} as {@code config} reads it, checked against its features. */
+  static Dataset readDataset(TrainingConfig config, Path data) {
     Dataset dataset = DatasetReader.read(data, DatasetOptions.defaults().withThreshold(config.data().threshold()))
         .orThrow();
     for (String f : config.data().features()) {
@@ -339,7 +397,7 @@ public final class Trainer {
         }
       }
       if ((k + 1) % t.accumulation() == 0 || k == microBatches - 1) {
-        step(s, s.schedule().factor(s.adam().steps(), epoch), lossScale);
+        step(s, s.schedule().factor(s.adam().steps(), epoch), lossScale, epoch);
       }
       listener.progress("epoch " + (epoch + 1) + "/" + t.epochs(), k + 1, microBatches);
     }
@@ -349,7 +407,13 @@ public final class Trainer {
   /** The static loss scale of mixed-precision runs (float16 activations would underflow otherwise). */
   private static final double LOSS_SCALE = 1024;
 
-  private void step(Session s, double factor, double lossScale) {
+  /**
+   * One optimizer step from the accumulated gradients, which are then zeroed. Gradients are
+   * checked for infinities and NaN whether or not they are clipped: under mixed precision such a
+   * step is a float16 overflow and is skipped (the optimizer does not count it), as dynamic loss
+   * scaling would; in float32 it means the run diverged.
+   */
+  private void step(Session s, double factor, double lossScale, int epoch) {
     try (NDManager scope = s.work().newSubManager()) {
       Map<String, NDArray> grads = new LinkedHashMap<>();
       s.trainables().arrays().forEach((name, p) -> {
@@ -357,15 +421,24 @@ public final class Trainer {
         g.attach(scope);
         grads.put(name, g);
       });
+      seams.gradients().accept(grads);
       if (lossScale != 1) {
-        grads.values().forEach(g -> g.muli(1 / lossScale));
+        AdamW.scale(grads.values(), 1 / lossScale);
       }
-      double norm = config.training().clipNorm() > 0
-          ? AdamW.clipGlobalNorm(grads.values(), config.training().clipNorm()) : 0;
-      if (lossScale != 1 && !Double.isFinite(norm)) {
-        // a float16 overflow: skip this step, as dynamic loss scaling would
-        listener.warning("skipped an optimizer step with non-finite gradients (float16 overflow)");
+      double norm = AdamW.globalNorm(grads.values());
+      if (!Double.isFinite(norm)) {
+        String where = grads.entrySet().stream().filter(e -> !Double.isFinite(AdamW.globalNorm(List.of(e.getValue()))))
+            .map(Map.Entry::getKey).findFirst().orElse("?");
+        if (!config.finetune().mixedPrecision()) {
+          throw new IllegalStateException("training diverged: the gradient of " + where + " is not finite in epoch "
+              + (epoch + 1) + "; lower the learning rates");
+        }
+        listener.warning("skipped an optimizer step with non-finite gradients (float16 overflow, first in "
+            + where + ")");
       } else {
+        if (config.training().clipNorm() > 0) {
+          AdamW.clipToNorm(grads.values(), config.training().clipNorm(), norm);
+        }
         s.adam().beginStep();
         TrainingConfig.Optimizer o = config.optimizer();
         s.trainables().arrays().forEach((name, p) -> {
@@ -383,13 +456,13 @@ public final class Trainer {
           s.adam().update(name, p, grads.get(name), lr * factor, decay, scope);
         });
       }
-      grads.values().forEach(g -> g.subi(g));
+      grads.values().forEach(Trainables::zero);
     }
   }
 
   /** Evaluates the best and final models, writes packages, metrics, report and plots. */
   private SplitMetrics finish(TrainingState state, Session s, EncoderReference encoder, List<Integer> valRows,
-      List<Integer> testRows) {
+      List<Integer> testRows, Dataset dataset) {
     Map<String, float[]> finalWeights = s.trainables().values();
     boolean hasBest = state.bestEpoch() > 0;
     if (!hasBest) {
@@ -404,6 +477,8 @@ public final class Trainer {
         last.val(), last.test(), last.thresholds(), encoder);
     writePackage(RunLayout.BEST_MODEL, s, encoder, bestWeights, best, bestEpoch);
     writePackage(RunLayout.FINAL_MODEL, s, encoder, finalWeights, last, state.epochsDone());
+    run.write(RunLayout.TEST_PREDICTIONS, WriteCondition.overwrite(),
+        Json.bytes(Reports.predictions(best.testScores(), dataset, s.examples().features())));
     run.write(RunLayout.METRICS, WriteCondition.overwrite(), Json.bytes(metrics));
     run.write(RunLayout.REPORT, WriteCondition.overwrite(),
         Reports.markdown(config, state, bestEpoch, best.val(), best.test(), encoder, s.examples().features())
@@ -426,7 +501,7 @@ public final class Trainer {
     Evaluator.Scores test = Evaluator.score(s.head(), s.inputs(), s.examples(), testRows, batch, s.work(),
         s.posWeight());
     return new Evaluated(thresholds, Evaluator.metrics(val, s.examples(), thresholds),
-        Evaluator.metrics(test, s.examples(), thresholds));
+        Evaluator.metrics(test, s.examples(), thresholds), test);
   }
 
   private void writePackage(String prefix, Session s, EncoderReference encoder, Map<String, float[]> trained,
@@ -444,10 +519,11 @@ public final class Trainer {
     ModelPackage model = new ModelPackage(encoder, config.encoder().layer(), s.head().spec(), config.finetune(),
         config.data().threshold(), evaluated.thresholds(), metrics, training, weights, shapes);
     model.write(run, prefix);
-    if (config.finetune().lora().rank() > 0) {
+    if (s.peft()) {
       PeftExport.write(model, s.tuned().adapters().modules(), run, prefix + "/" + PeftExport.FOLDER);
     }
   }
 
-  private record Evaluated(Map<String, Double> thresholds, SplitMetrics val, SplitMetrics test) {}
+  private record Evaluated(Map<String, Double> thresholds, SplitMetrics val, SplitMetrics test,
+      Evaluator.Scores testScores) {}
 }

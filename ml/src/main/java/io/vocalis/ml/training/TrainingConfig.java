@@ -70,22 +70,30 @@ public record TrainingConfig(
   }
 
   /**
-   * How to split: by speaker with the given ratios ({@link SplitMethod#RATIO}), or as the
-   * dataset's {@code split} column says ({@link SplitMethod#METADATA}).
+   * How to split: by speaker with the given ratios ({@link SplitMethod#RATIO}), as the dataset's
+   * {@code split} column says ({@link SplitMethod#METADATA}), or into speaker-grouped folds for
+   * cross-validation ({@link SplitMethod#KFOLD}).
    *
-   * @param method ratio or metadata
-   * @param train fraction of recordings for training (ratio method)
-   * @param val fraction for validation
-   * @param test fraction for the held-out test
+   * @param method ratio, metadata or kfold
+   * @param train fraction of recordings for training (ratio method; kfold: with {@code val}, how a
+   *     fold's training speakers are divided)
+   * @param val fraction for validation (kfold: {@code val / (train + val)} of a fold's training
+   *     speakers' recordings)
+   * @param test fraction for the held-out test (ratio method)
+   * @param folds folds of the kfold method (at least 2)
+   * @param fold kfold: the one fold this run trains and tests on (1..folds), or 0 for all of them
+   *     (a cross-validation run, whose fold runs have 1..folds)
    */
-  public record SplitSpec(SplitMethod method, double train, double val, double test) {}
+  public record SplitSpec(SplitMethod method, double train, double val, double test, int folds, int fold) {}
 
   /** How the data are split. */
   public enum SplitMethod {
     /** Seeded, speaker-disjoint, stratified over the labels. */
     RATIO,
     /** The dataset's {@code split} column. */
-    METADATA;
+    METADATA,
+    /** Speaker-grouped, label-stratified folds; each fold is the test split once. */
+    KFOLD;
 
     @Override
     public String toString() {

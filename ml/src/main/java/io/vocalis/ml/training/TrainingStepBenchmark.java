@@ -212,7 +212,7 @@ public final class TrainingStepBenchmark {
         boolean adapter = trainables.group(name) == Trainables.Group.ADAPTER;
         adam.update(name, p, grads.get(name), adapter ? ADAPTER_LR : LR, adapter ? 0 : WEIGHT_DECAY, scope);
       });
-      grads.values().forEach(g -> g.subi(g));
+      grads.values().forEach(Trainables::zero);
     }
   }
 

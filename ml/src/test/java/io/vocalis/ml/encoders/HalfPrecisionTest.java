@@ -26,7 +26,9 @@ class HalfPrecisionTest {
         Reference reference = Reference.of(fixture)) {
       List<EncodedRecording> out = encoder.encode(List.of(waves), false);
       for (int k = 0; k < waves.length; k++) {
-        float[] expected = reference.tensor("last_hidden_state_" + k).toFloats();
+        // Whisper's reference is the whole padded window; the recording's frames are its head
+        float[] expected = java.util.Arrays.copyOf(reference.tensor("last_hidden_state_" + k).toFloats(),
+            out.get(k).last().length);
         double scale = 0;
         for (float v : expected) {
           scale = Math.max(scale, Math.abs(v));

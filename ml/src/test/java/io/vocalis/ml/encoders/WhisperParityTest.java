@@ -6,6 +6,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.vocalis.ml.checkpoint.SafetensorsFile;
 import io.vocalis.ml.checkpoint.StoredTensor;
 import io.vocalis.ml.testing.Fixtures;
 import io.vocalis.ml.testing.Reference;
@@ -16,7 +17,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The Whisper log-mel front end matches WhisperFeatureExtractor, the encoder matches transformers
- * from those features (≤ 1e-4) and end to end from audio (≤ 1e-3), and batching changes nothing.
+ * from those features (≤ 1e-4) and end to end from audio (≤ 1e-3), only the frames that hold audio
+ * are returned, a recording longer than the window is encoded window by window as transformers
+ * encodes each window, and batching changes nothing.
  */
 class WhisperParityTest {
 
@@ -80,7 +83,9 @@ class WhisperParityTest {
       double batchWorst = 0;
       for (int k = 0; k < waves.length; k++) {
         EncodedRecording solo = encoder.encode(List.of(waves[k]), true).get(0);
-        assertThat(solo.frames()).isEqualTo(encoder.config().maxSourcePositions());
+        // ceil(samples / 320): the frames of the window that hold audio
+        assertThat(solo.frames()).isEqualTo(List.of(25, 40, 55).get(k));
+        assertThat(waves[k].length).isEqualTo(List.of(8000, 12800, 17600).get(k));
         worst = Math.max(worst, compare(reference, k, solo));
         for (int i = 0; i < solo.hiddenStates().size(); i++) {
           batchWorst = Math.max(batchWorst,
@@ -93,13 +98,74 @@ class WhisperParityTest {
     }
   }
 
+  @Test
+  void aRecordingLongerThanTheWindowIsEncodedWindowByWindow() {
+    // tools/reference/make_whisper_long_fixture.py: 70 s in 30 s windows, each encoded alone by
+    // transformers, the frames holding audio kept: 1500 + 1500 + 500
+    float[] wave = longWaveform(70);
+    float[] short1 = Fixtures.waveforms()[1];
+    try (WhisperEncoderModel encoder = open("whisper-80");
+        SafetensorsFile reference = SafetensorsFile.open(Fixtures.encoders("whisper-80/long.safetensors"))) {
+      assertThat(reference.tensor("valid_frames").toFloats()).containsExactly(1500f, 1500f, 500f);
+      EncodedRecording solo = encoder.encode(List.of(wave), true).get(0);
+      assertThat(solo.frames()).isEqualTo(3500);
+      double worst = Reference.maxAbsDiff(reference.tensor("last_hidden_state").toFloats(), solo.last());
+      assertThat(solo.hiddenStates()).hasSize(3).allMatch(h -> h.length == solo.last().length);
+      List<EncodedRecording> batched = encoder.encode(List.of(short1, wave), true);
+      double batchWorst = Reference.maxAbsDiff(solo.last(), batched.get(1).last());
+      assertThat(batched.get(0).frames()).isEqualTo(40);
+      System.out.printf("whisper-80, 70 s: max abs diff %.3g, batched vs solo %.3g%n", worst, batchWorst);
+      assertThat(worst).isLessThanOrEqualTo(1e-3);
+      assertThat(batchWorst).isLessThanOrEqualTo(1e-5);
+      // the windows' seam: the first frame of the second window is not the last of the first
+      int d = encoder.hiddenSize();
+      assertThat(Reference.maxAbsDiff(java.util.Arrays.copyOfRange(solo.last(), 1499 * d, 1500 * d),
+          java.util.Arrays.copyOfRange(solo.last(), 1500 * d, 1501 * d))).isGreaterThan(1e-3);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Test
+  void validFramesCountTheAudioInEachWindow() {
+    try (WhisperEncoderModel encoder = open("whisper-80")) {
+      WhisperConfig c = encoder.config();
+      assertThat(c.validFrames(0)).isEqualTo(1);
+      assertThat(c.validFrames(1)).isEqualTo(1);
+      assertThat(c.validFrames(320)).isEqualTo(1);
+      assertThat(c.validFrames(321)).isEqualTo(2);
+      assertThat(c.validFrames(48_000)).isEqualTo(150);
+      assertThat(c.validFrames(480_000)).isEqualTo(1500);
+      assertThat(c.validFrames(10_000_000)).isEqualTo(1500);
+      assertThat(encoder.encode(List.of(new float[0]), false).get(0).frames()).isEqualTo(1);
+    }
+  }
+
+  /** make_whisper_long_fixture.py's waveform: the same formula in the same operation order. */
+  static float[] longWaveform(int seconds) {
+    float[] wave = new float[seconds * 16000];
+    for (int i = 0; i < wave.length; i++) {
+      double t = i / 16000.0;
+      double glide = 2 * Math.PI * (180 * t + 40 * Math.sin(2 * Math.PI * 0.05 * t) / (2 * Math.PI * 0.05));
+      double envelope = 0.55 + 0.45 * Math.sin(2 * Math.PI * 0.37 * t);
+      wave[i] = (float) (0.3 * envelope * Math.sin(glide) + 0.08 * Math.sin(2 * Math.PI * 1375 * t + 0.5));
+    }
+    return wave;
+  }
+
+  /** Compares the recording's frames with the head of transformers' padded window. */
   private static double compare(Reference reference, int k, EncodedRecording out) {
-    double worst = Reference.maxAbsDiff(reference.tensor("last_hidden_state_" + k).toFloats(), out.last());
+    int values = out.frames() * out.hiddenSize();
+    double worst = Reference.maxAbsDiff(head(reference.tensor("last_hidden_state_" + k).toFloats(), values), out.last());
     for (int i = 0; i < out.hiddenStates().size(); i++) {
       worst = Math.max(worst, Reference.maxAbsDiff(
-          reference.tensor("hidden_state_" + k + "_" + i).toFloats(), out.hiddenStates().get(i)));
+          head(reference.tensor("hidden_state_" + k + "_" + i).toFloats(), values), out.hiddenStates().get(i)));
     }
     return worst;
+  }
+
+  private static float[] head(float[] values, int n) {
+    return java.util.Arrays.copyOf(values, n);
   }
 
   private static WhisperEncoderModel open(String fixture) {

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** Speaker-disjoint, stratified, seeded splits; metadata splits. */
 class DataSplitTest {
   private static final List<String> FEATURES = List.of("common", "rare", "very_rare");
-  private static final SplitSpec RATIOS = new SplitSpec(SplitMethod.RATIO, 0.7, 0.15, 0.15);
+  private static final SplitSpec RATIOS = new SplitSpec(SplitMethod.RATIO, 0.7, 0.15, 0.15, 5, 0);
 
   @TempDir Path temp;
 
@@ -75,9 +75,75 @@ class DataSplitTest {
   }
 
   @Test
+  void kfoldTestsEverySpeakerOnceInStratifiedSpeakerDisjointFolds() throws IOException {
+    Dataset dataset = dataset(temp, 60, 4, false);
+    SplitSpec kfold = new SplitSpec(SplitMethod.KFOLD, 0.7, 0.15, 0.15, 5, 0);
+    Set<List<List<String>>> distinct = new HashSet<>();
+    double stratified = 0;
+    double unstratified = 0;
+    for (long seed = 0; seed < 6; seed++) {
+      List<List<String>> folds = DataSplit.folds(dataset, FEATURES, kfold, seed);
+      assertThat(DataSplit.folds(dataset, FEATURES, kfold, seed)).isEqualTo(folds);
+      distinct.add(folds);
+      assertThat(folds).hasSize(5);
+      List<String> all = folds.stream().flatMap(List::stream).sorted().toList();
+      assertThat(all).as("every speaker in exactly one fold").isEqualTo(List.copyOf(dataset.speakers()));
+      folds.forEach(f -> assertThat(f.size()).isBetween(10, 14));
+      Map<String, Integer> foldOf = new TreeMap<>();
+      for (int k = 0; k < 5; k++) {
+        int fold = k;
+        folds.get(k).forEach(sp -> foldOf.put(sp, fold));
+      }
+      stratified = Math.max(stratified, foldDeviation(dataset, foldOf));
+      List<String> speakers = new ArrayList<>(dataset.speakers());
+      java.util.Collections.shuffle(speakers, new Random(seed));
+      Map<String, Integer> plain = new TreeMap<>();
+      for (int i = 0; i < speakers.size(); i++) {
+        plain.put(speakers.get(i), i % 5);
+      }
+      unstratified += foldDeviation(dataset, plain) / 6;
+      for (int k = 1; k <= 5; k++) {
+        DataSplit split = DataSplit.of(dataset, FEATURES, new SplitSpec(SplitMethod.KFOLD, 0.7, 0.15, 0.15, 5, k), seed);
+        Set<String> test = new java.util.TreeSet<>();
+        Map<String, Split> speakerSplit = new TreeMap<>();
+        for (int i = 0; i < dataset.rows().size(); i++) {
+          String sp = dataset.rows().get(i).speakerId();
+          Split previous = speakerSplit.put(sp, split.of(i));
+          assertThat(previous == null || previous == split.of(i)).as("speaker-disjoint").isTrue();
+          if (split.of(i) == Split.TEST) {
+            test.add(sp);
+          }
+        }
+        assertThat(test).as("fold %d tests on its own speakers", k).containsExactlyElementsOf(folds.get(k - 1));
+        // validation: val / (train + val) of the training speakers' recordings, 15 / 85
+        double val = split.rows(Split.VAL).size();
+        assertThat(val / (val + split.rows(Split.TRAIN).size())).isBetween(0.12, 0.24);
+      }
+    }
+    assertThat(distinct).as("another seed, other folds").hasSize(6);
+    assertThat(stratified).as("largest gap between a fold's and the overall prevalence").isLessThan(0.08);
+    assertThat(stratified).isLessThan(unstratified);
+    assertThatThrownBy(() -> DataSplit.folds(dataset(temp.resolve("few"), 3, 2, false), FEATURES, kfold, 1))
+        .hasMessageContaining("5 folds need at least as many speakers; the dataset has 3");
+  }
+
+  private static double foldDeviation(Dataset dataset, Map<String, Integer> foldOf) {
+    double worst = 0;
+    for (String f : FEATURES) {
+      double overall = prevalence(dataset, f, i -> true);
+      for (int k = 0; k < 5; k++) {
+        int fold = k;
+        worst = Math.max(worst, Math.abs(prevalence(dataset, f,
+            i -> foldOf.get(dataset.rows().get(i).speakerId()) == fold) - overall));
+      }
+    }
+    return worst;
+  }
+
+  @Test
   void metadataSplitIsTakenAsItIs() throws IOException {
     Dataset dataset = dataset(temp, 12, 2, true);
-    DataSplit split = DataSplit.of(dataset, FEATURES, new SplitSpec(SplitMethod.METADATA, 0.7, 0.15, 0.15), 1);
+    DataSplit split = DataSplit.of(dataset, FEATURES, new SplitSpec(SplitMethod.METADATA, 0.7, 0.15, 0.15, 5, 0), 1);
     for (int i = 0; i < dataset.rows().size(); i++) {
       assertThat(split.of(i)).isEqualTo(dataset.rows().get(i).split().orElseThrow());
     }
@@ -89,7 +155,7 @@ class DataSplitTest {
     assertThat(json.at("/splits/test/positives").has("rare")).isTrue();
 
     Dataset without = dataset(temp.resolve("plain"), 12, 2, false);
-    assertThatThrownBy(() -> DataSplit.of(without, FEATURES, new SplitSpec(SplitMethod.METADATA, 0.7, 0.15, 0.15), 1))
+    assertThatThrownBy(() -> DataSplit.of(without, FEATURES, new SplitSpec(SplitMethod.METADATA, 0.7, 0.15, 0.15, 5, 0), 1))
         .hasMessageContaining("data.split.method is metadata but 24 recording(s) have no split, first line 2");
   }
 

@@ -12,6 +12,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vocalis.core.storage.Storage;
+import io.vocalis.ml.OwnedArrays;
 import io.vocalis.ml.checkpoint.SafetensorsFile;
 import io.vocalis.ml.encoders.EncoderOptions;
 import io.vocalis.ml.training.TrainingConfig.Finetune;
@@ -20,6 +21,7 @@ import io.vocalis.ml.training.TrainingConfig.Lora;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -73,7 +75,7 @@ class FinetuneTest {
             NDArray g = p.getGradient();
             g.attach(scope);
             adam.update(name, p, g, 1e-2, 0.01, scope);
-            g.subi(g);
+            Trainables.zero(g);
           });
         }
       }
@@ -148,7 +150,7 @@ class FinetuneTest {
   }
 
   @Test
-  void aFineTuningRunKeepsOnlyTrainableWeightsExportsPeftAndResumesExactly() throws IOException {
+  void aFineTuningRunKeepsOnlyTrainableWeightsAndResumesExactly() throws IOException {
     TrainingConfig config = ConfigLoader.parse("""
         encoder: {layer: weighted}
         head: {pooling: attention, hidden: [16]}
@@ -157,9 +159,20 @@ class FinetuneTest {
         optimizer: {encoder_lr: 1e-4, adapter_lr: 1e-3}
         """, Map.of("encoder.model", WAVLM.toString()));
     Path run = temp.resolve("tuned");
+    List<String> warnings = new ArrayList<>();
     TrainingResult result = Trainer.run(TrainingJob.start(Cohorts.tiny(), config), run.toString(),
-        TrainingListener.NONE);
+        new TrainingListener() {
+          @Override
+          public void warning(String message) {
+            warnings.add(message);
+          }
+        });
     assertThat(result.test().features()).hasSize(5);
+    // prompts and trained encoder weights have no place in PEFT's layout: no export, one warning
+    assertThat(run.resolve("models/final/peft")).doesNotExist();
+    assertThat(warnings).containsExactly("no PEFT export (models/*/peft): PEFT's LoRA layout cannot hold 2 soft prompt"
+        + " vectors (finetune.prompts) nor encoder weights trained with finetune.freeze: layers, and the adapters"
+        + " alone would give other outputs in Python");
     // interrupted after the first epoch and resumed: the same bytes (LoRA dropout included)
     Path parts = temp.resolve("parts");
     assertThat(Trainer.run(TrainingJob.start(Cohorts.tiny(), config), parts.toString(), new TrainingListener() {
@@ -169,17 +182,56 @@ class FinetuneTest {
       }
     }).interrupted()).isTrue();
     Trainer.run(TrainingJob.resumeLatest(), parts.toString(), TrainingListener.NONE);
-    for (String file : List.of("metrics.json", "models/final/model.safetensors", "checkpoints/epoch-0002/state.safetensors",
-        "models/best/peft/adapter_model.safetensors")) {
+    for (String file : List.of("metrics.json", "models/final/model.safetensors", "checkpoints/epoch-0002/state.safetensors")) {
       assertThat(Files.readAllBytes(parts.resolve(file))).as(file).isEqualTo(Files.readAllBytes(run.resolve(file)));
     }
     try (SafetensorsFile state = SafetensorsFile.open(run.resolve("checkpoints/epoch-0002/state.safetensors"));
-        SafetensorsFile model = SafetensorsFile.open(run.resolve("models/final/model.safetensors"));
-        SafetensorsFile peft = SafetensorsFile.open(run.resolve("models/final/peft/adapter_model.safetensors"))) {
+        SafetensorsFile model = SafetensorsFile.open(run.resolve("models/final/model.safetensors"))) {
       assertThat(state.names()).contains("param.adapter.prompts", "param.base.encoder.layers.1.attention.k_proj.weight",
           "adam.m.adapter.encoder.layers.0.attention.v_proj.lora_B.weight")
           .noneMatch(n -> n.contains("encoder.layers.0.attention.k_proj.weight") || n.contains("feature_extractor"));
       assertThat(model.names()).contains("output.weight", "adapter.prompts", "base.encoder.layers.1.final_layer_norm.bias");
+    }
+    // the package alone reproduces the run's own test numbers: frozen weights come from the
+    // checkpoint folder, trained ones from the package
+    JsonNode metrics = Json.MAPPER.readTree(run.resolve("metrics.json").toFile());
+    try (Storage storage = Storage.open(run.toString());
+        Predictor predictor = Predictor.open(storage, "final", EncoderOptions.cpu())) {
+      List<Path> some = files(3);
+      List<Predictor.FilePrediction> p = predictor.predict(some, TrainingListener.NONE);
+      assertThat(p).hasSize(3);
+      assertThat(p.get(0).attention()).isNotNull();
+      assertThat(predictor.model().finetune().prompts()).isEqualTo(2);
+    }
+    assertThat(metrics.at("/final/test/macro_auroc").isNumber()).isTrue();
+  }
+
+  @Test
+  void aLoraOnlyRunExportsPeftNamingTheBaseModelByHubIdAndRevision() throws IOException {
+    // a checkpoint folder inside a Hugging Face hub cache: its hub id and commit are known
+    String commit = "0123456789abcdef0123456789abcdef01234567";
+    Path snapshot = temp.resolve("hub/models--acme--tiny-wavlm/snapshots/" + commit);
+    Files.createDirectories(snapshot);
+    try (var files = Files.list(WAVLM)) {
+      for (Path f : files.toList()) {
+        Files.copy(f, snapshot.resolve(f.getFileName()));
+      }
+    }
+    TrainingConfig config = ConfigLoader.parse("""
+        training: {epochs: 1, batch_size: 16}
+        finetune: {lora: {rank: 4, alpha: 8, targets: [q, v]}}
+        """, Map.of("encoder.model", snapshot.toString()));
+    Path run = temp.resolve("lora");
+    List<String> warnings = new ArrayList<>();
+    Trainer.run(TrainingJob.start(Cohorts.tiny(), config), run.toString(), new TrainingListener() {
+      @Override
+      public void warning(String message) {
+        warnings.add(message);
+      }
+    });
+    assertThat(warnings).noneMatch(w -> w.startsWith("no PEFT export") || w.contains("not on the Hugging Face hub"));
+    try (SafetensorsFile model = SafetensorsFile.open(run.resolve("models/final/model.safetensors"));
+        SafetensorsFile peft = SafetensorsFile.open(run.resolve("models/final/peft/adapter_model.safetensors"))) {
       assertThat(peft.names()).containsExactlyInAnyOrder(
           "base_model.model.encoder.layers.0.attention.q_proj.lora_A.weight",
           "base_model.model.encoder.layers.0.attention.q_proj.lora_B.weight",
@@ -196,18 +248,24 @@ class FinetuneTest {
     assertThat(peftConfig.get("peft_type").asText()).isEqualTo("LORA");
     assertThat(peftConfig.get("r").asInt()).isEqualTo(4);
     assertThat(peftConfig.get("target_modules").toString()).isEqualTo("[\"q_proj\",\"v_proj\"]");
-    // the package alone reproduces the run's own test numbers: frozen weights come from the
-    // checkpoint folder, trained ones from the package
-    JsonNode metrics = Json.MAPPER.readTree(run.resolve("metrics.json").toFile());
-    try (Storage storage = Storage.open(run.toString());
-        Predictor predictor = Predictor.open(storage, "final", EncoderOptions.cpu())) {
-      List<Path> some = files(3);
-      List<Predictor.FilePrediction> p = predictor.predict(some, TrainingListener.NONE);
-      assertThat(p).hasSize(3);
-      assertThat(p.get(0).attention()).isNotNull();
-      assertThat(predictor.model().finetune().prompts()).isEqualTo(2);
-    }
-    assertThat(metrics.at("/final/test/macro_auroc").isNumber()).isTrue();
+    assertThat(peftConfig.get("base_model_name_or_path").asText()).isEqualTo("acme/tiny-wavlm");
+    assertThat(peftConfig.get("revision").asText()).isEqualTo(commit);
+  }
+
+  @Test
+  void peftNamesHubCheckpointsByIdAndRevisionAndWarnsAboutOthers() {
+    assertThat(PeftExport.hubName("hf://microsoft/wavlm-base-plus@" + "a".repeat(40)))
+        .contains(new PeftExport.HubName("microsoft/wavlm-base-plus", "a".repeat(40)));
+    assertThat(PeftExport.hubName("/home/x/.cache/huggingface/hub/models--facebook--hubert-base-ls960/snapshots/"
+        + "b".repeat(40))).contains(new PeftExport.HubName("facebook/hubert-base-ls960", "b".repeat(40)));
+    assertThat(PeftExport.hubName("/data/checkpoints/wavlm")).isEmpty();
+    assertThat(PeftExport.hubName("gs://bucket/wavlm")).isEmpty();
+    assertThat(PeftExport.baseModelWarning(new EncoderReference("/data/checkpoints/wavlm", "sha256:00")))
+        .hasValueSatisfying(w -> assertThat(w).startsWith("the PEFT export names its base model /data/checkpoints/wavlm,"
+            + " which is not on the Hugging Face hub"));
+    assertThat(PeftExport.baseModelWarning(new EncoderReference("hf://org/name@" + "c".repeat(40), "sha256:00")))
+        .isEmpty();
+    assertThat(PeftExport.inexpressible(new Finetune(Freeze.ALL, 0, new Lora(2, 4, 0, List.of("q")), 0, false))).isEmpty();
   }
 
   @Test
@@ -243,13 +301,91 @@ class FinetuneTest {
             }
             g.muli(1 / 1024f);
             adam.update(name, a, g, 1e-2, 0, scope);
-            g.subi(g);
+            Trainables.zero(g);
           });
         }
       }
       assertThat(adam.state()).containsKey("master.adapter.prompts");
       trainables.values().forEach((name, v) -> assertThat(v).as(name + " moved").isNotEqualTo(before.get(name)));
     }
+  }
+
+  @Test
+  void aFloat16OverflowSkipsOneStepWithoutClippingAndLeavesNoNaNBehind() throws IOException {
+    // mixed precision through the trainer (on the CPU's float16 path) with clipping off; an
+    // infinity is injected into one adapter's gradient at the second optimizer step
+    TrainingConfig config = ConfigLoader.parse("""
+        training: {epochs: 1, batch_size: 4, clip_norm: 0}
+        finetune: {lora: {rank: 2, alpha: 4, targets: [q, ff]}, mixed_precision: true}
+        optimizer: {adapter_lr: 1e-3}
+        """, Map.of("encoder.model", WAVLM.toString()));
+    String injected = "adapter.encoder.layers.0.attention.q_proj.lora_B.weight";
+    List<Boolean> finite = new ArrayList<>();
+    Trainer.Seams seams = new Trainer.Seams(true, grads -> {
+      assertThat(grads.get(injected).getDataType()).isEqualTo(DataType.FLOAT16);
+      finite.add(grads.values().stream().allMatch(g -> allFinite(g)));
+      if (finite.size() == 2) {
+        NDArray g = grads.get(injected);
+        g.addi(OwnedArrays.scalar(g, Double.POSITIVE_INFINITY));
+      }
+    });
+    List<String> warnings = new ArrayList<>();
+    Path run = temp.resolve("overflow");
+    try (Storage storage = Storage.open(run.toString())) {
+      TrainingResult result = Trainer.run(TrainingJob.start(Cohorts.tiny(), config), storage, new TrainingListener() {
+        @Override
+        public void warning(String message) {
+          warnings.add(message);
+        }
+      }, seams);
+      assertThat(result.test().features()).hasSize(5);
+    }
+    assertThat(finite.size()).as("optimizer steps attempted").isGreaterThanOrEqualTo(3);
+    // every step saw finite gradients: the skipped step's infinities were zeroed, not turned into NaN
+    assertThat(finite).containsOnly(true);
+    assertThat(warnings).filteredOn(w -> w.startsWith("skipped an optimizer step")).singleElement()
+        .asString().contains(injected);
+    JsonNode latest = Json.MAPPER.readTree(run.resolve("checkpoints/latest.json").toFile());
+    JsonNode state = Json.MAPPER.readTree(run.resolve(latest.get("path").asText()).resolve("state.json").toFile());
+    assertThat(state.get("optimizer_steps").asInt()).isEqualTo(finite.size() - 1);
+    try (SafetensorsFile model = SafetensorsFile.open(run.resolve("models/final/model.safetensors"))) {
+      for (String name : model.names()) {
+        for (float v : model.tensor(name).toFloats()) {
+          assertThat(Float.isFinite(v)).as(name).isTrue();
+        }
+      }
+      float[] b = model.tensor(injected).toFloats();
+      assertThat(b).as("the adapter trained in the other steps").isNotEqualTo(new float[b.length]);
+    }
+  }
+
+  @Test
+  void aNonFiniteGradientInFloat32StopsTheRunEvenWithoutClipping() {
+    TrainingConfig config = ConfigLoader.parse("""
+        training: {epochs: 1, batch_size: 8, clip_norm: 0}
+        finetune: {lora: {rank: 2, targets: [v]}}
+        """, Map.of("encoder.model", WAVLM.toString()));
+    String injected = "adapter.encoder.layers.1.attention.v_proj.lora_A.weight";
+    Trainer.Seams seams = new Trainer.Seams(false, grads -> {
+      NDArray g = grads.get(injected);
+      g.addi(OwnedArrays.scalar(g, Double.NaN));
+    });
+    assertThatThrownBy(() -> {
+      try (Storage storage = Storage.open(temp.resolve("nan").toString())) {
+        Trainer.run(TrainingJob.start(Cohorts.tiny(), config), storage, TrainingListener.NONE, seams);
+      }
+    }).isInstanceOf(IllegalStateException.class)
+        .hasMessage("training diverged: the gradient of " + injected + " is not finite in epoch 1;"
+            + " lower the learning rates");
+  }
+
+  private static boolean allFinite(NDArray g) {
+    for (float v : g.toType(DataType.FLOAT32, true).toFloatArray()) {
+      if (!Float.isFinite(v)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Test
