@@ -1,6 +1,5 @@
 package io.vocalis.embed;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.runtime.StartupEvent;
 import io.vocalis.core.batching.BucketBatcher.Priority;
@@ -9,14 +8,12 @@ import io.vocalis.core.events.EventCodec;
 import io.vocalis.core.events.RecordingReady;
 import io.vocalis.core.storage.ObjectInfo;
 import io.vocalis.core.storage.Storage;
-import io.vocalis.core.storage.WriteCondition;
+import io.vocalis.service.JobStore;
 import io.vocalis.service.stream.StreamProcessing;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,8 +44,7 @@ public class Backfills {
   private final ExecutorService runner = Executors.newSingleThreadExecutor(r -> new Thread(r, "vocalis-backfill"));
 
   void onStart(@Observes StartupEvent event) {
-    for (ObjectInfo info : storage.list("backfills/")) {
-      String id = info.key().substring("backfills/".length()).replace(".json", "");
+    for (String id : jobs().ids()) {
       get(id).filter(BackfillJob::unfinished).ifPresent(job -> {
         LOG.infof("resuming backfill %s", id);
         runner.submit(() -> run(job));
@@ -67,14 +63,11 @@ public class Backfills {
 
   /** The job's latest recorded state. */
   public Optional<BackfillJob> get(String id) {
-    if (!id.matches("[0-9a-f-]{36}") || storage.stat(key(id)).isEmpty()) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.of(json.readValue(storage.readAllBytes(key(id)), BackfillJob.class));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return jobs().get(id);
+  }
+
+  private JobStore<BackfillJob> jobs() {
+    return new JobStore<>(storage, json, "backfills", BackfillJob.class);
   }
 
   private void run(BackfillJob queued) {
@@ -138,15 +131,7 @@ public class Backfills {
   }
 
   private void save(BackfillJob job) {
-    try {
-      storage.write(key(job.id()), WriteCondition.overwrite(), json.writeValueAsBytes(job));
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static String key(String id) {
-    return "backfills/" + id + ".json";
+    jobs().save(job.id(), job);
   }
 
   @PreDestroy

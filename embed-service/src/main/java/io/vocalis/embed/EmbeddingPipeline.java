@@ -127,8 +127,7 @@ public class EmbeddingPipeline {
     return audio.samples();
   }
 
-  private void announceOnce(EmbeddingCache cache, RecordingReady recording, ConfiguredEncoder e, Embedding computed)
-      throws InterruptedException {
+  private void announceOnce(EmbeddingCache cache, RecordingReady recording, ConfiguredEncoder e, Embedding computed) {
     EmbeddingKey key = e.key(recording.id());
     String mark = cache.announcedKey(key);
     if (storage.stat(mark).isPresent()) {

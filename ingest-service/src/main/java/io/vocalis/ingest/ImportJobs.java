@@ -1,17 +1,15 @@
 package io.vocalis.ingest;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vocalis.core.ingest.DatasetImport;
 import io.vocalis.core.ingest.ImportJob;
 import io.vocalis.core.ingest.IngestSources;
 import io.vocalis.core.storage.Storage;
-import io.vocalis.core.storage.WriteCondition;
 import jakarta.annotation.PreDestroy;
+import io.vocalis.service.JobStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Instant;
 import java.util.List;
@@ -53,14 +51,11 @@ public class ImportJobs {
 
   /** The job's latest recorded state. */
   public Optional<ImportJob> get(String id) {
-    if (!id.matches("[0-9a-f-]{36}") || storage.stat(key(id)).isEmpty()) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.of(json.readValue(storage.readAllBytes(key(id)), ImportJob.class));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return jobs().get(id);
+  }
+
+  private JobStore<ImportJob> jobs() {
+    return new JobStore<>(storage, json, "imports", ImportJob.class);
   }
 
   private void run(ImportJob job, URI folder) {
@@ -75,15 +70,7 @@ public class ImportJobs {
   }
 
   private void save(ImportJob job) {
-    try {
-      storage.write(key(job.id()), WriteCondition.overwrite(), json.writeValueAsBytes(job));
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static String key(String id) {
-    return "imports/" + id + ".json";
+    jobs().save(job.id(), job);
   }
 
   @PreDestroy

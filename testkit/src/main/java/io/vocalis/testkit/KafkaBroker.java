@@ -84,15 +84,7 @@ public final class KafkaBroker implements AutoCloseable {
       String topic, Predicate<ConsumerRecord<String, byte[]>> filter, int count, Duration timeout) {
     List<ConsumerRecord<String, byte[]>> matching = new ArrayList<>();
     int seen = 0;
-    try (KafkaConsumer<String, byte[]> consumer =
-        new KafkaConsumer<>(
-            Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "testkit-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"),
-            new StringDeserializer(),
-            new ByteArrayDeserializer())) {
+    try (KafkaConsumer<String, byte[]> consumer = freshConsumer()) {
       consumer.subscribe(List.of(topic));
       long deadline = System.nanoTime() + timeout.toNanos();
       while (matching.size() < count && System.nanoTime() < deadline) {
@@ -118,15 +110,7 @@ public final class KafkaBroker implements AutoCloseable {
    */
   public List<ConsumerRecord<String, byte[]>> readAll(String topic, Duration quiet) {
     List<ConsumerRecord<String, byte[]>> all = new ArrayList<>();
-    try (KafkaConsumer<String, byte[]> consumer =
-        new KafkaConsumer<>(
-            Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "testkit-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"),
-            new StringDeserializer(),
-            new ByteArrayDeserializer())) {
+    try (KafkaConsumer<String, byte[]> consumer = freshConsumer()) {
       consumer.subscribe(List.of(topic));
       long lastNew = System.nanoTime();
       while (System.nanoTime() - lastNew < quiet.toNanos()) {
@@ -137,6 +121,18 @@ public final class KafkaBroker implements AutoCloseable {
       }
     }
     return all;
+  }
+
+  /** A consumer in a group of its own that starts at the beginning and commits nothing. */
+  private KafkaConsumer<String, byte[]> freshConsumer() {
+    return new KafkaConsumer<>(
+        Map.of(
+            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
+            ConsumerConfig.GROUP_ID_CONFIG, "testkit-" + UUID.randomUUID(),
+            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"),
+        new StringDeserializer(),
+        new ByteArrayDeserializer());
   }
 
   @Override
