@@ -170,9 +170,13 @@ class EmbedServiceProcessTest {
     if (!Files.isDirectory(root)) {
       return List.of();
     }
-    try (Stream<Path> files = Files.walk(root)) {
-      return files.filter(p -> p.getFileName().toString().endsWith(".safetensors")
-          && !p.getFileName().toString().startsWith(".")).sorted().toList();
+    while (true) {
+      try (Stream<Path> files = Files.walk(root)) {
+        return files.filter(p -> p.getFileName().toString().endsWith(".safetensors")
+            && !p.getFileName().toString().startsWith(".")).sorted().toList();
+      } catch (java.io.UncheckedIOException vanished) {
+        // a writer's temporary file was renamed while the walk listed it: look again
+      }
     }
   }
 
