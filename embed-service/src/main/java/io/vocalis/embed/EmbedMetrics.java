@@ -1,34 +1,21 @@
 package io.vocalis.embed;
 
 import io.micrometer.core.instrument.DistributionSummary;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.vocalis.ml.encoders.BatchingEncoder;
-import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.util.concurrent.atomic.DoubleAdder;
 
 /**
  * embed-service's metrics, for dashboards and autoscaling: per batch its size, padding share,
  * queue wait and encoder time (by encoder and bucket); audio-seconds encoded; cache hits and
- * misses; failures by reason; announcements (first or repeated after a crash); and {@code
- * vocalis_embed_backlog_audio_seconds}, the audio accepted from the stream and not yet stored —
- * the signal to scale on (a record count is a poor one when recordings last 1 s to 10 min).
+ * misses; failures by reason; announcements (first or repeated after a crash). The backlog to
+ * scale on is {@link Backlog}'s.
  */
 @ApplicationScoped
 public class EmbedMetrics {
   @Inject MeterRegistry registry;
-
-  private final DoubleAdder backlog = new DoubleAdder();
-
-  @PostConstruct
-  void register() {
-    Gauge.builder("vocalis_embed_backlog_audio_seconds", backlog, DoubleAdder::sum)
-        .description("audio-seconds received and not yet stored for every encoder")
-        .register(registry);
-  }
 
   /** The listener that records {@code encoder}'s batches. */
   BatchingEncoder.Listener listener(String encoder) {
@@ -56,9 +43,5 @@ public class EmbedMetrics {
   void announced(String encoder, boolean repeat) {
     registry.counter("vocalis_embed_announcements_total", "encoder", encoder, "kind", repeat ? "repeat" : "first")
         .increment();
-  }
-
-  void backlog(double seconds) {
-    backlog.add(seconds);
   }
 }

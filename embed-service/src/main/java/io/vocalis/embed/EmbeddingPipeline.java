@@ -42,6 +42,7 @@ public class EmbeddingPipeline {
   @Inject Storage storage;
   @Inject EmbeddingsAnnouncer announcer;
   @Inject EmbedMetrics metrics;
+  @Inject Backlog backlog;
 
   private EmbeddingCache cache() {
     return new EmbeddingCache(storage);
@@ -71,22 +72,17 @@ public class EmbeddingPipeline {
     Map<ConfiguredEncoder, Embedding> computed = new LinkedHashMap<>();
     if (!missing.isEmpty()) {
       float[] samples = samples(recording);
-      double seconds = samples.length / 16_000.0;
-      metrics.backlog(seconds * missing.size());
-      try {
-        Map<ConfiguredEncoder, CompletableFuture<EncodedRecording>> pending = new LinkedHashMap<>();
-        for (ConfiguredEncoder e : missing) {
-          pending.put(e, e.encoder().submit(samples, priority));
-        }
-        for (var entry : pending.entrySet()) {
-          ConfiguredEncoder e = entry.getKey();
-          EncodedRecording encoded = await(entry.getValue(), recording, e);
-          Embedding embedding = Embedding.of(encoded, e.states());
-          cache.put(e.key(recording.id()), e.resolved().model(), embedding);
-          computed.put(e, embedding);
-        }
-      } finally {
-        metrics.backlog(-seconds * missing.size());
+      backlog.observe(samples.length / 16_000.0);
+      Map<ConfiguredEncoder, CompletableFuture<EncodedRecording>> pending = new LinkedHashMap<>();
+      for (ConfiguredEncoder e : missing) {
+        pending.put(e, e.encoder().submit(samples, priority));
+      }
+      for (var entry : pending.entrySet()) {
+        ConfiguredEncoder e = entry.getKey();
+        EncodedRecording encoded = await(entry.getValue(), recording, e);
+        Embedding embedding = Embedding.of(encoded, e.states());
+        cache.put(e.key(recording.id()), e.resolved().model(), embedding);
+        computed.put(e, embedding);
       }
     }
     for (ConfiguredEncoder e : encoders) {

@@ -176,6 +176,9 @@ class EmbedStreamTest {
         .filter(RECORDINGS.get(2).id()::equals)).hasSize(2);
     assertThat(metric("vocalis_embed_padding_share_count", "")).isGreaterThan(0);
     assertThat(metric("vocalis_embed_audio_seconds_total", "")).isGreaterThan(2 * 29.0);
+    // everything is committed: nothing waits
+    await().atMost(Duration.ofSeconds(20)).until(() -> metric("vocalis_embed_backlog_records", "") == 0);
+    assertThat(metric("vocalis_embed_backlog_audio_seconds", "")).isZero();
   }
 
   @Test

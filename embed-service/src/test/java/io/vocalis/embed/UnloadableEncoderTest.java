@@ -49,5 +49,8 @@ class UnloadableEncoderTest {
     assertThat(broker.readAll(Topics.DEAD_LETTER, Duration.ofSeconds(1)))
         .noneMatch(r -> recording.id().equals(r.key()));
     assertThat(broker.readAll(Topics.EMBEDDINGS_READY, Duration.ofSeconds(1))).isEmpty();
+    // the waiting record is the backlog: one record at the prior mean duration (10 s)
+    await().atMost(Duration.ofSeconds(20)).until(() -> EmbedStreamTest.metric("vocalis_embed_backlog_records", "") == 1);
+    assertThat(EmbedStreamTest.metric("vocalis_embed_backlog_audio_seconds", "")).isEqualTo(10.0);
   }
 }
