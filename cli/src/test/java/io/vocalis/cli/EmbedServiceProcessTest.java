@@ -83,6 +83,7 @@ class EmbedServiceProcessTest {
       for (LocalService s : List.of(ingest, embedA, embedB)) {
         s.awaitReady(Duration.ofSeconds(120));
       }
+      awaitTwoMembersWithPartitions(kafka);
       post(ingest.url("/api/v1/imports"), "{\"uri\":\"" + cohort.toUri() + "\"}");
 
       // kill instance A with SIGKILL once a fifth of the work is stored, then start it again
@@ -131,6 +132,23 @@ class EmbedServiceProcessTest {
         s.stop();
       }
       kafka.stop(Duration.ofSeconds(30));
+    }
+  }
+
+  /** Waits until both embed-service instances hold partitions of the group (so both take part). */
+  private static void awaitTwoMembersWithPartitions(LocalKafka kafka) throws Exception {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (true) {
+        var group = admin.describeConsumerGroups(List.of("vocalis-embed")).all().get().get("vocalis-embed");
+        long withPartitions = group.members().stream()
+            .filter(m -> !m.assignment().topicPartitions().isEmpty()).count();
+        if (withPartitions == 2) {
+          return;
+        }
+        assertThat(System.nanoTime()).as("members with partitions: %d", withPartitions).isLessThan(deadline);
+        Thread.sleep(200);
+      }
     }
   }
 
