@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -164,7 +165,7 @@ class RatingsStoreTest {
       for (Future<RatingsStore.Update> f : List.of(a, b)) {
         try {
           outcomes.add(f.get(30, TimeUnit.SECONDS));
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
           outcomes.add(e.getCause());
         }
       }
