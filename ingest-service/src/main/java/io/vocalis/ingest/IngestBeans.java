@@ -1,10 +1,12 @@
 package io.vocalis.ingest;
 
 import io.vocalis.core.dataset.DatasetOptions;
+import io.vocalis.core.dataset.Presence;
 import io.vocalis.core.ingest.DatasetImport;
 import io.vocalis.core.ingest.IngestLimits;
 import io.vocalis.core.ingest.IngestSources;
 import io.vocalis.core.ingest.Ingestor;
+import io.vocalis.core.ingest.RatingsStore;
 import io.vocalis.core.storage.Storage;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
@@ -26,6 +28,12 @@ public class IngestBeans {
   @Singleton
   Ingestor ingestor(Storage storage, IngestLimits limits, IngestConfig config, IngestMetrics metrics) {
     return new Ingestor(storage, limits, config.threshold(), Clock.systemUTC(), metrics);
+  }
+
+  @Produces
+  @Singleton
+  RatingsStore ratings(Storage storage, IngestConfig config) {
+    return new RatingsStore(storage, new Presence(config.threshold()), Clock.systemUTC());
   }
 
   @Produces

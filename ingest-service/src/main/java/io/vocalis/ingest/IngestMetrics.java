@@ -8,8 +8,9 @@ import java.time.Duration;
 
 /**
  * Ingestion metrics, whatever the path: {@code vocalis_ingest_recordings_total{outcome}},
- * {@code vocalis_ingest_bytes_total}, {@code vocalis_ingest_failures_total{reason}} and {@code
- * vocalis_ingest_seconds} (decode, resample, store and announce).
+ * {@code vocalis_ingest_bytes_total}, {@code vocalis_ingest_failures_total{reason}}, {@code
+ * vocalis_ingest_seconds} (decode, resample, store and announce) and {@code
+ * vocalis_ingest_ratings_updates_total{outcome}}.
  */
 @ApplicationScoped
 public class IngestMetrics implements Ingestor.Observer {
@@ -29,6 +30,14 @@ public class IngestMetrics implements Ingestor.Observer {
   @Override
   public void refused(String reason) {
     failed(reason);
+  }
+
+  /**
+   * Counts a ratings update by outcome: {@code stored}, {@code unchanged}, {@code conflict},
+   * {@code invalid} or {@code unannounced}.
+   */
+  public void ratings(String outcome) {
+    registry.counter("vocalis.ingest.ratings.updates", "outcome", outcome).increment();
   }
 
   /** Counts a failure that happened outside the ingestor (bad metadata, unreadable source). */

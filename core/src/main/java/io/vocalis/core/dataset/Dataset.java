@@ -17,21 +17,38 @@ import java.util.TreeSet;
  *   audio/...         any nesting; `file` is relative to the folder
  * </pre>
  *
- * Rows keep the file's order. Labels binarise ratings at {@link #threshold()}.
+ * or a snapshot's view of stored recordings ({@code io.vocalis.core.snapshot.SnapshotDataset}).
+ * Rows keep the file's (or the snapshot's) order. Labels binarise ratings by {@link #presence()}.
  */
 public final class Dataset {
   private final Path root;
   private final List<String> features;
   private final List<String> metadataColumns;
   private final List<DatasetRow> rows;
-  private final double threshold;
+  private final Presence presence;
 
-  Dataset(Path root, List<String> features, List<String> metadataColumns, List<DatasetRow> rows, double threshold) {
+  private Dataset(Path root, List<String> features, List<String> metadataColumns, List<DatasetRow> rows,
+      Presence presence) {
     this.root = root;
     this.features = List.copyOf(features);
     this.metadataColumns = List.copyOf(metadataColumns);
     this.rows = List.copyOf(rows);
-    this.threshold = threshold;
+    this.presence = presence;
+  }
+
+  /**
+   * A dataset of already validated rows, e.g. a snapshot's recordings; {@link DatasetReader} builds
+   * the ones read from folders.
+   *
+   * @param root the folder every row's {@link DatasetRow#file() file} is relative to
+   * @param features feature names, in order
+   * @param metadataColumns other columns each row's {@link DatasetRow#metadata() metadata} holds
+   * @param rows the recordings
+   * @param presence how ratings become labels
+   */
+  public static Dataset of(Path root, List<String> features, List<String> metadataColumns, List<DatasetRow> rows,
+      Presence presence) {
+    return new Dataset(root.toAbsolutePath().normalize(), features, metadataColumns, rows, presence);
   }
 
   /** The dataset folder, absolute and normalised. */
@@ -54,9 +71,14 @@ public final class Dataset {
     return rows;
   }
 
-  /** A feature is present when its rating is above this. */
+  /** How this dataset's ratings become labels. */
+  public Presence presence() {
+    return presence;
+  }
+
+  /** A feature is present when its rating is above this ({@link #presence()}'s threshold). */
   public double threshold() {
-    return threshold;
+    return presence.threshold();
   }
 
   /** Distinct speakers, sorted. */
@@ -66,13 +88,13 @@ public final class Dataset {
     return Collections.unmodifiableSortedSet(speakers);
   }
 
-  /** Whether {@code feature} is present in {@code row} at this dataset's threshold; empty when unrated. */
+  /** Whether {@code feature} is present in {@code row}; empty when unrated. */
   public Optional<Boolean> label(DatasetRow row, String feature) {
-    return row.label(feature, threshold);
+    return presence.label(row.ratings().get(feature));
   }
 
-  /** Labels of every feature rated in {@code row}, at this dataset's threshold. */
+  /** Labels of every feature rated in {@code row}, in its ratings' order. */
   public Map<String, Boolean> labels(DatasetRow row) {
-    return row.labels(threshold);
+    return presence.labels(row.ratings());
   }
 }

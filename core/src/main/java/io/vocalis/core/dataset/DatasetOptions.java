@@ -15,7 +15,8 @@ import java.util.Set;
  * columns of mostly text are metadata. Numeric metadata such as {@code age} must be listed in
  * {@link #metadataColumns()}.
  *
- * @param threshold a feature is present when its rating is above this (default 1)
+ * @param threshold a feature is present when its rating is above this (default {@link
+ *     Presence#DEFAULT_THRESHOLD}); see {@link #presence()}
  * @param features the feature columns; empty to decide by the rule above
  * @param metadataColumns columns to keep as metadata even when numeric
  * @param checkAudio decode every audio file, not only check that it is a readable file
@@ -33,15 +34,20 @@ public record DatasetOptions(
   public DatasetOptions {
     features = List.copyOf(features);
     metadataColumns = Set.copyOf(metadataColumns);
-    if (!Double.isFinite(threshold) || !(usualMin <= usualMax)) {
-      throw new IllegalArgumentException(
-          "threshold must be finite and the usual range ordered: " + threshold + ", " + usualMin + ".." + usualMax);
+    new Presence(threshold);
+    if (!(usualMin <= usualMax)) {
+      throw new IllegalArgumentException("the usual range must be ordered: " + usualMin + ".." + usualMax);
     }
+  }
+
+  /** How ratings become labels: present = rating &gt; {@link #threshold()}. */
+  public Presence presence() {
+    return new Presence(threshold);
   }
 
   /** Threshold 1, features detected, no extra metadata columns, files checked but not decoded, range 0..4. */
   public static DatasetOptions defaults() {
-    return new DatasetOptions(1, List.of(), Set.of(), false, 0, 4);
+    return new DatasetOptions(Presence.DEFAULT_THRESHOLD, List.of(), Set.of(), false, 0, 4);
   }
 
   /** The same options with another threshold. */

@@ -149,7 +149,7 @@ public final class DatasetReader {
     Comparator<DatasetIssue> byLine = Comparator.comparingInt(DatasetIssue::line);
     errors.sort(byLine);
     warnings.sort(byLine);
-    return Optional.of(new Dataset(root, features, metadata, rows, options.threshold()));
+    return Optional.of(Dataset.of(root, features, metadata, rows, options.presence()));
   }
 
   /** Strict UTF-8 without a leading byte-order mark, or null after reporting where it breaks. */

@@ -1,8 +1,6 @@
 package io.vocalis.core.dataset;
 
 import java.nio.file.Path;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
@@ -10,7 +8,8 @@ import java.util.OptionalDouble;
 /**
  * One recording of a dataset, one row of {@code metadata.csv}.
  *
- * @param line line of {@code metadata.csv} where the row starts
+ * @param line line of {@code metadata.csv} where the row starts (for a snapshot's rows: the position
+ *     in the snapshot, from 1)
  * @param file the audio file relative to the dataset folder, normalised, with {@code /}
  * @param audio the audio file's absolute path
  * @param speakerId the speaker, never blank
@@ -34,21 +33,5 @@ public record DatasetRow(
   public OptionalDouble rating(String feature) {
     Double r = ratings.get(feature);
     return r == null ? OptionalDouble.empty() : OptionalDouble.of(r);
-  }
-
-  /**
-   * Whether {@code feature} is present (rating &gt; {@code threshold}); empty when it was not
-   * rated.
-   */
-  public Optional<Boolean> label(String feature, double threshold) {
-    Double r = ratings.get(feature);
-    return r == null ? Optional.empty() : Optional.of(r > threshold);
-  }
-
-  /** Labels of every rated feature at {@code threshold}, in header order; unrated ones absent. */
-  public Map<String, Boolean> labels(double threshold) {
-    Map<String, Boolean> labels = new LinkedHashMap<>();
-    ratings.forEach((feature, r) -> labels.put(feature, r > threshold));
-    return Collections.unmodifiableMap(labels);
   }
 }

@@ -5,7 +5,7 @@ package io.vocalis.core.events;
  * its shape; a reader refuses versions it does not know rather than guessing.
  */
 public sealed interface Event
-    permits RecordingIncoming, RecordingReady, EmbeddingsReady, ModelPublished, Prediction {
+    permits RecordingIncoming, RecordingReady, RatingsUpdated, EmbeddingsReady, ModelPublished, Prediction {
 
   /** The payload schema version this build writes and reads. */
   int SCHEMA = 1;

@@ -10,6 +10,9 @@ public final class Topics {
   /** Preprocessed 16 kHz mono recordings, stored and ready to embed: {@link RecordingReady}. */
   public static final String RECORDINGS_READY = "vocalis.recordings.ready";
 
+  /** New ratings revisions of stored recordings (late or corrected ratings): {@link RatingsUpdated}. */
+  public static final String RATINGS_UPDATED = "vocalis.ratings.updated";
+
   /** Embeddings written to the cache: {@link EmbeddingsReady}. */
   public static final String EMBEDDINGS_READY = "vocalis.embeddings.ready";
 
@@ -32,6 +35,7 @@ public final class Topics {
       List.of(
           RECORDINGS_INCOMING,
           RECORDINGS_READY,
+          RATINGS_UPDATED,
           EMBEDDINGS_READY,
           MODELS_PUBLISHED,
           PREDICTIONS,

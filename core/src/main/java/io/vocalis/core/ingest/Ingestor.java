@@ -3,6 +3,7 @@ package io.vocalis.core.ingest;
 import io.vocalis.core.audio.AudioFormatException;
 import io.vocalis.core.audio.AudioPreprocessor;
 import io.vocalis.core.audio.PreprocessedAudio;
+import io.vocalis.core.dataset.Presence;
 import io.vocalis.core.events.Event;
 import io.vocalis.core.events.EventCodec;
 import io.vocalis.core.events.RecordingReady;
@@ -26,8 +27,8 @@ import java.util.Optional;
  * content id, announce. The same audio is stored once and announced once, however often and by
  * whichever path it arrives.
  *
- * <p>Layout under the storage root: {@code recordings/<id[0..2]>/<id>.wav} (16 kHz mono float32
- * WAV) and, written only after the announcement was acknowledged, {@code
+ * <p>Layout under the storage root ({@link StoredRecordings}): {@code recordings/<id[0..2]>/<id>.wav}
+ * (16 kHz mono float32 WAV) and, written only after the announcement was acknowledged, {@code
  * recordings/<id[0..2]>/<id>.json} (the {@link RecordingReady} event). The JSON file is the
  * commit mark: a crash before it means the next attempt announces again (consumers are
  * idempotent by id); after it, every later attempt is a duplicate and announces nothing.
@@ -61,7 +62,7 @@ public final class Ingestor {
   private final Storage storage;
   private final AudioPreprocessor preprocessor;
   private final IngestLimits limits;
-  private final double threshold;
+  private final Presence presence;
   private final Clock clock;
   private final Observer observer;
 
@@ -76,7 +77,7 @@ public final class Ingestor {
     this.storage = Objects.requireNonNull(storage, "storage");
     this.preprocessor = AudioPreprocessor.builder().build();
     this.limits = Objects.requireNonNull(limits, "limits");
-    this.threshold = threshold;
+    this.presence = new Presence(threshold);
     this.clock = Objects.requireNonNull(clock, "clock");
     this.observer = Objects.requireNonNull(observer, "observer");
   }
@@ -118,7 +119,7 @@ public final class Ingestor {
     }
     byte[] wav = wavBytes(processed);
     try {
-      storage.write(audioKey(id), WriteCondition.ifAbsent(), wav);
+      storage.write(StoredRecordings.audioKey(id), WriteCondition.ifAbsent(), wav);
     } catch (ObjectExistsException stored) {
       // An earlier attempt stored the same content and stopped before announcing: go on.
     }
@@ -126,20 +127,20 @@ public final class Ingestor {
         new RecordingReady(
             Event.SCHEMA,
             id,
-            storage.uri(audioKey(id)).toString(),
+            storage.uri(StoredRecordings.audioKey(id)).toString(),
             processed.durationSeconds(),
             processed.sampleRate(),
             metadata.speakerId(),
             metadata.task(),
             metadata.split(),
             metadata.ratings(),
-            metadata.labels(threshold),
+            metadata.labels(presence),
             source,
             sha256(wav),
             clock.instant());
     announcer.announce(event);
     try {
-      storage.write(eventKey(id), WriteCondition.ifAbsent(), EventCodec.encode(event));
+      storage.write(StoredRecordings.eventKey(id), WriteCondition.ifAbsent(), EventCodec.encode(event));
     } catch (ObjectExistsException concurrent) {
       // Another ingester of the same audio got there first; both announced, consumers dedupe by id.
     }
@@ -148,21 +149,7 @@ public final class Ingestor {
 
   /** The stored recording with this content id, if any. */
   public Optional<RecordingReady> find(String id) {
-    if (!id.matches("[0-9a-f]{64}")) {
-      return Optional.empty();
-    }
-    if (storage.stat(eventKey(id)).isEmpty()) {
-      return Optional.empty();
-    }
-    return Optional.of(EventCodec.decode(storage.readAllBytes(eventKey(id)), RecordingReady.class));
-  }
-
-  private static String audioKey(String id) {
-    return "recordings/" + id.substring(0, 2) + "/" + id + ".wav";
-  }
-
-  private static String eventKey(String id) {
-    return "recordings/" + id.substring(0, 2) + "/" + id + ".json";
+    return StoredRecordings.find(storage, id);
   }
 
   private static byte[] wavBytes(PreprocessedAudio audio) {

@@ -1,6 +1,7 @@
 package io.vocalis.core.ingest;
 
 import io.vocalis.core.dataset.DatasetRow;
+import io.vocalis.core.dataset.Presence;
 import io.vocalis.core.dataset.Split;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -80,10 +81,8 @@ public record RecordingMetadata(String speakerId, String task, String split, Map
         columns.get(SPEAKER), columns.get(TASK), columns.get(SPLIT), ratings);
   }
 
-  /** Features rated above {@code threshold} are present; unrated features have no label. */
-  public Map<String, Boolean> labels(double threshold) {
-    Map<String, Boolean> labels = new LinkedHashMap<>();
-    ratings.forEach((feature, rating) -> labels.put(feature, rating > threshold));
-    return labels;
+  /** The labels of the rated features by {@code presence}; unrated features have no label. */
+  public Map<String, Boolean> labels(Presence presence) {
+    return presence.labels(ratings);
   }
 }

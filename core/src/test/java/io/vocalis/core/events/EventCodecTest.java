@@ -95,6 +95,29 @@ class EventCodecTest {
   }
 
   @Test
+  void ratingsUpdatedWritesItsFieldsAndChecksThemOnDecode() {
+    String json = EventCodec.encodeToString(SampleEvents.ratings());
+    assertThat(json)
+        .contains("\"schema\":1")
+        .contains("\"revision\":2")
+        .contains("\"threshold\":1.0")
+        .contains("\"changed\":[\"hoarse_harsh\",\"monopitch_monoloudness\",\"slow_rate\"]")
+        .contains("\"updatedAt\":\"2026-11-25T10:15:30.123Z\"");
+
+    assertThatThrownBy(() -> EventCodec.decode(json.replace("\"revision\":2", "\"revision\":1"), RatingsUpdated.class))
+        .isInstanceOf(InvalidEventException.class)
+        .hasMessage("RatingsUpdated: revision must be >= 2 (revision 1 is the ratings uploaded with the audio), got 1");
+    assertThatThrownBy(() -> EventCodec.decode(json.replace("\"threshold\":1.0", "\"threshold\":0.5"), RatingsUpdated.class))
+        .isInstanceOf(InvalidEventException.class)
+        .hasMessageContaining("are not the ratings")
+        .hasMessageContaining("at threshold 0.5");
+    assertThatThrownBy(() -> EventCodec.decode(json.replaceFirst("\"changed\":\\[[^]]*]", "\"changed\":[]"), RatingsUpdated.class))
+        .hasMessage("RatingsUpdated: changed must name at least one feature");
+    assertThatThrownBy(() -> EventCodec.decode(json.replace("\"recordingId\":", "\"id\":"), RatingsUpdated.class))
+        .hasMessage("RatingsUpdated: recordingId is required");
+  }
+
+  @Test
   void refusesProbabilitiesOutsideTheUnitInterval() {
     String json = EventCodec.encodeToString(SampleEvents.prediction()).replace("0.73", "1.73");
     assertThatThrownBy(() -> EventCodec.decode(json, Prediction.class))

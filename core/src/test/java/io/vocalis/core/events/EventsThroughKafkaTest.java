@@ -29,6 +29,7 @@ class EventsThroughKafkaTest {
       Map.of(
           RecordingIncoming.class, Topics.RECORDINGS_INCOMING,
           RecordingReady.class, Topics.RECORDINGS_READY,
+          RatingsUpdated.class, Topics.RATINGS_UPDATED,
           EmbeddingsReady.class, Topics.EMBEDDINGS_READY,
           ModelPublished.class, Topics.MODELS_PUBLISHED,
           Prediction.class, Topics.PREDICTIONS);

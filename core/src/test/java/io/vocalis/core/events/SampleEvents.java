@@ -40,6 +40,19 @@ final class SampleEvents {
         AT);
   }
 
+  static RatingsUpdated ratings() {
+    return new RatingsUpdated(
+        Event.SCHEMA,
+        ID,
+        2,
+        Map.of("hoarse_harsh", 1.0, "monopitch_monoloudness", 3.0),
+        Map.of("hoarse_harsh", false, "monopitch_monoloudness", true),
+        1.0,
+        List.of("hoarse_harsh", "monopitch_monoloudness", "slow_rate"),
+        "api",
+        AT);
+  }
+
   static EmbeddingsReady embeddings() {
     return new EmbeddingsReady(
         Event.SCHEMA,
@@ -80,6 +93,6 @@ final class SampleEvents {
   }
 
   static List<Event> all() {
-    return List.of(incoming(), ready(), embeddings(), model(), prediction());
+    return List.of(incoming(), ready(), ratings(), embeddings(), model(), prediction());
   }
 }

@@ -1,5 +1,6 @@
 package io.vocalis.ml.training;
 
+import io.vocalis.core.dataset.Presence;
 import io.vocalis.core.embeddings.EmbeddingDtype;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -166,7 +167,7 @@ public final class ConfigLoader {
     }
     int folds = (int) s.integer("folds", 5, 2, 1000);
     int fold = (int) s.integer("fold", 0, 0, folds);
-    Data data = new Data(d.strings("features", List.of()), d.number("threshold", 1, -1e9, 1e9, true, true),
+    Data data = new Data(d.strings("features", List.of()), d.number("threshold", Presence.DEFAULT_THRESHOLD, -1e9, 1e9, true, true),
         new SplitSpec(method, train, val, test, folds, fold));
 
     Node e = root.section("encoder");

@@ -27,7 +27,7 @@ final class Examples {
     this.rated = rated;
   }
 
-  /** The rows of {@code dataset}, labelled at its threshold. */
+  /** The rows of {@code dataset}, labelled by its {@link Dataset#presence() presence} rule. */
   static Examples of(Dataset dataset, List<String> features) {
     int n = dataset.rows().size();
     int f = features.size();
@@ -41,7 +41,7 @@ final class Examples {
         if (rating.isPresent()) {
           rated[i][j] = 1;
           ratings[i][j] = (float) rating.getAsDouble();
-          targets[i][j] = rating.getAsDouble() > dataset.threshold() ? 1 : 0;
+          targets[i][j] = dataset.presence().present(rating.getAsDouble()) ? 1 : 0;
         }
       }
     }

@@ -59,7 +59,7 @@ public record TrainingConfig(
    * Labels and splits.
    *
    * @param features feature columns to learn; empty for every feature of the dataset
-   * @param threshold a feature is present when its rating is above this
+   * @param threshold a feature is present when its rating is above this ({@link io.vocalis.core.dataset.Presence})
    * @param split how recordings are divided into train, val and test
    */
   public record Data(List<String> features, double threshold, SplitSpec split) {
