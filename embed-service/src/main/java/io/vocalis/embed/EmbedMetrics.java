@@ -12,7 +12,8 @@ import java.util.concurrent.atomic.DoubleAdder;
 
 /**
  * embed-service's metrics, for dashboards and autoscaling: per batch its size, padding share,
- * queue wait and encoder time (by encoder and bucket); audio-seconds encoded; cache hits and
+ * queue wait and encoder time (by encoder and bucket); audio-seconds encoded and the padded
+ * audio-seconds they occupied (their ratio is the frame-weighted padding share); cache hits and
  * misses; failures by reason; announcements (first or repeated after a crash); and {@code
  * vocalis_embed_backlog_audio_seconds}, the audio accepted from the stream and not yet stored —
  * the signal to scale on (a record count is a poor one when recordings last 1 s to 10 min).
@@ -42,6 +43,8 @@ public class EmbedMetrics {
           .record(batch.oldestWait());
       Timer.builder("vocalis_embed_encoder_seconds").tags("encoder", encoder).register(registry).record(elapsed);
       registry.counter("vocalis_embed_audio_seconds_total", "encoder", encoder).increment(batch.audioSeconds());
+      registry.counter("vocalis_embed_padded_audio_seconds_total", "encoder", encoder)
+          .increment(batch.paddedSeconds());
     };
   }
 

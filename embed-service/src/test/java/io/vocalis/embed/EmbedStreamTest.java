@@ -176,6 +176,8 @@ class EmbedStreamTest {
         .filter(RECORDINGS.get(2).id()::equals)).hasSize(2);
     assertThat(metric("vocalis_embed_padding_share_count", "")).isGreaterThan(0);
     assertThat(metric("vocalis_embed_audio_seconds_total", "")).isGreaterThan(2 * 29.0);
+    assertThat(metric("vocalis_embed_padded_audio_seconds_total", ""))
+        .isGreaterThanOrEqualTo(metric("vocalis_embed_audio_seconds_total", ""));
   }
 
   private RecordingReady missingObject() {
