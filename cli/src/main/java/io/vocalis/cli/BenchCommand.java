@@ -12,13 +12,22 @@ import picocli.CommandLine.Spec;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Speed benchmarks (tools/reference runs them beside the Python references).",
-    subcommands = {BenchCommand.Encoders.class})
+    subcommands = {BenchCommand.Encoders.class, EmbedServiceBench.class})
 final class BenchCommand implements Runnable {
   @Spec CommandSpec spec;
 
   @Override
   public void run() {
     spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /**
+   * Sets PyTorch's intra-op thread count (and one inter-op thread) for the engine this process
+   * starts; no effect on an engine already running.
+   */
+  static void engineThreads(int threads) {
+    System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
+    System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
   }
 
   /**
@@ -59,8 +68,7 @@ final class BenchCommand implements Runnable {
         if (threads < 1) {
           throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
         }
-        System.setProperty("ai.djl.pytorch.num_threads", threads.toString());
-        System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+        engineThreads(threads);
       }
       EncoderBenchmark.Result result = EncoderBenchmark.run(model, batch, seconds, repeats);
       String preload = System.getenv().getOrDefault("LD_PRELOAD", "");

@@ -8,6 +8,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -42,18 +43,36 @@ final class LocalService {
 
   /** Starts {@code java -jar <name>/target/quarkus-app/quarkus-run.jar} with the given settings. */
   void start(Map<String, String> environment) throws IOException {
+    start(environment, List.of());
+  }
+
+  /** Starts the service with the given settings and extra JVM options (e.g. {@code -Dkey=value}). */
+  void start(Map<String, String> environment, List<String> jvmOptions) throws IOException {
     if (LocalKafka.portOpen(port)) {
       throw new IllegalStateException(name + ": port " + port + " is already in use; choose --base-port");
     }
     Path jar = VocalisHome.built(name + "/target/quarkus-app/quarkus-run.jar");
     Files.createDirectories(log.getParent());
+    List<String> command = new ArrayList<>(List.of(LocalKafka.java(), "-Xmx768m", "-Dai.djl.offline=true"));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-jar", jar.toString()));
     ProcessBuilder builder =
-        new ProcessBuilder(List.of(LocalKafka.java(), "-Xmx768m", "-Dai.djl.offline=true", "-jar", jar.toString()))
+        new ProcessBuilder(command)
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
     builder.environment().putAll(environment);
     builder.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
     process = builder.start();
+  }
+
+  /** The process id of the running service. */
+  long pid() {
+    return process.pid();
+  }
+
+  /** Whether the service process was started and has not exited. */
+  boolean isAlive() {
+    return process != null && process.isAlive();
   }
 
   /** Waits until {@code /q/health/ready} answers 200; fails early if the process dies. */

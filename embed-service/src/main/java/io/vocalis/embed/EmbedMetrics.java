@@ -9,7 +9,8 @@ import jakarta.inject.Inject;
 
 /**
  * embed-service's metrics, for dashboards and autoscaling: per batch its size, padding share,
- * queue wait and encoder time (by encoder and bucket); audio-seconds encoded; cache hits and
+ * queue wait and encoder time (by encoder and bucket); audio-seconds encoded and the padded
+ * audio-seconds they occupied (their ratio is the frame-weighted padding share); cache hits and
  * misses; failures by reason; announcements (first or repeated after a crash). The backlog to
  * scale on is {@link Backlog}'s.
  */
@@ -29,6 +30,8 @@ public class EmbedMetrics {
           .record(batch.oldestWait());
       Timer.builder("vocalis_embed_encoder_seconds").tags("encoder", encoder).register(registry).record(elapsed);
       registry.counter("vocalis_embed_audio_seconds_total", "encoder", encoder).increment(batch.audioSeconds());
+      registry.counter("vocalis_embed_padded_audio_seconds_total", "encoder", encoder)
+          .increment(batch.paddedSeconds());
     };
   }
 

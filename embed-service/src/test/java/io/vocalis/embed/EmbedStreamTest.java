@@ -179,6 +179,8 @@ class EmbedStreamTest {
     // everything is committed: nothing waits
     await().atMost(Duration.ofSeconds(20)).until(() -> metric("vocalis_embed_backlog_records", "") == 0);
     assertThat(metric("vocalis_embed_backlog_audio_seconds", "")).isZero();
+    assertThat(metric("vocalis_embed_padded_audio_seconds_total", ""))
+        .isGreaterThanOrEqualTo(metric("vocalis_embed_audio_seconds_total", ""));
   }
 
   @Test

@@ -6,7 +6,7 @@ import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Finds runs of consecutive free loopback ports for tests. */
+/** Finds runs of consecutive free loopback ports (for local brokers and services started by tests and benchmarks). */
 final class FreePorts {
   private FreePorts() {}
 
