@@ -30,10 +30,17 @@ public class IngestBeans {
     return new Ingestor(storage, limits, config.threshold(), Clock.systemUTC(), metrics);
   }
 
+  /** How this service turns ratings into labels ({@code vocalis.ingest.threshold}). */
   @Produces
   @Singleton
-  RatingsStore ratings(Storage storage, IngestConfig config) {
-    return new RatingsStore(storage, new Presence(config.threshold()), Clock.systemUTC());
+  Presence presence(IngestConfig config) {
+    return new Presence(config.threshold());
+  }
+
+  @Produces
+  @Singleton
+  RatingsStore ratings(Storage storage, Presence presence) {
+    return new RatingsStore(storage, presence, Clock.systemUTC());
   }
 
   @Produces

@@ -1,11 +1,11 @@
 package io.vocalis.ingest;
 
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vocalis.core.audio.AudioFormatException;
-import com.fasterxml.jackson.annotation.JsonUnwrapped;
-import com.fasterxml.jackson.databind.JsonNode;
 import io.vocalis.core.dataset.Presence;
 import io.vocalis.core.events.RatingsUpdated;
 import io.vocalis.core.events.RecordingReady;
@@ -88,7 +88,7 @@ public class RecordingsResource {
 
   @Inject Ingestor ingestor;
   @Inject RatingsStore ratingsStore;
-  @Inject IngestConfig config;
+  @Inject Presence presence;
   @Inject KafkaAnnouncer announcer;
   @Inject IngestLimits limits;
   @Inject IngestMetrics metrics;
@@ -138,7 +138,7 @@ public class RecordingsResource {
     RatingsRevision current = ratingsStore.current(recording);
     RecordingReady shown = new RecordingReady(recording.schema(), recording.id(), recording.uri(),
         recording.durationSeconds(), recording.sampleRate(), recording.speakerId(), recording.task(),
-        recording.split(), current.ratings(), presence().labels(current.ratings()), recording.source(),
+        recording.split(), current.ratings(), presence.labels(current.ratings()), recording.source(),
         recording.checksum(), recording.createdAt());
     return Response.ok(new StoredRecording(shown, current.revision(), current.at()))
         .tag(Integer.toString(current.revision()))
@@ -176,12 +176,8 @@ public class RecordingsResource {
     metrics.ratings(update.changed().isEmpty() ? "unchanged" : "stored");
     RatingsRevision current = update.current();
     RatingsAnswer answer = new RatingsAnswer(id, current.revision(), new TreeMap<>(current.ratings()),
-        new TreeMap<>(presence().labels(current.ratings())), config.threshold(), update.changed());
+        new TreeMap<>(presence.labels(current.ratings())), presence.threshold(), update.changed());
     return Response.ok(answer).tag(Integer.toString(current.revision())).build();
-  }
-
-  private Presence presence() {
-    return new Presence(config.threshold());
   }
 
   private Map<String, Double> parseRatings(String body) {

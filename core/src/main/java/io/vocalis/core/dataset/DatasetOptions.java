@@ -34,7 +34,7 @@ public record DatasetOptions(
   public DatasetOptions {
     features = List.copyOf(features);
     metadataColumns = Set.copyOf(metadataColumns);
-    new Presence(threshold);
+    new Presence(threshold); // refuses a threshold no rating can be compared with
     if (!(usualMin <= usualMax)) {
       throw new IllegalArgumentException("the usual range must be ordered: " + usualMin + ".." + usualMax);
     }
