@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -104,6 +105,21 @@ public final class Trainer {
    */
   static TrainingResult run(TrainingJob job, Storage run, TrainingListener listener, Seams seams, Storage cacheHome)
       throws IOException {
+    // PyTorch's grad mode is per thread and on by default; DJL turns it off only on the thread that
+    // started the engine. Elsewhere (a service's worker thread) autograd would record outside the
+    // gradient collector and the in-place updates of leaf weights would fail.
+    Engine.getInstance();
+    boolean gradMode = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
+    try {
+      return runWithoutGradMode(job, run, listener, seams, cacheHome);
+    } finally {
+      JniUtils.setGradMode(gradMode);
+    }
+  }
+
+  private static TrainingResult runWithoutGradMode(TrainingJob job, Storage run, TrainingListener listener,
+      Seams seams, Storage cacheHome) throws IOException {
     TrainingConfig config;
     Path data;
     if (job.resume()) {
