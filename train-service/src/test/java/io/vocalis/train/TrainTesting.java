@@ -16,7 +16,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -140,14 +139,5 @@ final class TrainTesting {
   /** Every file key under {@code prefix}. */
   static List<String> keys(Storage storage, String prefix) {
     return storage.list(prefix).stream().map(o -> o.key()).toList();
-  }
-
-  /** A file's bytes. */
-  static byte[] bytes(Path file) {
-    try {
-      return Files.readAllBytes(file);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }
