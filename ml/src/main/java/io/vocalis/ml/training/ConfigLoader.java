@@ -84,6 +84,11 @@ public final class ConfigLoader {
     return resolve(parseTree(yaml, false), overrides);
   }
 
+  /** The configuration of a JSON tree in the file layout (e.g. the {@code config} of an API request). */
+  public static TrainingConfig fromTree(JsonNode tree) {
+    return resolve(tree, Map.of());
+  }
+
   private static JsonNode parseTree(String text, boolean json) {
     try {
       JsonNode tree = (json ? JSON : YAML).readTree(text);
@@ -150,7 +155,12 @@ public final class ConfigLoader {
   }
 
   private static TrainingConfig bind(Node root) {
-    root.known("seed", "data", "encoder", "head", "loss", "optimizer", "schedule", "training", "finetune");
+    root.known("name", "seed", "data", "encoder", "head", "loss", "optimizer", "schedule", "training", "finetune");
+    String name = root.string("name", DEFAULT_NAME);
+    if (!name.matches(NAME_PATTERN)) {
+      throw new IllegalArgumentException("config key name: must be a model name of letters, digits, '.', '_' or"
+          + " '-' (at most 100, starting with a letter or digit), got \"" + name + "\"");
+    }
     long seed = root.integer("seed", 42, Long.MIN_VALUE, Long.MAX_VALUE);
 
     Node d = root.section("data");
@@ -243,8 +253,12 @@ public final class ConfigLoader {
       throw new IllegalArgumentException("config key finetune.frozen_layers: freeze: layers needs the number of "
           + "layers to keep fixed (>= 1)");
     }
-    return new TrainingConfig(seed, data, encoder, head, loss, optimizer, schedule, training, finetune);
+    return new TrainingConfig(name, seed, data, encoder, head, loss, optimizer, schedule, training, finetune);
   }
+
+  /** The model name when the configuration names none. */
+  public static final String DEFAULT_NAME = "vocalis";
+  private static final String NAME_PATTERN = "[A-Za-z0-9][A-Za-z0-9._-]{0,99}";
 
   /** The linear layers LoRA can adapt. */
   static final List<String> LORA_TARGETS = List.of("q", "k", "v", "out", "ff");
@@ -261,6 +275,7 @@ public final class ConfigLoader {
   /** {@code config} as a JSON tree, in the file layout. */
   public static ObjectNode toTree(TrainingConfig c) {
     ObjectNode root = JsonNodeFactory.instance.objectNode();
+    root.put("name", c.name());
     root.put("seed", c.seed());
     ObjectNode data = root.putObject("data");
     c.data().features().forEach(data.putArray("features")::add);

@@ -88,7 +88,7 @@ public final class CrossValidation {
     SplitSpec s = config.data().split();
     TrainingConfig.Data data = new TrainingConfig.Data(config.data().features(), config.data().threshold(),
         new SplitSpec(s.method(), s.train(), s.val(), s.test(), s.folds(), fold));
-    return new TrainingConfig(config.seed(), data, config.encoder(), config.head(), config.loss(), config.optimizer(),
+    return new TrainingConfig(config.name(), config.seed(), data, config.encoder(), config.head(), config.loss(), config.optimizer(),
         config.schedule(), config.training(), config.finetune());
   }
 
@@ -100,8 +100,8 @@ public final class CrossValidation {
       }
 
       @Override
-      public void epoch(EpochRecord record) {
-        outer.epoch(record);
+      public void epoch(EpochRecord record, SplitMetrics validation, Map<String, Double> learningRates) {
+        outer.epoch(record, validation, learningRates);
       }
 
       @Override

@@ -30,6 +30,8 @@ public final class RunLayout {
   public static final String BEST_MODEL = "models/best";
   /** The model after the last epoch. */
   public static final String FINAL_MODEL = "models/final";
+  /** TensorBoard event files (losses, validation metrics, learning rates per epoch). */
+  public static final String TENSORBOARD = "tensorboard";
   /** Cached embeddings when no other cache is configured. */
   public static final String CACHE = "cache/embeddings";
 

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -25,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -103,6 +105,21 @@ public final class Trainer {
    */
   static TrainingResult run(TrainingJob job, Storage run, TrainingListener listener, Seams seams, Storage cacheHome)
       throws IOException {
+    // PyTorch's grad mode is per thread and on by default; DJL turns it off only on the thread that
+    // started the engine. Elsewhere (a service's worker thread) autograd would record outside the
+    // gradient collector and the in-place updates of leaf weights would fail.
+    Engine.getInstance();
+    boolean gradMode = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
+    try {
+      return runWithoutGradMode(job, run, listener, seams, cacheHome);
+    } finally {
+      JniUtils.setGradMode(gradMode);
+    }
+  }
+
+  private static TrainingResult runWithoutGradMode(TrainingJob job, Storage run, TrainingListener listener,
+      Seams seams, Storage cacheHome) throws IOException {
     TrainingConfig config;
     Path data;
     if (job.resume()) {
@@ -191,15 +208,16 @@ public final class Trainer {
             posWeight(examples, trainRows, work), peft);
         TrainingState state = TrainingState.restore(run, trainables, adam, schedule);
         trainables.arrays().values().forEach(p -> p.setRequiresGradient(true));
+        TensorBoardWriter tensorboard = new TensorBoardWriter(run, RunLayout.TENSORBOARD);
         boolean interrupted = false;
         while (!state.stoppedEarly() && state.epochsDone() < config.training().epochs()) {
           int epoch = state.epochsDone();
           double trainLoss = trainEpoch(epoch, session, trainRows);
           Evaluator.Scores val = Evaluator.score(head, inputs, examples, valRows, batchSize, work, session.posWeight());
           SplitMetrics valMetrics = Evaluator.metrics(val, examples, Map.of());
-          double lr = o.headLr() * schedule.factor(Math.max(0, adam.steps() - 1), epoch);
+          Map<String, Double> lrs = learningRates(trainables, schedule.factor(Math.max(0, adam.steps() - 1), epoch));
           EpochRecord record = state.endEpoch(epoch + 1, trainLoss, val.loss(), valMetrics.macroAuroc(),
-              valMetrics.macroAuprc(), lr, config.training().selectionMetric(), trainables);
+              valMetrics.macroAuprc(), lrs.get("head"), config.training().selectionMetric(), trainables);
           schedule.endEpoch(record.metric(config.training().selectionMetric()));
           boolean last = state.epochsDone() == config.training().epochs();
           boolean early = config.training().earlyStopping() > 0
@@ -211,7 +229,8 @@ public final class Trainer {
           if (last || early || interrupted || state.epochsDone() % config.training().checkpointEvery() == 0) {
             state.save(run, trainables, adam, schedule);
           }
-          listener.epoch(record);
+          tensorboard.scalars(record.epoch(), scalars(record, valMetrics, lrs));
+          listener.epoch(record, valMetrics, lrs);
           if (interrupted) {
             break;
           }
@@ -226,6 +245,42 @@ public final class Trainer {
             false, test, null);
       }
     }
+  }
+
+  /** The learning rate of each optimizer group that has weights, at schedule factor {@code factor}. */
+  private Map<String, Double> learningRates(Trainables trainables, double factor) {
+    TrainingConfig.Optimizer o = config.optimizer();
+    Map<String, Double> lrs = new LinkedHashMap<>();
+    for (Trainables.Group group : Trainables.Group.values()) {
+      if (trainables.arrays().keySet().stream().anyMatch(name -> trainables.group(name) == group)) {
+        double base = switch (group) {
+          case HEAD -> o.headLr();
+          case ENCODER -> o.encoderLr();
+          case ADAPTER -> o.adapterLr();
+        };
+        lrs.put(group.name().toLowerCase(Locale.ROOT), base * factor);
+      }
+    }
+    return lrs;
+  }
+
+  /**
+   * An epoch's TensorBoard scalars: {@code loss/train}, {@code loss/val}, {@code
+   * val/macro_auroc}, {@code val/macro_auprc}, {@code val_auroc/<feature>}, {@code
+   * val_auprc/<feature>} and {@code learning_rate/<group>}.
+   */
+  static Map<String, Double> scalars(EpochRecord record, SplitMetrics val, Map<String, Double> learningRates) {
+    Map<String, Double> scalars = new LinkedHashMap<>();
+    scalars.put("loss/train", record.trainLoss());
+    scalars.put("loss/val", record.valLoss());
+    scalars.put("val/macro_auroc", record.valMacroAuroc());
+    scalars.put("val/macro_auprc", record.valMacroAuprc());
+    for (FeatureMetrics f : val.features()) {
+      scalars.put("val_auroc/" + f.feature(), f.auroc());
+      scalars.put("val_auprc/" + f.feature(), f.auprc());
+    }
+    learningRates.forEach((group, lr) -> scalars.put("learning_rate/" + group, lr));
+    return scalars;
   }
 
   /** Embeddings of every recording, from the cache or computed once and cached. */

@@ -12,6 +12,8 @@ import java.util.Objects;
  * {@link #defaults()}. The resolved configuration, defaults included, is saved with the run as
  * {@code config.yaml}, so a run can be repeated from its own folder.
  *
+ * @param name the model this experiment trains: a run that succeeds on the platform registers its
+ *     selected model as the next version of this name
  * @param seed the master seed: splits, initialisation, data order and dropout derive from it
  * @param data which labels and how to split
  * @param encoder which encoder and which of its hidden states
@@ -23,6 +25,7 @@ import java.util.Objects;
  * @param finetune which encoder weights train, LoRA and soft prompts (none by default: head only)
  */
 public record TrainingConfig(
+    String name,
     long seed,
     Data data,
     Encoder encoder,
@@ -35,6 +38,7 @@ public record TrainingConfig(
 
   /** Checks that no section is missing. */
   public TrainingConfig {
+    Objects.requireNonNull(name, "name");
     Objects.requireNonNull(data, "data");
     Objects.requireNonNull(encoder, "encoder");
     Objects.requireNonNull(head, "head");
@@ -47,7 +51,7 @@ public record TrainingConfig(
 
   /** This configuration with another seed. */
   public TrainingConfig withSeed(long newSeed) {
-    return new TrainingConfig(newSeed, data, encoder, head, loss, optimizer, schedule, training, finetune);
+    return new TrainingConfig(name, newSeed, data, encoder, head, loss, optimizer, schedule, training, finetune);
   }
 
   /** The configuration of an empty file: a head-only run on the fbank baseline. */

@@ -1,5 +1,7 @@
 package io.vocalis.ml.training;
 
+import java.util.Map;
+
 /**
  * Hears what a training run does, and may stop it between epochs (the epoch is then checkpointed,
  * so a resumed run continues where it stopped). Every method has a no-op default.
@@ -13,6 +15,15 @@ public interface TrainingListener {
 
   /** An epoch ended. */
   default void epoch(EpochRecord record) {}
+
+  /**
+   * An epoch ended, with its validation metrics per feature and the learning rate of each
+   * parameter group ({@code head}, {@code encoder}, {@code adapter}) in its last step; the
+   * default hands the record to {@link #epoch(EpochRecord)}.
+   */
+  default void epoch(EpochRecord record, SplitMetrics validation, Map<String, Double> learningRates) {
+    epoch(record);
+  }
 
   /** Something the user should know that does not stop the run. */
   default void warning(String message) {}

@@ -18,6 +18,8 @@ class ConfigLoaderTest {
   @Test
   void noFileGivesAHeadOnlyFbankRun() {
     TrainingConfig c = TrainingConfig.defaults();
+    assertThat(c.name()).isEqualTo("vocalis");
+    assertThat(c.name()).isEqualTo("vocalis");
     assertThat(c.seed()).isEqualTo(42);
     assertThat(c.encoder().model()).isEqualTo("fbank");
     assertThat(c.encoder().layer()).isEqualTo(LayerChoice.last());
@@ -66,13 +68,14 @@ class ConfigLoaderTest {
   @Test
   void savedYamlReadsBackEqual() {
     TrainingConfig c = ConfigLoader.parse("""
+        name: hoarseness-v2
         seed: -3
         encoder: {layer: 2, cache: /tmp/cache}
         loss: {pos_weight: 3}
         head: {hidden: []}
         """, Map.of());
     String yaml = ConfigLoader.toYaml(c);
-    assertThat(yaml).startsWith("seed: -3");
+    assertThat(yaml).startsWith("name: hoarseness-v2\nseed: -3");
     assertThat(ConfigLoader.parse(yaml, Map.of())).isEqualTo(c);
     assertThat(ConfigLoader.parse(ConfigLoader.toYaml(TrainingConfig.defaults()), Map.of()))
         .isEqualTo(TrainingConfig.defaults());
@@ -82,7 +85,7 @@ class ConfigLoaderTest {
   void errorsNameTheKey() {
     assertError("training: {epochs: 0}", "config key training.epochs: must be an integer >= 1, got 0");
     assertError("head: {poolng: mean}", "config key head.poolng is unknown; keys of head are pooling, hidden,");
-    assertError("optimiser: {}", "config key optimiser is unknown; top-level keys are seed, data,");
+    assertError("optimiser: {}", "config key optimiser is unknown; top-level keys are name, seed, data,");
     assertError("head: {pooling: median}", "config key head.pooling: must be one of mean, max, attention, stats, got \"median\"");
     assertError("head: {dropout: 1}", "config key head.dropout: must be a number in [0.0, 1.0), got 1");
     assertError("data: {split: {train: 0.5, val: 0.2, test: 0.2}}", "config key data.split: train + val + test must be 1");
@@ -92,6 +95,8 @@ class ConfigLoaderTest {
     assertError("data: 3", "config key data: must be a section (a mapping of keys), got 3");
     assertError("[1, 2]", "a configuration must be a mapping of keys");
     assertError("seed: [", "not valid YAML");
+    assertError("name: ../escape", "config key name: must be a model name of letters, digits");
+    assertError("name: ../escape", "config key name: must be a model name of letters, digits");
     assertThatThrownBy(() -> ConfigLoader.parse("training: {epochs: 3}", Map.of("training.epochs.x", "1")))
         .hasMessageContaining("config key training.epochs: is a value, not a section");
     assertThatThrownBy(() -> ConfigLoader.load(temp.resolve("missing.yaml"), Map.of()))

@@ -190,6 +190,30 @@ class TrainerTest {
   }
 
   @Test
+  void aThreadOtherThanTheOneThatStartedTheEngineTrainsTheSame() throws Exception {
+    // PyTorch's grad mode is per thread and on by default: a service trains on a worker thread
+    ai.djl.engine.Engine.getInstance();
+    TrainingConfig config = ConfigLoader.parse("training: {epochs: 2, batch_size: 8}",
+        Map.of("encoder.cache", Cohorts.cache().toString()));
+    Path here = temp.resolve("here");
+    Trainer.run(TrainingJob.start(Cohorts.tiny(), config), here.toString(), TrainingListener.NONE);
+    Path there = temp.resolve("there");
+    Throwable[] failure = new Throwable[1];
+    Thread worker = new Thread(() -> {
+      try {
+        Trainer.run(TrainingJob.start(Cohorts.tiny(), config), there.toString(), TrainingListener.NONE);
+      } catch (Throwable t) {
+        failure[0] = t;
+      }
+    });
+    worker.start();
+    worker.join();
+    assertThat(failure[0]).isNull();
+    assertThat(Files.readAllBytes(there.resolve("models/final/model.safetensors")))
+        .isEqualTo(Files.readAllBytes(here.resolve("models/final/model.safetensors")));
+  }
+
+  @Test
   void runFoldersAreNotOverwrittenAndResumeNeedsARun() throws IOException {
     TrainingConfig config = ConfigLoader.parse("training: {epochs: 1}", Map.of("encoder.cache", Cohorts.cache().toString()));
     Path run = temp.resolve("run");

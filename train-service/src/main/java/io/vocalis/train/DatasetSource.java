@@ -1,0 +1,21 @@
+package io.vocalis.train;
+
+import io.vocalis.ml.training.TrainingConfig;
+import io.vocalis.ml.training.TrainingJob;
+import java.util.Map;
+
+/**
+ * What a run trains on. Today a dataset folder ({@link FolderDataset}); dataset snapshots join as
+ * a second implementation, parsed in {@link DatasetSources#parse}.
+ */
+public interface DatasetSource {
+
+  /** The request's {@code dataset} object as the run records and reports it (e.g. {@code {folder}}). */
+  Map<String, Object> describe();
+
+  /** The snapshot's content hash; null for a folder. */
+  String snapshot();
+
+  /** A new training run of {@code config} on this data. */
+  TrainingJob start(TrainingConfig config);
+}

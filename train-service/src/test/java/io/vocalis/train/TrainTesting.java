@@ -1,0 +1,143 @@
+package io.vocalis.train;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.restassured.RestAssured;
+import io.restassured.http.ContentType;
+import io.vocalis.core.cohort.CohortGenerator;
+import io.vocalis.core.cohort.CohortSpec;
+import io.vocalis.core.storage.Storage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+/** The tests' cohort, requests and a server-sent-events reader. */
+final class TrainTesting {
+  static final ObjectMapper JSON = new ObjectMapper();
+  private static Path cohort;
+
+  private TrainTesting() {}
+
+  /** 8 speakers x 3 recordings x 1.5 s, all five features, made once per JVM under the storage root. */
+  static synchronized Path cohort(Storage storage) {
+    if (cohort == null) {
+      Path dir = Path.of(storage.root()).resolve("datasets/cohort-8x3");
+      try {
+        new CohortGenerator(CohortSpec.builder().speakers(8).utterancesPerSpeaker(3).seconds(1.5).seed(3).build(), 2)
+            .generate(dir, true);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      cohort = dir;
+    }
+    return cohort;
+  }
+
+  /** Posts a run of {@code config} on the cohort; returns its id. */
+  static String post(Storage storage, Map<String, Object> config) {
+    return given().contentType(ContentType.JSON)
+        .body(Map.of("config", config, "dataset", Map.of("folder", cohort(storage).toUri().toString())))
+        .post("/api/v1/runs").then().statusCode(201).extract().path("id");
+  }
+
+  /** The run as GET answers it. */
+  static JsonNode run(String id) {
+    try {
+      return JSON.readTree(given().get("/api/v1/runs/" + id).then().statusCode(200).extract().asString());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Polls the run until {@code until} holds (at most {@code seconds}). */
+  static JsonNode await(String id, Predicate<JsonNode> until, int seconds) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
+    JsonNode run = run(id);
+    while (!until.test(run)) {
+      assertThat(System.nanoTime()).as("run %s still %s", id, run.get("state")).isLessThan(deadline);
+      Thread.sleep(20);
+      run = run(id);
+    }
+    return run;
+  }
+
+  /** The run once it is over. */
+  static JsonNode awaitEnd(String id) throws InterruptedException {
+    return await(id, r -> Stream.of("succeeded", "failed", "cancelled").anyMatch(r.get("state").asText()::equals), 90);
+  }
+
+  /** A server-sent event. */
+  record Event(String name, JsonNode data) {}
+
+  /** Parses a whole {@code text/event-stream} body. */
+  static List<Event> parse(String body) {
+    List<Event> events = new ArrayList<>();
+    Iterator<String> lines = body.lines().iterator();
+    Event e;
+    while ((e = next(lines)) != null) {
+      events.add(e);
+    }
+    return events;
+  }
+
+  /** The next event of a stream's lines, or null at its end. */
+  static Event next(Iterator<String> lines) {
+    String name = null;
+    StringBuilder data = new StringBuilder();
+    while (lines.hasNext()) {
+      String line = lines.next();
+      if (line.isEmpty()) {
+        if (name != null || data.length() > 0) {
+          return event(name, data.toString());
+        }
+        continue;
+      }
+      String value = line.substring(line.indexOf(':') + 1).stripLeading();
+      if (line.startsWith("event:")) {
+        name = value;
+      } else if (line.startsWith("data:")) {
+        data.append(data.length() > 0 ? "\n" : "").append(value);
+      }
+    }
+    return name != null || data.length() > 0 ? event(name, data.toString()) : null;
+  }
+
+  private static Event event(String name, String data) {
+    try {
+      return new Event(name, JSON.readTree(data));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Opens the run's event stream; events are read from the lines as they arrive. */
+  static Iterator<String> follow(String id) throws IOException, InterruptedException {
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + RestAssured.port
+        + "/api/v1/runs/" + id + "/events")).header("Accept", "text/event-stream").build();
+    HttpResponse<Stream<String>> response = HttpClient.newHttpClient().send(request,
+        HttpResponse.BodyHandlers.ofLines());
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("content-type")).hasValueSatisfying(
+        v -> assertThat(v).startsWith("text/event-stream"));
+    return response.body().iterator();
+  }
+
+  /** Every file key under {@code prefix}. */
+  static List<String> keys(Storage storage, String prefix) {
+    return storage.list(prefix).stream().map(o -> o.key()).toList();
+  }
+}
