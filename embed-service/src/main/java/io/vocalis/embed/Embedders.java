@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -191,10 +190,5 @@ public class Embedders {
       default -> throw new IllegalArgumentException(
           "vocalis.embed.precision must be fp32 or fp16, got \"" + value + "\"");
     };
-  }
-
-  /** Whether {@code reference} names a configured encoder. */
-  public Optional<ConfiguredEncoder> configuredFor(String reference) {
-    return configured.stream().filter(e -> e.reference().equals(reference)).findFirst();
   }
 }

@@ -129,10 +129,23 @@ public class EmbeddingPipeline {
     if (storage.stat(mark).isPresent()) {
       return;
     }
-    Embedding embedding = computed != null ? computed : cache.get(key).orElseThrow();
+    int states;
+    int frames;
+    int dim;
+    if (computed != null) {
+      states = computed.states();
+      frames = computed.frames();
+      dim = computed.hiddenSize();
+    } else {
+      // stored earlier (a crash before the mark, or by the CLI): its header is enough
+      EmbeddingCache.Description stored = cache.describe(key).orElseThrow();
+      states = stored.states();
+      frames = stored.frames();
+      dim = stored.dim();
+    }
     EmbeddingsReady event = new EmbeddingsReady(Event.SCHEMA, recording.id(), e.resolved().model(),
-        e.resolved().id(), e.states(), key.implementation(), key.dtype(), embedding.states(), embedding.frames(),
-        embedding.hiddenSize(), storage.uri(cache.objectKey(key)).toString(), Clock.systemUTC().instant());
+        e.resolved().id(), e.states(), key.implementation(), key.dtype(), states, frames, dim,
+        storage.uri(cache.objectKey(key)).toString(), Clock.systemUTC().instant());
     announcer.announce(event);
     metrics.announced(e.reference(), computed == null);
     try {
