@@ -1,5 +1,6 @@
 package io.vocalis.cli;
 
+import io.vocalis.core.metrics.PrometheusText;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vocalis.core.audio.AudioPreprocessor;
@@ -360,13 +361,6 @@ final class EmbedServiceBench implements Callable<Integer> {
     return response.body();
   }
 
-  /** The sum of every series of {@code name} whose labels contain {@code label}. */
-  static double metric(String metrics, String name, String label) {
-    return metrics.lines().filter(l -> l.startsWith(name + "{") || l.startsWith(name + " "))
-        .filter(l -> l.contains(label))
-        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
-  }
-
   private OfflineRun measureOffline(Storage storage, List<RecordingReady> events, int threadCount)
       throws IOException, InterruptedException, ExecutionException {
     BenchCommand.engineThreads(threadCount);
@@ -407,8 +401,8 @@ final class EmbedServiceBench implements Callable<Integer> {
       int threadCount) {
     double audio = audioSeconds(events);
     String m = run.metrics();
-    double batches = metric(m, "vocalis_embed_batch_size_count", "");
-    double meanBatch = metric(m, "vocalis_embed_batch_size_sum", "") / batches;
+    double batches = PrometheusText.sum(m, "vocalis_embed_batch_size_count", "");
+    double meanBatch = PrometheusText.sum(m, "vocalis_embed_batch_size_sum", "") / batches;
     int arrivalBatch = (int) Math.max(1, Math.round(meanBatch));
     List<Double> durations = events.stream().map(RecordingReady::durationSeconds).toList();
     double serviceRate = audio / run.seconds();
@@ -425,7 +419,7 @@ final class EmbedServiceBench implements Callable<Integer> {
     out.put("allocator", preload.contains("tcmalloc") ? "tcmalloc" : "glibc");
     out.put("service_audio_seconds_per_second", round(serviceRate));
     out.put("service_seconds", round(run.seconds()));
-    out.put("service_encoder_seconds", round(metric(m, "vocalis_embed_encoder_seconds_sum", "")));
+    out.put("service_encoder_seconds", round(PrometheusText.sum(m, "vocalis_embed_encoder_seconds_sum", "")));
     if (offline != null) {
       double offlineRate = audio / offline.seconds();
       out.put("offline_audio_seconds_per_second", round(offlineRate));
@@ -435,9 +429,9 @@ final class EmbedServiceBench implements Callable<Integer> {
     }
     out.put("service_batches", (long) batches);
     out.put("mean_batch_size", round(meanBatch));
-    out.put("service_padding_share", round(1 - metric(m, "vocalis_embed_audio_seconds_total", "")
-        / metric(m, "vocalis_embed_padded_audio_seconds_total", "")));
-    out.put("service_mean_batch_padding_share", round(metric(m, "vocalis_embed_padding_share_sum", "") / batches));
+    out.put("service_padding_share", round(1 - PrometheusText.sum(m, "vocalis_embed_audio_seconds_total", "")
+        / PrometheusText.sum(m, "vocalis_embed_padded_audio_seconds_total", "")));
+    out.put("service_mean_batch_padding_share", round(PrometheusText.sum(m, "vocalis_embed_padding_share_sum", "") / batches));
     out.put("arrival_order_batch_size", arrivalBatch);
     out.put("arrival_order_padding_share", round(PaddingShare.arrivalOrder(durations, arrivalBatch)));
     if (offline != null) {
@@ -456,7 +450,7 @@ final class EmbedServiceBench implements Callable<Integer> {
   }
 
   private static double heapMb(String metrics) {
-    return metric(metrics, "jvm_memory_committed_bytes", "area=\"heap\"") / (1024 * 1024);
+    return PrometheusText.sum(metrics, "jvm_memory_committed_bytes", "area=\"heap\"") / (1024 * 1024);
   }
 
   private static double audioSeconds(List<RecordingReady> events) {

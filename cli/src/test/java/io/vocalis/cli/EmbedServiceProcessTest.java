@@ -1,5 +1,6 @@
 package io.vocalis.cli;
 
+import io.vocalis.core.metrics.PrometheusText;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -221,8 +222,7 @@ class EmbedServiceProcessTest {
   private static double metric(LocalService service, String name) throws Exception {
     String body = HTTP.send(HttpRequest.newBuilder(service.url("/q/metrics")).build(),
         HttpResponse.BodyHandlers.ofString()).body();
-    return body.lines().filter(l -> l.startsWith(name + "{") || l.startsWith(name + " "))
-        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    return PrometheusText.sum(body, name, "");
   }
 
   private static void post(URI uri, String json) throws Exception {

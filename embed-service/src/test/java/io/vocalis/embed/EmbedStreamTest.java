@@ -1,5 +1,6 @@
 package io.vocalis.embed;
 
+import io.vocalis.core.metrics.PrometheusText;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -260,9 +261,7 @@ class EmbedStreamTest {
 
   static double metric(String name, String tag) {
     String metrics = given().when().get("/q/metrics").then().extract().asString();
-    return metrics.lines().filter(l -> l.startsWith(name + "{") || l.startsWith(name + " "))
-        .filter(l -> l.contains(tag))
-        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    return PrometheusText.sum(metrics, name, tag);
   }
 
   private static String header(ConsumerRecord<String, byte[]> record, String name) {

@@ -1,5 +1,6 @@
 package io.vocalis.ingest;
 
+import io.vocalis.core.metrics.PrometheusText;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -109,8 +110,7 @@ class IncomingConsumerTest {
 
   private static double retries() {
     String metrics = given().when().get("/q/metrics").then().extract().asString();
-    return metrics.lines().filter(l -> l.startsWith("vocalis_stream_retries_total{"))
-        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    return PrometheusText.sum(metrics, "vocalis_stream_retries_total", "");
   }
 
   private static String header(ConsumerRecord<String, byte[]> record, String name) {
