@@ -7,7 +7,6 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.startsWith;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -246,24 +245,10 @@ class ModelsApiTest {
         .get("entries");
   }
 
-  /** Hand-written versions of a model (no runs behind them): enough for promotions without a champion. */
-  private void writeVersions(String name, int count) {
-    for (int i = 0; i < count; i++) {
-      ObjectNode v = JSON.createObjectNode();
-      v.put("schema", 1);
-      v.put("name", name);
-      v.put("run", name + "-run-" + i);
-      v.putObject("artifact").put("uri", "file:///nowhere/" + i).put("sha256", "0".repeat(64));
-      v.putObject("encoder").put("reference", "fbank").put("revision", "fbank");
-      v.putObject("metrics").putObject("test").putObject("features").putObject("hoarse_harsh").put("threshold", 0.3);
-      ModelRegistry.writeNext(storage, JSON, name, name + "-run-" + i, v);
-    }
-  }
-
   @Test
   void ofConcurrentPromotionsOnlyOneWins() throws Exception {
     int contenders = 6;
-    writeVersions("race", contenders);
+    TrainTesting.writeVersions(storage, "race", contenders);
     ExecutorService pool = Executors.newFixedThreadPool(contenders);
     CountDownLatch start = new CountDownLatch(1);
     List<Future<Integer>> statuses = new ArrayList<>();
@@ -291,7 +276,7 @@ class ModelsApiTest {
 
   @Test
   void badRequestsAreProblems() {
-    writeVersions("lonely", 1);
+    TrainTesting.writeVersions(storage, "lonely", 1);
     Map<String, String> notFound = Map.of(
         "/api/v1/models/nope", "no model nope",
         "/api/v1/models/nope/versions/1", "no model nope",
