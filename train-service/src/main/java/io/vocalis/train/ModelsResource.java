@@ -128,7 +128,10 @@ public class ModelsResource {
     return view(name, outcome.entry());
   }
 
-  /** Returns production to the version before the current one: {@code 200} with the history entry, {@code 409} when there is none. */
+  /**
+   * Returns production to the version before the current one: {@code 200} with the history
+   * entry, {@code 409} when there is none.
+   */
   @POST
   @Path("{name}/rollback")
   @Consumes(MediaType.WILDCARD)

@@ -3,6 +3,7 @@ package io.vocalis.train;
 import static io.restassured.RestAssured.given;
 import static io.vocalis.train.TrainTesting.JSON;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.startsWith;
 
@@ -33,7 +34,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -163,7 +163,7 @@ class ModelsApiTest {
     double championMacro = evidence.at("/macroAuroc/champion").asDouble();
     // like with like: the champion recomputed on its own test split is its registered test figure
     assertThat(championMacro).isCloseTo(v1.at("/metrics/test/macro_auroc").asDouble(),
-        org.assertj.core.data.Offset.offset(1e-6));
+        offset(1e-6));
     assertThat(championMacro).isGreaterThan(0.6);
     assertThat(evidence.at("/macroAuroc/challenger").asDouble()).isLessThan(championMacro - 0.02);
     assertThat(evidence.get("features").size()).isEqualTo(3);
@@ -301,7 +301,8 @@ class ModelsApiTest {
         .contentType("application/problem+json").body("detail", startsWith("at must be an ISO-8601 instant"));
     given().post("/api/v1/models/lonely/versions/1/promote").then().statusCode(200).body("version", equalTo(1));
     given().post("/api/v1/models/lonely/versions/1/promote").then().statusCode(409)
-        .contentType("application/problem+json").body("detail", equalTo("version 1 of model lonely is already in production"));
+        .contentType("application/problem+json")
+        .body("detail", equalTo("version 1 of model lonely is already in production"));
     given().post("/api/v1/models/lonely/rollback").then().statusCode(409).contentType("application/problem+json")
         .body("detail", equalTo("model lonely has no version before production version 1 to roll back to"));
   }

@@ -120,7 +120,8 @@ public final class GuardRail {
   public Verdict judge(Holdout holdout, SplitMetrics champion, SplitMetrics challenger) {
     if (holdout.rows().isEmpty()) {
       return new Verdict(false, "no recording of the champion's test split is left once the " + holdout.excluded()
-          + " recording(s) of speakers the challenger trained on are excluded", epsilon, minPositives, holdout, null, List.of());
+          + " recording(s) of speakers the challenger trained on are excluded", epsilon, minPositives, holdout, null,
+          List.of());
     }
     Map<String, FeatureMetrics> theirs = new LinkedHashMap<>();
     challenger.features().forEach(f -> theirs.put(f.feature(), f));

@@ -2,6 +2,7 @@ package io.vocalis.ml.promotion;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.offset;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -73,8 +74,8 @@ class GuardRailTest {
 
     Verdict within = rail.judge(holdout, metrics(0.80, 5, 0.70, 5), metrics(0.79, 5, 0.69, 5));
     assertThat(within.passed()).isTrue();
-    assertThat(within.macro().champion()).isCloseTo(0.75, org.assertj.core.data.Offset.offset(1e-12));
-    assertThat(within.macro().challenger()).isCloseTo(0.74, org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(within.macro().champion()).isCloseTo(0.75, offset(1e-12));
+    assertThat(within.macro().challenger()).isCloseTo(0.74, offset(1e-12));
 
     Verdict featureDrop = rail.judge(holdout, metrics(0.80, 5, 0.70, 5), metrics(0.95, 5, 0.60, 5));
     assertThat(featureDrop.passed()).as("macro up, but b fell by 0.10").isFalse();
@@ -90,7 +91,7 @@ class GuardRailTest {
     assertThat(macroDrop.passed()).isFalse();
     assertThat(macroDrop.reason()).isEqualTo("macro AUROC 0.7000 < champion 0.7500 - 0.0200");
     JsonNode evidence = macroDrop.toJson();
-    assertThat(evidence.at("/macroAuroc/delta").asDouble()).isCloseTo(-0.05, org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(evidence.at("/macroAuroc/delta").asDouble()).isCloseTo(-0.05, offset(1e-12));
     assertThat(evidence.at("/features/a/positives").asInt()).isEqualTo(2);
     assertThat(evidence.at("/holdout/recordings").asInt()).isEqualTo(3);
 

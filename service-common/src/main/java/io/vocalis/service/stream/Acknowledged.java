@@ -25,7 +25,10 @@ public final class Acknowledged {
     send(emitter, key, event, TIMEOUT);
   }
 
-  /** Sends {@code event} keyed by {@code key} and waits up to {@code timeout}; see {@link #send(Emitter, String, Event)}. */
+  /**
+   * Sends {@code event} keyed by {@code key} and waits up to {@code timeout}; see {@link
+   * #send(Emitter, String, Event)}.
+   */
   public static void send(Emitter<Record<String, byte[]>> emitter, String key, Event event, Duration timeout) {
     String what = event.getClass().getSimpleName() + " " + key;
     try {
