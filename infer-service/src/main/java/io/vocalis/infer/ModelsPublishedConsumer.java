@@ -23,7 +23,7 @@ public class ModelsPublishedConsumer {
   public void onPublished(byte[] payload) {
     ModelPublished model = EventCodec.decode(payload, ModelPublished.class);
     if (models.apply(model)) {
-      LOG.infof("serving %s version %s", model.modelId(), model.version());
+      LOG.infof("serving %s version %d", model.name(), model.version());
     }
   }
 }

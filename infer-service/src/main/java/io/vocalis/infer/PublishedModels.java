@@ -9,8 +9,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
 /**
- * The models this instance may serve: the newest published package of each model line. Applying
- * the same announcement twice, or an older one late, changes nothing.
+ * The models this instance may serve: each model's production version, from the announcement with
+ * the highest production history {@code seq}. Applying the same announcement twice, or an older
+ * one late, changes nothing.
  */
 @ApplicationScoped
 public class PublishedModels {
@@ -21,20 +22,19 @@ public class PublishedModels {
   public boolean apply(ModelPublished model) {
     ModelPublished winner =
         latest.merge(
-            model.modelId(),
+            model.name(),
             model,
-            (current, candidate) ->
-                candidate.publishedAt().isAfter(current.publishedAt()) ? candidate : current);
+            (current, candidate) -> candidate.seq() > current.seq() ? candidate : current);
     return winner == model;
   }
 
-  /** The current package of a model line. */
-  public Optional<ModelPublished> current(String modelId) {
-    return Optional.ofNullable(latest.get(modelId));
+  /** The production version of a model. */
+  public Optional<ModelPublished> current(String name) {
+    return Optional.ofNullable(latest.get(name));
   }
 
-  /** Every model line's current package, by model id. */
+  /** Every model's production version, by name. */
   public List<ModelPublished> all() {
-    return latest.values().stream().sorted(Comparator.comparing(ModelPublished::modelId)).toList();
+    return latest.values().stream().sorted(Comparator.comparing(ModelPublished::name)).toList();
   }
 }

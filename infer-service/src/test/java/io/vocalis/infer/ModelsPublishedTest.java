@@ -19,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
@@ -32,16 +31,18 @@ class ModelsPublishedTest {
 
   @InjectKafkaBroker KafkaBroker broker;
 
-  private static ModelPublished model(String modelId, String version, Instant at) {
+  private static ModelPublished model(String name, int version, long seq) {
     return new ModelPublished(
         Event.SCHEMA,
-        modelId,
+        name,
         version,
-        "file:///models/" + modelId + "/" + version,
-        "fbank",
-        List.of("hoarse_harsh", "slow_rate"),
-        Map.of("test.macro_auroc", 0.75),
-        at);
+        seq,
+        ModelPublished.PROMOTE,
+        null,
+        new ModelPublished.Artifact("file:///runs/" + name + "/" + version + "/models/best", "ab".repeat(32)),
+        new ModelPublished.Encoder("fbank", "fbank"),
+        List.of(new ModelPublished.Feature("hoarse_harsh", 0.4), new ModelPublished.Feature("slow_rate", 0.5)),
+        Instant.parse("2026-11-25T10:00:00Z").plusSeconds(seq));
   }
 
   private void publish(byte[] payload) {
@@ -52,7 +53,7 @@ class ModelsPublishedTest {
         .awaitCompletion();
   }
 
-  private static void awaitServing(String modelId, String version) {
+  private static void awaitServing(String modelId, int version) {
     await()
         .atMost(Duration.ofSeconds(30))
         .untilAsserted(
@@ -66,19 +67,18 @@ class ModelsPublishedTest {
 
   @Test
   void poisonRecordsGoToTheDeadLetterTopicWithTheirReasonAndTheConsumerKeepsGoing() {
-    Instant t0 = Instant.parse("2026-11-25T10:00:00Z");
-    publish(EventCodec.encode(model("dysarthria-5", "v1", t0)));
-    awaitServing("dysarthria-5", "v1");
+    publish(EventCodec.encode(model("dysarthria-5", 1, 1)));
+    awaitServing("dysarthria-5", 1);
 
     byte[] notJson = "{not json".getBytes(StandardCharsets.UTF_8);
     byte[] futureSchema =
-        EventCodec.encodeToString(model("dysarthria-5", "v9", t0)).replace("\"schema\":1", "\"schema\":2")
+        EventCodec.encodeToString(model("dysarthria-5", 9, 9)).replace("\"schema\":1", "\"schema\":2")
             .getBytes(StandardCharsets.UTF_8);
     publish(notJson);
     publish(futureSchema);
-    publish(EventCodec.encode(model("dysarthria-5", "v2", t0.plusSeconds(60))));
+    publish(EventCodec.encode(model("dysarthria-5", 2, 2)));
 
-    awaitServing("dysarthria-5", "v2");
+    awaitServing("dysarthria-5", 2);
 
     ConsumerTask<String, byte[]> deadLetters =
         broker.companion().consume(String.class, byte[].class).fromTopics(Topics.DEAD_LETTER, 2);
@@ -99,17 +99,16 @@ class ModelsPublishedTest {
 
   @Test
   void anOlderAnnouncementArrivingLateDoesNotReplaceTheCurrentModel() {
-    Instant t0 = Instant.parse("2026-11-26T10:00:00Z");
-    publish(EventCodec.encode(model("late-line", "v10", t0)));
-    awaitServing("late-line", "v10");
-    publish(EventCodec.encode(model("late-line", "v0-late", t0.minusSeconds(3600))));
-    publish(EventCodec.encode(model("late-line", "v11", t0.plusSeconds(1))));
-    awaitServing("late-line", "v11");
+    publish(EventCodec.encode(model("late-line", 10, 10)));
+    awaitServing("late-line", 10);
+    publish(EventCodec.encode(model("late-line", 3, 3))); // an older history entry, delivered late
+    publish(EventCodec.encode(model("late-line", 9, 11))); // a rollback: a newer entry, an older version
+    awaitServing("late-line", 9);
     given()
         .get("/api/v1/models")
         .then()
         .statusCode(200)
-        .body("find { it.modelId == 'late-line' }.version", equalTo("v11"));
+        .body("find { it.name == 'late-line' }.version", equalTo(9));
   }
 
   @Test

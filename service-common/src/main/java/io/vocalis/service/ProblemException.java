@@ -1,16 +1,25 @@
 package io.vocalis.service;
 
+import java.util.Map;
+
 /** Thrown by resources to answer with a {@link Problem}; the message is the problem's detail. */
 public final class ProblemException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   private final int status;
   private final String title;
+  private final Map<String, Object> extensions;
 
   public ProblemException(int status, String title, String detail) {
+    this(status, title, detail, Map.of());
+  }
+
+  /** A problem whose body also holds {@code extensions} (RFC 7807 extension members, e.g. evidence). */
+  public ProblemException(int status, String title, String detail, Map<String, Object> extensions) {
     super(detail);
     this.status = status;
     this.title = title;
+    this.extensions = Map.copyOf(extensions);
   }
 
   /** 404: the named thing does not exist. */
@@ -23,11 +32,21 @@ public final class ProblemException extends RuntimeException {
     return new ProblemException(400, "Bad Request", detail);
   }
 
+  /** 409: the request conflicts with the current state; {@code extensions} say how (may be empty). */
+  public static ProblemException conflict(String detail, Map<String, Object> extensions) {
+    return new ProblemException(409, "Conflict", detail, extensions);
+  }
+
   public int status() {
     return status;
   }
 
   public String title() {
     return title;
+  }
+
+  /** Extension members of the problem body, beside type, title, status, detail and instance. */
+  public Map<String, Object> extensions() {
+    return extensions;
   }
 }

@@ -3,6 +3,8 @@ package io.vocalis.service;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /** Turns errors raised while serving a request into {@code application/problem+json} responses. */
@@ -10,7 +12,17 @@ public final class ProblemMappers {
 
   @ServerExceptionMapper
   public Response problem(ProblemException e, UriInfo uri) {
-    return respond(e.status(), e.title(), e.getMessage(), uri);
+    if (e.extensions().isEmpty()) {
+      return respond(e.status(), e.title(), e.getMessage(), uri);
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("type", "about:blank");
+    body.put("title", e.title());
+    body.put("status", e.status());
+    body.put("detail", e.getMessage());
+    body.put("instance", uri.getPath());
+    e.extensions().forEach(body::putIfAbsent);
+    return Response.status(e.status()).type(Problem.MEDIA_TYPE).entity(body).build();
   }
 
   /** Framework errors (unknown path, wrong method, unsupported media type, ...). */

@@ -40,8 +40,20 @@ public final class KafkaBroker implements AutoCloseable {
 
   /** Starts a fresh broker; it is ready to serve when this returns. */
   public static KafkaBroker start() {
+    return start(new EmbeddedKafkaBroker());
+  }
+
+  /**
+   * Starts a fresh broker on the given loopback ports, e.g. to bring a broker back where clients
+   * expect the one that was closed (an outage and its recovery).
+   */
+  public static KafkaBroker startOn(int kafkaPort, int controllerPort) {
+    return start(new EmbeddedKafkaBroker().withKafkaPort(kafkaPort).withControllerPort(controllerPort));
+  }
+
+  private static KafkaBroker start(EmbeddedKafkaBroker embedded) {
     EmbeddedKafkaBroker broker =
-        new EmbeddedKafkaBroker()
+        embedded
             .withKafkaHost("127.0.0.1")
             .withDeleteLogDirsOnClose(true)
             .withAdditionalProperties(

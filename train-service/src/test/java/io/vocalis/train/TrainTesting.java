@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
 import io.vocalis.core.cohort.CohortGenerator;
@@ -134,6 +135,23 @@ final class TrainTesting {
     assertThat(response.headers().firstValue("content-type")).hasValueSatisfying(
         v -> assertThat(v).startsWith("text/event-stream"));
     return response.body().iterator();
+  }
+
+  /**
+   * Hand-written versions 1..{@code count} of model {@code name} (no runs behind them): enough
+   * for promotions without a champion, which compare nothing.
+   */
+  static void writeVersions(Storage storage, String name, int count) {
+    for (int i = 0; i < count; i++) {
+      ObjectNode v = JSON.createObjectNode();
+      v.put("schema", 1);
+      v.put("name", name);
+      v.put("run", name + "-run-" + i);
+      v.putObject("artifact").put("uri", "file:///nowhere/" + i).put("sha256", "0".repeat(64));
+      v.putObject("encoder").put("reference", "fbank").put("revision", "fbank");
+      v.putObject("metrics").putObject("test").putObject("features").putObject("hoarse_harsh").put("threshold", 0.3);
+      ModelRegistry.writeNext(storage, JSON, name, name + "-run-" + i, v);
+    }
   }
 
   /** Every file key under {@code prefix}. */

@@ -44,9 +44,9 @@ class EventCodecTest {
       value = {
         "empty payload                 | ''                                     | ModelPublished: empty payload",
         "not JSON                      | 'hello'                                | ModelPublished: malformed JSON",
-        "truncated JSON                | '{\"schema\":1,\"modelId\":'          | ModelPublished: malformed JSON",
-        "schema missing                | '{\"modelId\":\"m\"}'                  | schema 0 is not supported (this build reads schema 1; the field is missing)",
-        "schema from the future        | '{\"schema\":2,\"modelId\":\"m\"}'     | schema 2 is not supported (this build reads schema 1)",
+        "truncated JSON                | '{\"schema\":1,\"name\":'          | ModelPublished: malformed JSON",
+        "schema missing                | '{\"name\":\"m\"}'                  | schema 0 is not supported (this build reads schema 1; the field is missing)",
+        "schema from the future        | '{\"schema\":2,\"name\":\"m\"}'     | schema 2 is not supported (this build reads schema 1)",
       })
   void refusesBadPayloadsWithAReason(String what, String payload, String reason) {
     assertThatThrownBy(() -> EventCodec.decode(payload, ModelPublished.class))
@@ -67,7 +67,23 @@ class EventCodecTest {
     String json = EventCodec.encodeToString(SampleEvents.model()).replace("\"uri\":", "\"url\":");
     assertThatThrownBy(() -> EventCodec.decode(json, ModelPublished.class))
         .isInstanceOf(InvalidEventException.class)
-        .hasMessage("ModelPublished: uri is required");
+        .hasMessage("ModelPublished: artifact.uri is required");
+  }
+
+  @Test
+  void refusesAModelPublishedWithAnUnknownActionOrAThresholdOutsideZeroToOne() {
+    String json = EventCodec.encodeToString(SampleEvents.model());
+    assertThat(json).contains("\"action\":\"promote\"").contains("\"previousVersion\":2")
+        .contains("\"features\":[{\"name\":\"hoarse_harsh\",\"threshold\":0.42}");
+    assertThatThrownBy(() -> EventCodec.decode(json.replace("\"promote\"", "\"demote\""), ModelPublished.class))
+        .isInstanceOf(InvalidEventException.class)
+        .hasMessage("ModelPublished: action must be promote or rollback, got demote");
+    assertThatThrownBy(() -> EventCodec.decode(json.replace("0.42", "1.42"), ModelPublished.class))
+        .isInstanceOf(InvalidEventException.class)
+        .hasMessage("ModelPublished: features.hoarse_harsh.threshold must be in [0, 1], got 1.42");
+    assertThatThrownBy(() -> EventCodec.decode(json.replace("slow_rate", "hoarse_harsh"), ModelPublished.class))
+        .isInstanceOf(InvalidEventException.class)
+        .hasMessage("ModelPublished: features names hoarse_harsh twice");
   }
 
   @Test

@@ -73,11 +73,13 @@ final class SampleEvents {
     return new ModelPublished(
         Event.SCHEMA,
         "dysarthria-5",
-        "run-20261125-1",
-        "file:///data/models/dysarthria-5/run-20261125-1",
-        "hf://microsoft/wavlm-base-plus@4c9a2c6",
-        List.of("hoarse_harsh", "slow_rate"),
-        Map.of("test.macro_auroc", 0.81),
+        3,
+        4,
+        ModelPublished.PROMOTE,
+        2,
+        new ModelPublished.Artifact("file:///data/runs/r1/models/best", ID),
+        new ModelPublished.Encoder("hf://microsoft/wavlm-base-plus@4c9a2c6", "sha256:0123456789abcdef"),
+        List.of(new ModelPublished.Feature("hoarse_harsh", 0.42), new ModelPublished.Feature("slow_rate", 0.5)),
         AT);
   }
 

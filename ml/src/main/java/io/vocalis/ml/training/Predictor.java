@@ -55,6 +55,14 @@ public final class Predictor implements AutoCloseable {
    * run's embedding cache for head-only models.
    */
   public static Predictor open(Storage run, String which, EncoderOptions options) {
+    return open(run, which, options, new EmbeddingCache(run, RunLayout.CACHE));
+  }
+
+  /**
+   * The model {@code which} ({@code best} or {@code final}) of the run in {@code run}, taking a
+   * head-only model's embeddings from {@code cache} (e.g. the shared cache the run trained with).
+   */
+  public static Predictor open(Storage run, String which, EncoderOptions options, EmbeddingCache cache) {
     String prefix = switch (which) {
       case "best" -> RunLayout.BEST_MODEL;
       case "final" -> RunLayout.FINAL_MODEL;
@@ -64,7 +72,7 @@ public final class Predictor implements AutoCloseable {
       throw new IllegalArgumentException(run.root() + " holds no finished model (" + prefix + "/"
           + ModelPackage.DESCRIPTION + "); train or resume the run first");
     }
-    return new Predictor(ModelPackage.read(run, prefix), options, new EmbeddingCache(run, RunLayout.CACHE));
+    return new Predictor(ModelPackage.read(run, prefix), options, cache);
   }
 
   private Inputs inputs(List<Path> files, TrainingListener progress) throws IOException {
@@ -104,12 +112,19 @@ public final class Predictor implements AutoCloseable {
    * training threshold, decided at the tuned thresholds.
    */
   public SplitMetrics evaluate(Path folder, TrainingListener progress) throws IOException {
-    Dataset dataset = DatasetReader.read(folder, DatasetOptions.defaults().withThreshold(model.labelThreshold()))
-        .orThrow();
+    return evaluate(DatasetReader.read(folder, DatasetOptions.defaults().withThreshold(model.labelThreshold()))
+        .orThrow(), progress);
+  }
+
+  /**
+   * The model's metrics on every row of {@code dataset}, labelled as the dataset labels them,
+   * decided at the tuned thresholds.
+   */
+  public SplitMetrics evaluate(Dataset dataset, TrainingListener progress) throws IOException {
     List<String> features = model.head().features();
     List<String> missing = features.stream().filter(f -> !dataset.features().contains(f)).toList();
     if (!missing.isEmpty()) {
-      throw new IllegalArgumentException("the dataset in " + folder + " lacks the model's features " + missing);
+      throw new IllegalArgumentException("the dataset in " + dataset.root() + " lacks the model's features " + missing);
     }
     Inputs inputs = inputs(dataset.rows().stream().map(DatasetRow::audio).toList(), progress);
     Examples examples = Examples.of(dataset, features);

@@ -3,6 +3,7 @@ package io.vocalis.service.stream;
 import io.smallrye.reactive.messaging.kafka.Record;
 import io.vocalis.core.events.Event;
 import io.vocalis.core.events.EventCodec;
+import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -10,7 +11,7 @@ import org.eclipse.microprofile.reactive.messaging.Emitter;
 
 /** Sends an event and returns only once the broker acknowledged it (the channels use acks=all). */
 public final class Acknowledged {
-  private static final long TIMEOUT_SECONDS = 30;
+  private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
   private Acknowledged() {}
 
@@ -21,9 +22,18 @@ public final class Acknowledged {
    *     interrupted (an outage: the caller retries)
    */
   public static void send(Emitter<Record<String, byte[]>> emitter, String key, Event event) {
+    send(emitter, key, event, TIMEOUT);
+  }
+
+  /**
+   * Sends {@code event} keyed by {@code key} and waits up to {@code timeout}; see {@link
+   * #send(Emitter, String, Event)}.
+   */
+  public static void send(Emitter<Record<String, byte[]>> emitter, String key, Event event, Duration timeout) {
     String what = event.getClass().getSimpleName() + " " + key;
     try {
-      emitter.send(Record.of(key, EventCodec.encode(event))).toCompletableFuture().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      emitter.send(Record.of(key, EventCodec.encode(event))).toCompletableFuture()
+          .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while sending " + what, e);
