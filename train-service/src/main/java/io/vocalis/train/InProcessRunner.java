@@ -47,7 +47,7 @@ public class InProcessRunner {
   private static final Logger LOG = Logger.getLogger(InProcessRunner.class);
 
   @Inject Runs runs;
-  @Inject ModelRegistry registry;
+  @Inject RunCompletion completion;
   @Inject DatasetSources datasets;
   @Inject TrainConfig config;
 
@@ -160,9 +160,7 @@ public class InProcessRunner {
         }
         return; // stopping: the run stays running and resumes on the next start
       }
-      Run.ModelRef model = result.cv() == null ? registry.register(run, folder) : null;
-      runs.update(id, r -> r.succeeded(model, Instant.now()));
-      LOG.infof("run %s succeeded%s", id, model == null ? "" : ": " + model.name() + " version " + model.version());
+      completion.succeed(run, folder);
     } catch (Exception e) {
       LOG.errorf(e, "run %s failed", id);
       runs.update(id, r -> r.failed(failure(e), Instant.now()));
