@@ -199,7 +199,11 @@ public class InProcessRunner {
     };
   }
 
-  private static Map<String, Object> epochEvent(EpochRecord r, int epochs, SplitMetrics validation,
+  /**
+   * An {@code epoch} event; {@code validation} is null where only the epoch's record is known (a
+   * checkpoint read by {@link KubernetesRunner}), and the event then has no per-feature metrics.
+   */
+  static Map<String, Object> epochEvent(EpochRecord r, int epochs, SplitMetrics validation,
       Map<String, Double> learningRates) {
     Map<String, Object> e = new LinkedHashMap<>();
     e.put("epoch", r.epoch());
@@ -210,6 +214,9 @@ public class InProcessRunner {
     e.put("valMacroAuprc", finite(r.valMacroAuprc()));
     e.put("best", r.best());
     e.put("learningRates", learningRates);
+    if (validation == null) {
+      return e;
+    }
     Map<String, Object> features = new LinkedHashMap<>();
     for (FeatureMetrics f : validation.features()) {
       Map<String, Object> m = new LinkedHashMap<>();

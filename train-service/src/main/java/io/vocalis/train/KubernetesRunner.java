@@ -1,6 +1,5 @@
 package io.vocalis.train;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -14,7 +13,9 @@ import io.quarkus.runtime.StartupEvent;
 import io.vocalis.core.storage.ObjectExistsException;
 import io.vocalis.core.storage.Storage;
 import io.vocalis.core.storage.WriteCondition;
+import io.vocalis.ml.training.Checkpoints;
 import io.vocalis.ml.training.ConfigLoader;
+import io.vocalis.ml.training.EpochRecord;
 import io.vocalis.ml.training.PreparedRun;
 import io.vocalis.ml.training.RunLayout;
 import io.vocalis.service.ProblemException;
@@ -27,7 +28,6 @@ import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -262,28 +262,23 @@ public class KubernetesRunner {
     }
   }
 
-  /** Records the epochs the latest checkpoint holds and tells the run's followers; returns the run. */
+  /**
+   * Records the epochs the latest checkpoint holds and tells the run's followers (an {@code epoch}
+   * event each, with the losses, validation macro metrics and head learning rate a checkpoint
+   * keeps); returns the run.
+   */
   private Run progress(Run run, Storage folder) {
-    if (folder.stat(RunLayout.LATEST).isEmpty()) {
-      return run;
-    }
-    int epoch;
-    try {
-      JsonNode latest = json.readTree(folder.readAllBytes(RunLayout.LATEST));
-      epoch = latest.path("epoch").asInt();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    List<EpochRecord> history = Checkpoints.history(folder);
     int from = run.progress().epoch();
-    if (epoch <= from) {
+    if (history.isEmpty() || history.get(history.size() - 1).epoch() <= from) {
       return run;
     }
-    Run updated = runs.update(run.id(), r -> r.withProgress(epoch));
-    for (int e = from + 1; e <= epoch; e++) {
-      Map<String, Object> event = new LinkedHashMap<>();
-      event.put("epoch", e);
-      event.put("epochs", updated.progress().epochs());
-      runs.publish(run.id(), new Runs.RunEvent("epoch", event));
+    Run updated = runs.update(run.id(), r -> r.withProgress(history.get(history.size() - 1).epoch()));
+    for (EpochRecord record : history) {
+      if (record.epoch() > from) {
+        runs.publish(run.id(), new Runs.RunEvent("epoch", InProcessRunner.epochEvent(record,
+            updated.progress().epochs(), null, Map.of("head", record.headLr()))));
+      }
     }
     return updated;
   }

@@ -34,6 +34,8 @@ import io.vocalis.testkit.KafkaBrokerResource;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -154,6 +156,9 @@ class KubernetesRunnerTest {
   void aCompletedJobRegistersTheModelWithProgressFromTheCheckpoints() throws Exception {
     String id = post(Map.of("name", "k8s-success", "training", Map.of("epochs", 2, "batch_size", 8)), "kubernetes");
     Job job = awaitJob(id, 1);
+    Iterator<String> stream = TrainTesting.follow(id);
+    List<TrainTesting.Event> events = new ArrayList<>(List.of(TrainTesting.next(stream)));
+    List<EpochRecord> history;
     try (Storage folder = Storage.open(storage.uri("runs/" + id))) {
       // The pod's CLI: the prepared run started, stopped after its first epoch (a preempted pod).
       TrainingResult stopped = Trainer.run(PreparedRun.job(folder), folder, stopAfterFirstEpoch());
@@ -164,6 +169,7 @@ class KubernetesRunnerTest {
       TrainingResult done = Trainer.run(PreparedRun.job(folder), folder, new TrainingListener() {});
       assertThat(done.interrupted()).isFalse();
       assertThat(done.history()).hasSize(2);
+      history = done.history();
     }
     setJobStatus(job, "Complete", "CompletionsReached", "Reached expected number of succeeded pods");
     JsonNode run = TrainTesting.await(id, r -> !r.get("state").asText().equals("running"), 30);
@@ -175,6 +181,21 @@ class KubernetesRunnerTest {
     assertThat(version.get("run").asText()).isEqualTo(id);
     assertThat(version.at("/artifact/uri").asText()).isEqualTo(storage.uri("runs/" + id + "/models/best").toString());
     assertThat(jobs(id)).as("a completed Job is left to its TTL").hasSize(1);
+
+    for (TrainTesting.Event e; (e = TrainTesting.next(stream)) != null; ) {
+      events.add(e);
+    }
+    assertThat(events).extracting(e -> e.name() + " " + e.data().path("state").asText() + e.data().path("epoch").asText())
+        .containsExactly("state running", "epoch 1", "epoch 2", "state succeeded");
+    for (int epoch = 1; epoch <= 2; epoch++) {
+      JsonNode event = events.get(epoch).data();
+      EpochRecord record = history.get(epoch - 1);
+      assertThat(event.get("epochs").asInt()).isEqualTo(2);
+      assertThat(event.get("trainLoss").asDouble()).isEqualTo(record.trainLoss());
+      assertThat(event.get("valLoss").asDouble()).isEqualTo(record.valLoss());
+      assertThat(event.get("best").asBoolean()).isEqualTo(record.best());
+      assertThat(event.at("/learningRates/head").asDouble()).isEqualTo(record.headLr());
+    }
   }
 
   @Test
@@ -318,11 +339,11 @@ class KubernetesRunnerTest {
     return client.batch().v1().jobs().inNamespace(NS).withLabel("vocalis.io/run", id).list().getItems();
   }
 
-  /** Job {@code attempt} of the run, once the runner created it. */
+  /** Job {@code attempt} of the run, once the runner created it and recorded the run running. */
   private Job awaitJob(String id, int attempt) {
     String name = "vocalis-run-" + id + "-" + attempt;
     await().atMost(Duration.ofSeconds(20)).until(() -> client.batch().v1().jobs().inNamespace(NS).withName(name)
-        .get() != null);
+        .get() != null && TrainTesting.run(id).get("state").asText().equals("running"));
     return client.batch().v1().jobs().inNamespace(NS).withName(name).get();
   }
 
