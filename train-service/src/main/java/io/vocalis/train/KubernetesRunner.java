@@ -86,7 +86,7 @@ public class KubernetesRunner {
   }
 
   /** Starts watching the runner's Jobs and pods and checking the unfinished runs. */
-  synchronized void start() {
+  public synchronized void start() {
     if (executor != null) {
       return;
     }
@@ -123,7 +123,7 @@ public class KubernetesRunner {
   }
 
   /** Stops watching; the Jobs carry on and are re-attached on the next start. */
-  synchronized void stop() {
+  public synchronized void stop() {
     informers.forEach(SharedIndexInformer::close);
     informers.clear();
     if (executor != null) {

@@ -82,6 +82,7 @@ class KubernetesRunnerTest {
   }
 
   @Inject KubernetesClient client;
+  @Inject KubernetesRunner runner;
   @Inject Storage storage;
 
   @Test
@@ -284,10 +285,17 @@ class KubernetesRunnerTest {
   }
 
   @Test
-  void aJobPastItsDeadlineFailsTheRun() {
+  void aJobPastItsDeadlineFailsTheRunAlsoWhenItFailedWhileTheServiceWasDown() throws Exception {
     String id = post(Map.of("name", "k8s-deadline"), "kubernetes");
     Job job = awaitJob(id, 1);
-    setJobStatus(job, "Failed", "DeadlineExceeded", "Job was active longer than specified deadline");
+    runner.stop(); // what a shutdown calls: the Job carries on unwatched
+    try {
+      setJobStatus(job, "Failed", "DeadlineExceeded", "Job was active longer than specified deadline");
+      Thread.sleep(1000);
+      assertThat(TrainTesting.run(id).get("state").asText()).isEqualTo("running");
+    } finally {
+      runner.start(); // what a startup calls: re-attaches to the Jobs of unfinished runs
+    }
     JsonNode failure = awaitFailure(id);
     assertThat(failure.get("reason").asText()).isEqualTo("deadline");
     assertThat(failure.get("message").asText()).isEqualTo("the Job ran longer than its deadline of PT6H"
