@@ -1,7 +1,9 @@
 package io.vocalis.cli;
 
+import io.vocalis.core.storage.Storage;
 import io.vocalis.ml.training.ConfigLoader;
 import io.vocalis.ml.training.CrossValidation;
+import io.vocalis.ml.training.PreparedRun;
 import io.vocalis.ml.training.RunLayout;
 import io.vocalis.ml.training.Trainer;
 import io.vocalis.ml.training.TrainingConfig;
@@ -22,7 +24,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code vocalis train}: trains a classifier on a dataset folder into a run folder (config,
  * split, checkpoints, metrics, report, plots, models); {@code --resume} continues an interrupted
- * run from its latest checkpoint.
+ * run from its latest checkpoint; {@code --resume-or-start} starts a run train-service prepared in
+ * the folder, or continues it once started (a Kubernetes Job's command).
  */
 @Command(
     name = "train",
@@ -71,10 +74,24 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--resume", description = "Continue the run in --out from its latest checkpoint.")
   boolean resume;
 
+  @Option(names = "--resume-or-start", description = "Start the run prepared in --out (its request.json, written"
+      + " by train-service), or continue it from its latest checkpoint once it has started: the one command of a"
+      + " Kubernetes Job, for its first pod and every restart.")
+  boolean resumeOrStart;
+
   @Override
   public Integer call() throws Exception {
     TrainingJob job;
-    if (resume) {
+    if (resumeOrStart) {
+      if (resume || data != null || config != null || model != null || features != null || epochs != null
+          || seed != null || folds != null || !set.isEmpty()) {
+        throw new ParameterException(spec.commandLine(), "--resume-or-start uses the run's prepared request.json;"
+            + " --resume, --data, --config, --model, --features, --epochs, --seed, --folds and --set do not apply");
+      }
+      try (Storage run = Storage.open(out)) {
+        job = PreparedRun.job(run);
+      }
+    } else if (resume) {
       if (config != null || model != null || features != null || epochs != null || seed != null || folds != null
           || !set.isEmpty()) {
         throw new ParameterException(spec.commandLine(), "--resume uses the run's saved config.yaml; "

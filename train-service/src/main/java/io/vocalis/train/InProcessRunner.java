@@ -47,7 +47,7 @@ public class InProcessRunner {
   private static final Logger LOG = Logger.getLogger(InProcessRunner.class);
 
   @Inject Runs runs;
-  @Inject ModelRegistry registry;
+  @Inject RunCompletion completion;
   @Inject DatasetSources datasets;
   @Inject TrainConfig config;
 
@@ -160,9 +160,7 @@ public class InProcessRunner {
         }
         return; // stopping: the run stays running and resumes on the next start
       }
-      Run.ModelRef model = result.cv() == null ? registry.register(run, folder) : null;
-      runs.update(id, r -> r.succeeded(model, Instant.now()));
-      LOG.infof("run %s succeeded%s", id, model == null ? "" : ": " + model.name() + " version " + model.version());
+      completion.succeed(run, folder);
     } catch (Exception e) {
       LOG.errorf(e, "run %s failed", id);
       runs.update(id, r -> r.failed(failure(e), Instant.now()));
@@ -201,7 +199,11 @@ public class InProcessRunner {
     };
   }
 
-  private static Map<String, Object> epochEvent(EpochRecord r, int epochs, SplitMetrics validation,
+  /**
+   * An {@code epoch} event; {@code validation} is null where only the epoch's record is known (a
+   * checkpoint read by {@link KubernetesRunner}), and the event then has no per-feature metrics.
+   */
+  static Map<String, Object> epochEvent(EpochRecord r, int epochs, SplitMetrics validation,
       Map<String, Double> learningRates) {
     Map<String, Object> e = new LinkedHashMap<>();
     e.put("epoch", r.epoch());
@@ -212,6 +214,9 @@ public class InProcessRunner {
     e.put("valMacroAuprc", finite(r.valMacroAuprc()));
     e.put("best", r.best());
     e.put("learningRates", learningRates);
+    if (validation == null) {
+      return e;
+    }
     Map<String, Object> features = new LinkedHashMap<>();
     for (FeatureMetrics f : validation.features()) {
       Map<String, Object> m = new LinkedHashMap<>();

@@ -9,7 +9,7 @@ import java.util.Map;
  *
  * @param id the run id (a UUID)
  * @param state where it is
- * @param runner where it runs ({@code in-process})
+ * @param runner where it runs ({@code in-process} or {@code kubernetes})
  * @param dataset what it trains on, as the request named it ({@link DatasetSource#describe()})
  * @param snapshot the dataset snapshot's hash; null for a folder
  * @param config the resolved configuration, every key present
@@ -35,7 +35,9 @@ public record Run(String id, RunState state, String runner, Map<String, Object> 
    * Why a run failed.
    *
    * @param reason {@code invalid-input} (the data or configuration; the message says what to change),
-   *     {@code diverged}, {@code io} (audio or storage could not be read or written) or {@code internal}
+   *     {@code diverged}, {@code io} (audio or storage could not be read or written) or {@code internal};
+   *     for Kubernetes runs also {@code oom-killed}, {@code image-pull}, {@code deadline}, {@code
+   *     unschedulable} and {@code exit-code} (see {@link JobOutcome})
    * @param message what happened
    */
   public record Failure(String reason, String message) {}

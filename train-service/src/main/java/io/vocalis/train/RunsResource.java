@@ -46,6 +46,7 @@ public class RunsResource {
 
   @Inject Runs runs;
   @Inject InProcessRunner inProcess;
+  @Inject KubernetesRunner kubernetes;
   @Inject DatasetSources datasets;
   @Inject Storage storage;
   @Inject ObjectMapper json;
@@ -69,7 +70,11 @@ public class RunsResource {
     Run run = Run.queued(UUID.randomUUID().toString(), runner, dataset, ConfigLoader.toTree(config),
         config.training().epochs(), Instant.now());
     runs.create(run);
-    inProcess.submit(run.id());
+    if (KubernetesRunner.NAME.equals(runner)) {
+      kubernetes.submit(run.id());
+    } else {
+      inProcess.submit(run.id());
+    }
     Map<String, Object> answer = new LinkedHashMap<>();
     answer.put("id", run.id());
     answer.put("state", run.state());
@@ -104,7 +109,7 @@ public class RunsResource {
   @Path("{id}/cancel")
   @Produces(MediaType.APPLICATION_JSON)
   public Response cancel(@PathParam("id") String id) {
-    Run run = inProcess.cancel(id);
+    Run run = KubernetesRunner.NAME.equals(runs.require(id).runner()) ? kubernetes.cancel(id) : inProcess.cancel(id);
     return Response.status(run.state() == RunState.CANCELLED ? 200 : 202).entity(runs.view(run)).build();
   }
 
@@ -155,19 +160,25 @@ public class RunsResource {
     }
   }
 
-  private static String runner(JsonNode given, TrainingConfig config) {
+  /**
+   * The runner a request names: {@code auto} sends fine-tuning runs and runs marked for a GPU ({@code
+   * finetune.mixed_precision}, float16 training, which needs one) to Kubernetes when it is enabled,
+   * everything else to this JVM.
+   */
+  private String runner(JsonNode given, TrainingConfig config) {
     String runner = given == null || given.isNull() ? "auto" : given.isTextual() ? given.asText() : "";
     return switch (runner) {
       case InProcessRunner.NAME -> runner;
-      case "auto" -> {
-        if (config.finetune().active()) {
-          throw ProblemException.badRequest("runner auto sends fine-tuning runs to the Kubernetes runner, which is"
-              + " not configured in this service; pass \"runner\": \"in-process\" to fine-tune in its JVM");
+      case "auto" -> kubernetes.enabled() && (config.finetune().active() || config.finetune().mixedPrecision())
+          ? KubernetesRunner.NAME : InProcessRunner.NAME;
+      case KubernetesRunner.NAME -> {
+        if (!kubernetes.enabled()) {
+          throw ProblemException.badRequest("runner kubernetes: the Kubernetes runner is off in this service; enable it"
+              + " with vocalis.train.kubernetes.enabled=true (VOCALIS_TRAIN_KUBERNETES_ENABLED) and"
+              + " vocalis.train.kubernetes.image, or use in-process or auto");
         }
-        yield InProcessRunner.NAME;
+        yield runner;
       }
-      case "kubernetes" -> throw ProblemException.badRequest("runner kubernetes: the Kubernetes runner is not"
-          + " configured in this service; use in-process or auto");
       default -> throw ProblemException.badRequest("runner must be auto, in-process or kubernetes, got " + given);
     };
   }

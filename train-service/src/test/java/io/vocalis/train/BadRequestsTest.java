@@ -51,13 +51,12 @@ class BadRequestsTest {
   }
 
   @Test
-  void runnersOtherThanInProcessAreRefused() {
+  void unknownRunnersAndKubernetesWhenOffAreRefused() {
     refused(Map.of("dataset", Map.of("folder", cohort()), "runner", "kubernetes"), 400,
-        "runner kubernetes: the Kubernetes runner is not configured in this service");
+        "runner kubernetes: the Kubernetes runner is off in this service; enable it with"
+            + " vocalis.train.kubernetes.enabled=true (VOCALIS_TRAIN_KUBERNETES_ENABLED)");
     refused(Map.of("dataset", Map.of("folder", cohort()), "runner", "slurm"), 400,
         "runner must be auto, in-process or kubernetes, got \"slurm\"");
-    refused(Map.of("config", Map.of("finetune", Map.of("lora", Map.of("rank", 4))),
-        "dataset", Map.of("folder", cohort())), 400, "runner auto sends fine-tuning runs to the Kubernetes runner");
   }
 
   @Test

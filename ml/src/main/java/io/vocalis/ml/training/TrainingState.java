@@ -180,4 +180,16 @@ final class TrainingState {
   List<EpochRecord> history() {
     return List.copyOf(history);
   }
+
+  /** The epochs the run's latest checkpoint holds, oldest first; empty before the first checkpoint. */
+  static List<EpochRecord> checkpointedHistory(Storage run) {
+    if (run.stat(RunLayout.LATEST).isEmpty()) {
+      return List.of();
+    }
+    String folder = Json.parse(run.readAllBytes(RunLayout.LATEST), RunLayout.LATEST).get("path").asText();
+    JsonNode json = Json.parse(run.readAllBytes(folder + "/" + STATE_JSON), folder + "/" + STATE_JSON);
+    List<EpochRecord> epochs = new ArrayList<>();
+    json.get("history").forEach(e -> epochs.add(Reports.epoch(e)));
+    return epochs;
+  }
 }
