@@ -97,7 +97,7 @@ final class TrainCommand implements Callable<Integer> {
       job = new TrainingJob(data == null ? null : DatasetLocation.folder(data), null, true);
     } else {
       if ((data == null) == (snapshot == null) || (snapshot == null) != (storage == null)) {
-        throw new ParameterException(spec.commandLine(), "give --data DIR, or --snapshot HASH --storage ROOT"
+        throw new ParameterException(spec.commandLine(), "--data is required, or --snapshot HASH with --storage ROOT"
             + " (unless --resume)");
       }
       Map<String, String> overrides = new LinkedHashMap<>(set);

@@ -70,20 +70,25 @@ public record DatasetLocation(Path folder, String snapshot, URI storage) {
       return DatasetReader.read(folder, DatasetOptions.defaults().withThreshold(threshold)).orThrow();
     }
     try (Storage store = Storage.open(storage)) {
-      Snapshot found = new Snapshots(store, Clock.systemUTC()).find(snapshot).orElseThrow(() ->
-          new IllegalArgumentException("no dataset snapshot " + snapshot + " in " + storage));
-      if (found.threshold() != threshold) {
-        throw new IllegalArgumentException("data.threshold is " + threshold + " but snapshot " + snapshot
-            + " labels its ratings at " + found.threshold() + ": set data.threshold to " + found.threshold()
-            + " or snapshot again at " + threshold);
-      }
-      if ("file".equals(store.root().getScheme())) {
-        return SnapshotDataset.of(found, store);
-      }
-      Path copies = "file".equals(local.root().getScheme()) ? Path.of(local.root()).resolve(RunLayout.AUDIO)
-          : Path.of(System.getProperty("java.io.tmpdir"), "vocalis-snapshot-audio", snapshot);
-      return SnapshotDataset.fetch(found, store, copies);
+      return open(threshold, local, store);
     }
+  }
+
+  /** {@link #open(double, Storage)} of a snapshot in {@code store}, the storage at {@link #storage()}. */
+  Dataset open(double threshold, Storage local, Storage store) {
+    Snapshot found = new Snapshots(store, Clock.systemUTC()).find(snapshot).orElseThrow(() ->
+        new IllegalArgumentException("no dataset snapshot " + snapshot + " in " + storage));
+    if (found.threshold() != threshold) {
+      throw new IllegalArgumentException("data.threshold is " + threshold + " but snapshot " + snapshot
+          + " labels its ratings at " + found.threshold() + ": set data.threshold to " + found.threshold()
+          + " or snapshot again at " + threshold);
+    }
+    if ("file".equals(store.root().getScheme())) {
+      return SnapshotDataset.of(found, store);
+    }
+    Path copies = "file".equals(local.root().getScheme()) ? Path.of(local.root()).resolve(RunLayout.AUDIO)
+        : Path.of(System.getProperty("java.io.tmpdir"), "vocalis-snapshot-audio", snapshot);
+    return SnapshotDataset.fetch(found, store, copies);
   }
 
   /** Writes this location into a run's {@code run.json}: {@code data}, or {@code snapshot} and {@code storage}. */

@@ -30,8 +30,10 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * The training loop of a head-only run: the dataset is read and split, every recording's
- * embedding is computed once (and cached), then a {@link ClassifierHead} is trained with masked
+ * The training loop of a head-only run: the dataset ({@link DatasetLocation}: a folder or a
+ * snapshot) is read and split, every recording's embedding is computed once into the cache (or
+ * found there) and read back batch by batch ({@link CachedEmbeddings}), then a {@link
+ * ClassifierHead} is trained with masked
  * losses, AdamW, clipping, accumulation and a schedule; each epoch is validated and checkpointed;
  * the best model (by the selection metric) and the final one are evaluated on the test split with
  * thresholds tuned on validation and written as {@link ModelPackage}s.

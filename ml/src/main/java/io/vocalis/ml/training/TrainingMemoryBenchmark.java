@@ -28,8 +28,8 @@ import java.util.stream.Stream;
  * hidden}, one state, as embed-service would have stored them), each trained for one epoch by the
  * real {@link Trainer} in this JVM, once with {@code encoder.cache_memory_mb} at the given budget
  * and once with a budget above the dataset (every embedding held, as runs did before embeddings
- * were streamed). The live heap is sampled after a full GC at every micro-batch; the result is the
- * peak above the heap live before the run.
+ * were streamed). The live heap is sampled after a full GC at every micro-batch and after each
+ * epoch's validation; the result is the peak above the heap live before the run.
  */
 public final class TrainingMemoryBenchmark {
   private static final long SEED = 11;
@@ -94,7 +94,7 @@ public final class TrainingMemoryBenchmark {
   /** A dataset folder of {@code n} short recordings and a cache holding an embedding of each. */
   private static void prepare(int n, int frames, int hidden, Path dataset, Path cache) throws IOException {
     int speakers = (n + 3) / 4;
-    new CohortGenerator(CohortSpec.builder().speakers(speakers).utterancesPerSpeaker(4).seconds(0.5).seed(SEED)
+    new CohortGenerator(CohortSpec.builder().speakers(speakers).utterancesPerSpeaker(4).seconds(1).seed(SEED)
         .build(), 2).generate(dataset, false);
     List<DatasetRow> rows = DatasetReader.read(dataset, DatasetOptions.defaults()).orThrow().rows();
     AudioPreprocessor preprocessor = AudioPreprocessor.builder().build();
@@ -125,6 +125,11 @@ public final class TrainingMemoryBenchmark {
       @Override
       public void progress(String task, long done, long total) {
         peak[0] = Math.max(peak[0], live(memory));
+      }
+
+      @Override
+      public void epoch(EpochRecord record) {
+        peak[0] = Math.max(peak[0], live(memory)); // after the epoch's validation
       }
     });
     return (peak[0] - before) / (double) (1 << 20);

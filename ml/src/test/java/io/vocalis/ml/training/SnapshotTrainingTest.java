@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.google.cloud.storage.contrib.nio.testing.LocalStorageHelper;
+import io.vocalis.core.dataset.Dataset;
+import io.vocalis.core.dataset.DatasetRow;
 import io.vocalis.core.dataset.Presence;
 import io.vocalis.core.embeddings.EmbeddingDtype;
 import io.vocalis.core.embeddings.EmbeddingKey;
@@ -12,10 +15,12 @@ import io.vocalis.core.snapshot.Snapshot;
 import io.vocalis.core.snapshot.SnapshotFilter;
 import io.vocalis.core.snapshot.Snapshots;
 import io.vocalis.core.storage.FileStorage;
+import io.vocalis.core.storage.GcsStorage;
 import io.vocalis.core.storage.Storage;
 import io.vocalis.core.storage.StorageException;
 import io.vocalis.core.storage.WriteCondition;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -162,5 +167,24 @@ class SnapshotTrainingTest {
     }
     assertThat(Files.readAllBytes(temp.resolve("s").resolve(RunLayout.METRICS)))
         .isEqualTo(Files.readAllBytes(temp.resolve("own").resolve(RunLayout.METRICS)));
+  }
+
+  @Test
+  void aSnapshotOnGcsHasItsAudioFetchedOnceUnderTheRun() throws IOException {
+    // GcsStorage over google-cloud-nio's in-memory FAKE of GCS (no emulator runs here)
+    try (Storage gcs = new GcsStorage(LocalStorageHelper.getOptions().getService(), URI.create("gs://platform/data"));
+        Storage run = new FileStorage(temp.resolve("run"))) {
+      StoredCohorts.importFolder(gcs, Cohorts.tiny(), "tiny");
+      Snapshot s = new Snapshots(gcs, StoredCohorts.CLOCK).create(SnapshotFilter.all(), Presence.DEFAULT);
+      DatasetLocation at = new DatasetLocation(null, s.hash(), gcs.root());
+      Dataset dataset = at.open(Presence.DEFAULT_THRESHOLD, run, gcs);
+      assertThat(dataset.rows()).hasSize(s.recordings().size());
+      for (DatasetRow row : dataset.rows()) {
+        assertThat(row.audio()).startsWith(temp.resolve("run").resolve(RunLayout.AUDIO)).isRegularFile();
+        assertThat(Files.readAllBytes(row.audio())).isEqualTo(gcs.readAllBytes(row.file()));
+      }
+      assertThatThrownBy(() -> at.open(2, run, gcs)).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("data.threshold is 2.0 but snapshot " + s.hash() + " labels its ratings at 1.0");
+    }
   }
 }
