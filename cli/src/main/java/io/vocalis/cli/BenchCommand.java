@@ -1,6 +1,8 @@
 package io.vocalis.cli;
 
 import io.vocalis.ml.encoders.EncoderBenchmark;
+import io.vocalis.ml.training.TrainingMemoryBenchmark;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -12,7 +14,7 @@ import picocli.CommandLine.Spec;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Speed benchmarks (tools/reference runs them beside the Python references).",
-    subcommands = {BenchCommand.Encoders.class, EmbedServiceBench.class})
+    subcommands = {BenchCommand.Encoders.class, EmbedServiceBench.class, BenchCommand.TrainingMemory.class})
 final class BenchCommand implements Runnable {
   @Spec CommandSpec spec;
 
@@ -73,6 +75,47 @@ final class BenchCommand implements Runnable {
       EncoderBenchmark.Result result = EncoderBenchmark.run(model, batch, seconds, repeats);
       String preload = System.getenv().getOrDefault("LD_PRELOAD", "");
       spec.commandLine().getOut().println(result.toJson(preload.contains("tcmalloc") ? "tcmalloc" : "glibc"));
+      return 0;
+    }
+  }
+
+  /**
+   * {@code vocalis bench training-memory}: the peak live heap of a head-only run on N and 4N cached
+   * recordings, with embeddings streamed under a budget and with every one held, as one JSON line.
+   */
+  @Command(
+      name = "training-memory",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Peak live heap of a one-epoch head-only run on N and 4N recordings whose embeddings are cached,",
+        "streamed under --memory-mb (encoder.cache_memory_mb) and with all of them held, as one JSON line."
+      })
+  static final class TrainingMemory implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = "--recordings", defaultValue = "32", description = "N (default: ${DEFAULT-VALUE}).")
+    int recordings;
+
+    @Option(names = "--frames", defaultValue = "500", description = "Frames per embedding (default: ${DEFAULT-VALUE},"
+        + " 10 s at 50 frames/s).")
+    int frames;
+
+    @Option(names = "--hidden", defaultValue = "768", description = "Values per frame (default: ${DEFAULT-VALUE}).")
+    int hidden;
+
+    @Option(names = "--memory-mb", defaultValue = "32", description = "encoder.cache_memory_mb of the bounded runs"
+        + " (default: ${DEFAULT-VALUE}).")
+    int memoryMb;
+
+    @Option(names = "--work", paramLabel = "DIR", description = "Where the temporary dataset and cache go (default:"
+        + " the temporary folder).")
+    Path work;
+
+    @Override
+    public Integer call() throws Exception {
+      Path folder = work != null ? work : Path.of(System.getProperty("java.io.tmpdir"));
+      spec.commandLine().getOut().println(TrainingMemoryBenchmark.run(recordings, frames, hidden, memoryMb, folder)
+          .toJson());
       return 0;
     }
   }

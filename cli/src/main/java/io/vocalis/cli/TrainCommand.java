@@ -3,6 +3,7 @@ package io.vocalis.cli;
 import io.vocalis.core.storage.Storage;
 import io.vocalis.ml.training.ConfigLoader;
 import io.vocalis.ml.training.CrossValidation;
+import io.vocalis.ml.training.DatasetLocation;
 import io.vocalis.ml.training.PreparedRun;
 import io.vocalis.ml.training.RunLayout;
 import io.vocalis.ml.training.Trainer;
@@ -33,7 +34,8 @@ import picocli.CommandLine.Spec;
     versionProvider = VersionProvider.class,
     sortOptions = false,
     description = {
-      "Train a classifier of perceptual features on a dataset folder. Without --config a head-only",
+      "Train a classifier of perceptual features on a dataset folder (--data) or a dataset snapshot of the",
+      "platform's storage (--snapshot HASH --storage ROOT). Without --config a head-only",
       "run on the fbank baseline; flags override the config file's keys. The run folder (a path, file:",
       "or gs:// URI) receives config.yaml, split.json, checkpoints/, curves.json, metrics.json,",
       "report.md, plots/ and models/best, models/final."
@@ -45,6 +47,14 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--data", paramLabel = "DIR", description = "Dataset folder (metadata.csv + audio).")
   Path data;
+
+  @Option(names = "--snapshot", paramLabel = "HASH", description = "Train on the dataset snapshot HASH of --storage"
+      + " instead of a folder; its embeddings are shared with embed-service (encoder.cache defaults to --storage).")
+  String snapshot;
+
+  @Option(names = "--storage", paramLabel = "ROOT", description = "Platform storage root (path, file: or gs:// URI)"
+      + " holding --snapshot.")
+  String storage;
 
   @Option(names = "--out", required = true, paramLabel = "RUN_DIR", description = "Run folder or storage URI.")
   String out;
@@ -97,10 +107,15 @@ final class TrainCommand implements Callable<Integer> {
         throw new ParameterException(spec.commandLine(), "--resume uses the run's saved config.yaml; "
             + "--config, --model, --features, --epochs, --seed, --folds and --set do not apply");
       }
-      job = new TrainingJob(data, null, true);
+      if (snapshot != null || storage != null) {
+        throw new ParameterException(spec.commandLine(), "--resume reopens the snapshot the run recorded; "
+            + "--snapshot and --storage do not apply");
+      }
+      job = new TrainingJob(data == null ? null : DatasetLocation.folder(data), null, true);
     } else {
-      if (data == null) {
-        throw new ParameterException(spec.commandLine(), "--data is required (unless --resume)");
+      if ((data == null) == (snapshot == null) || (snapshot == null) != (storage == null)) {
+        throw new ParameterException(spec.commandLine(), "--data is required, or --snapshot HASH with --storage ROOT"
+            + " (unless --resume)");
       }
       Map<String, String> overrides = new LinkedHashMap<>(set);
       if (model != null) {
@@ -120,7 +135,12 @@ final class TrainCommand implements Callable<Integer> {
         overrides.put("data.split.folds", folds.toString());
       }
       TrainingConfig resolved = ConfigLoader.load(config, overrides);
-      job = TrainingJob.start(data, resolved);
+      if (snapshot != null && resolved.encoder().cache().isEmpty()) {
+        overrides.put("encoder.cache", storage);
+        resolved = ConfigLoader.load(config, overrides);
+      }
+      job = snapshot == null ? TrainingJob.start(data, resolved)
+          : TrainingJob.start(DatasetLocation.snapshot(snapshot, storage), resolved);
     }
     TrainingResult result = Trainer.run(job, out, ProgressReporter.on(spec.commandLine().getErr()));
     if (result.interrupted()) {

@@ -6,11 +6,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vocalis.core.cohort.CohortGenerator;
 import io.vocalis.core.cohort.CohortSpec;
+import io.vocalis.core.dataset.Presence;
+import io.vocalis.core.snapshot.SnapshotFilter;
+import io.vocalis.core.snapshot.Snapshots;
+import io.vocalis.core.storage.FileStorage;
+import io.vocalis.core.storage.Storage;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,6 +68,37 @@ class TrainCommandTest {
     assertThat(again.err()).contains("vocalis train: ", "already holds a run");
     CliRun resumed = CliRun.of("train", "--resume", "--out", run.toString());
     assertThat(resumed.code()).as(resumed.err()).isZero();
+  }
+
+  @Test
+  void trainOnASnapshotOfStoredRecordingsThenResumeIt() throws IOException {
+    Path store = temp.resolve("store");
+    CliRun ingest = CliRun.of("ingest", cohort.toString(), "--out", store.toString());
+    assertThat(ingest.code()).as(ingest.err()).isZero();
+    String hash;
+    try (Storage storage = new FileStorage(store)) {
+      hash = new Snapshots(storage, Clock.systemUTC()).create(SnapshotFilter.all(), Presence.DEFAULT).hash();
+    }
+    Path run = temp.resolve("snapshot-run");
+    CliRun train = CliRun.of("train", "--snapshot", hash, "--storage", store.toString(), "--out", run.toString(),
+        "--epochs", "2", "--features", "slow_rate,hoarse_harsh");
+    assertThat(train.code()).as(train.err()).isZero();
+    assertThat(train.out()).startsWith("vocalis train: test macro AUROC ");
+    JsonNode info = new ObjectMapper().readTree(run.resolve("run.json").toFile());
+    assertThat(info.get("snapshot").asText()).isEqualTo(hash);
+    assertThat(Files.readString(run.resolve("config.yaml"))).as("the storage is the embedding cache")
+        .contains("cache: " + store);
+    assertThat(Files.list(store.resolve("embeddings")).count()).isPositive();
+    CliRun resumed = CliRun.of("train", "--resume", "--out", run.toString());
+    assertThat(resumed.code()).as(resumed.err()).isZero();
+
+    CliRun noStorage = CliRun.of("train", "--snapshot", hash, "--out", temp.resolve("z").toString());
+    assertThat(noStorage.code()).isEqualTo(2);
+    assertThat(noStorage.err()).contains("--snapshot HASH with --storage ROOT");
+    CliRun unknown = CliRun.of("train", "--snapshot", "0".repeat(64), "--storage", store.toString(), "--out",
+        temp.resolve("u").toString());
+    assertThat(unknown.code()).isEqualTo(1);
+    assertThat(unknown.err()).contains("no dataset snapshot " + "0".repeat(64));
   }
 
   @Test

@@ -5,8 +5,8 @@ import io.vocalis.ml.training.TrainingJob;
 import java.util.Map;
 
 /**
- * What a run trains on. Today a dataset folder ({@link FolderDataset}); dataset snapshots join as
- * a second implementation, parsed in {@link DatasetSources#parse}.
+ * What a run trains on: a dataset folder ({@link FolderDataset}) or a dataset snapshot of the
+ * storage ({@link SnapshotSource}), parsed in {@link DatasetSources#parse}.
  */
 public interface DatasetSource {
 

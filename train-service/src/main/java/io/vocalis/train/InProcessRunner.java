@@ -1,5 +1,6 @@
 package io.vocalis.train;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vocalis.core.storage.Storage;
@@ -44,12 +45,15 @@ import org.jboss.logging.Logger;
 public class InProcessRunner {
   /** The runner's name in requests and run states. */
   public static final String NAME = "in-process";
+  /** Counter of the embeddings runs took from the cache ({@code source=cache}) or computed ({@code source=encoder}). */
+  public static final String EMBEDDINGS_METRIC = "vocalis.train.embeddings";
   private static final Logger LOG = Logger.getLogger(InProcessRunner.class);
 
   @Inject Runs runs;
   @Inject RunCompletion completion;
   @Inject DatasetSources datasets;
   @Inject TrainConfig config;
+  @Inject MeterRegistry meters;
 
   private final LinkedBlockingQueue<String> queue = new LinkedBlockingQueue<>();
   private final Set<String> cancels = ConcurrentHashMap.newKeySet();
@@ -185,6 +189,13 @@ public class InProcessRunner {
         Run run = runs.update(id, r -> r.withProgress(record.epoch()));
         runs.publish(id, new Runs.RunEvent("epoch", epochEvent(record, run.progress().epochs(), validation,
             learningRates)));
+      }
+
+      @Override
+      public void embeddings(int fromCache, int computed) {
+        meters.counter(EMBEDDINGS_METRIC, "source", "cache").increment(fromCache);
+        meters.counter(EMBEDDINGS_METRIC, "source", "encoder").increment(computed);
+        LOG.infof("run %s: %d embedding(s) from the cache, %d computed", id, fromCache, computed);
       }
 
       @Override

@@ -7,11 +7,15 @@ import static org.hamcrest.Matchers.startsWith;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import io.vocalis.core.dataset.Presence;
+import io.vocalis.core.snapshot.SnapshotFilter;
+import io.vocalis.core.snapshot.Snapshots;
 import io.vocalis.core.storage.Storage;
 import io.vocalis.testkit.KafkaBrokerResource;
 import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -63,11 +67,11 @@ class BadRequestsTest {
   void badDatasets() throws Exception {
     refused(Map.of("config", Map.of()), 400, "dataset is required");
     refused(Map.of("dataset", "file:///data"), 400, "dataset must be an object");
-    refused(Map.of("dataset", Map.of("snapshot", "ab12")), 400, "dataset.snapshot: dataset snapshots are not available yet");
-    refused(Map.of("dataset", Map.of("filter", Map.of("task", "reading"))), 400,
-        "dataset.filter: dataset snapshots are not available yet");
-    refused(Map.of("dataset", Map.of("folder", cohort(), "split", "x")), 400, "dataset.split is not a dataset field");
-    refused(Map.of("dataset", Map.of()), 400, "dataset.folder is required");
+    refused(Map.of("dataset", Map.of("folder", cohort(), "split", "x")), 400,
+        "dataset.split is not a dataset field (folder, snapshot, filter)");
+    refused(Map.of("dataset", Map.of()), 400, "dataset names one of folder, snapshot, filter, got 0");
+    refused(Map.of("dataset", Map.of("folder", cohort(), "snapshot", "0".repeat(64))), 400,
+        "dataset names one of folder, snapshot, filter, got 2");
     refused(Map.of("dataset", Map.of("folder", "gs://bucket/data/")), 400,
         "dataset.folder: only file: folders can be trained on for now");
     Path root = Path.of(storage.root());
@@ -89,6 +93,34 @@ class BadRequestsTest {
     Files.writeString(broken.resolve("metadata.csv"), "file,speaker_id,task,hoarse_harsh\nmissing.wav,s1,reading,2\n");
     refused(Map.of("dataset", Map.of("folder", broken.toUri().toString())), 400,
         "dataset.folder: 1 error(s) in the dataset: metadata.csv:2: column 'file': audio file not found: missing.wav");
+  }
+
+  @Test
+  void badSnapshotsAndFilters() {
+    String source = "import:" + TrainTesting.IMPORT;
+    TrainTesting.storedRecordings(storage);
+    refused(Map.of("dataset", Map.of("snapshot", "ab12")), 400,
+        "dataset.snapshot must be a snapshot's name (64 lowercase hex digits, the SHA-256 of its content), got \"ab12\"");
+    refused(Map.of("dataset", Map.of("snapshot", 12)), 400, "dataset.snapshot must be a snapshot's name");
+    refused(Map.of("dataset", Map.of("snapshot", "0".repeat(64))), 400,
+        "dataset.snapshot: no snapshot " + "0".repeat(64) + " is stored");
+    refused(Map.of("dataset", Map.of("filter", Map.of("tsk", "reading"))), 400,
+        "dataset.filter.tsk is not a filter field (source, task, since, features, speakerIds)");
+    refused(Map.of("dataset", Map.of("filter", Map.of("since", "yesterday"))), 400,
+        "dataset.filter.since must be an ISO-8601 instant");
+    refused(Map.of("dataset", Map.of("filter", Map.of("source", source, "task", "no-such-task"))), 400,
+        "dataset.filter: empty snapshot: the filter {\"source\":\"" + source + "\",\"task\":\"no-such-task\"} selects"
+            + " none of the");
+    refused(Map.of("config", Map.of("data", Map.of("features", List.of("stutter"))),
+        "dataset", Map.of("filter", Map.of("source", source))), 400,
+        "config key data.features: snapshot ");
+    String snapshot = new Snapshots(storage, Clock.systemUTC()).create(
+        new SnapshotFilter(source, null, null, List.of("hoarse_harsh"), List.of()), Presence.DEFAULT).hash();
+    refused(Map.of("config", Map.of("data", Map.of("features", List.of("slow_rate"))),
+        "dataset", Map.of("snapshot", snapshot)), 400,
+        "config key data.features: snapshot " + snapshot + " has no feature slow_rate; it has hoarse_harsh");
+    refused(Map.of("config", Map.of("data", Map.of("threshold", 2)), "dataset", Map.of("snapshot", snapshot)), 400,
+        "config key data.threshold: snapshot " + snapshot + " labels its ratings at 1.0, the configuration at 2.0");
   }
 
   @Test

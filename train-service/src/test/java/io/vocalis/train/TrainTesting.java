@@ -10,6 +10,12 @@ import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
 import io.vocalis.core.cohort.CohortGenerator;
 import io.vocalis.core.cohort.CohortSpec;
+import io.vocalis.core.dataset.DatasetOptions;
+import io.vocalis.core.dataset.Presence;
+import io.vocalis.core.ingest.DatasetImport;
+import io.vocalis.core.ingest.ImportJob;
+import io.vocalis.core.ingest.IngestLimits;
+import io.vocalis.core.ingest.Ingestor;
 import io.vocalis.core.storage.Storage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,6 +24,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -29,7 +36,10 @@ import java.util.stream.Stream;
 /** The tests' cohort, requests and a server-sent-events reader. */
 final class TrainTesting {
   static final ObjectMapper JSON = new ObjectMapper();
+  /** The import job the stored recordings came in with: their source is {@code import:snapshot-cohort}. */
+  static final String IMPORT = "snapshot-cohort";
   private static Path cohort;
+  private static List<String> stored;
 
   private TrainTesting() {}
 
@@ -46,6 +56,30 @@ final class TrainTesting {
       cohort = dir;
     }
     return cohort;
+  }
+
+  /**
+   * 6 speakers x 3 recordings x 1 s imported into the storage by the real ingestion (once per JVM),
+   * as the platform holds uploads; returns their recording ids.
+   */
+  static synchronized List<String> storedRecordings(Storage storage) {
+    if (stored == null) {
+      Path dir = Path.of(storage.root()).resolve("datasets/" + IMPORT);
+      try {
+        new CohortGenerator(CohortSpec.builder().speakers(6).utterancesPerSpeaker(3).seconds(1).seed(21).build(), 2)
+            .generate(dir, false);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      Clock clock = Clock.systemUTC();
+      DatasetImport importer = new DatasetImport(new Ingestor(storage, IngestLimits.DEFAULT, Presence.DEFAULT_THRESHOLD,
+          clock, Ingestor.Observer.NONE), DatasetOptions.defaults(), clock);
+      ImportJob job = importer.run(ImportJob.queued(IMPORT, dir.toUri().toString(), clock.instant()), dir, e -> {},
+          j -> {});
+      assertThat(job.state()).isEqualTo(ImportJob.State.DONE);
+      stored = job.rows().stream().map(ImportJob.RowOutcome::recordingId).toList();
+    }
+    return stored;
   }
 
   /** Posts a run of {@code config} on the cohort; returns its id. */

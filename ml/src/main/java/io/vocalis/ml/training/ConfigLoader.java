@@ -181,10 +181,11 @@ public final class ConfigLoader {
         new SplitSpec(method, train, val, test, folds, fold));
 
     Node e = root.section("encoder");
-    e.known("model", "layer", "batch_size", "cache", "cache_dtype");
+    e.known("model", "layer", "batch_size", "cache", "cache_dtype", "cache_memory_mb");
     Encoder encoder = new Encoder(e.string("model", "fbank"), e.layer("layer"),
         (int) e.integer("batch_size", 8, 1, 4096), e.string("cache", ""),
-        e.choice("cache_dtype", EmbeddingDtype.FLOAT32, EmbeddingDtype.class));
+        e.choice("cache_dtype", EmbeddingDtype.FLOAT32, EmbeddingDtype.class),
+        (int) e.integer("cache_memory_mb", DEFAULT_CACHE_MEMORY_MB, 1, 1 << 20));
 
     Node h = root.section("head");
     h.known("pooling", "hidden", "activation", "dropout", "normalize");
@@ -258,6 +259,8 @@ public final class ConfigLoader {
 
   /** The model name when the configuration names none. */
   public static final String DEFAULT_NAME = "vocalis";
+  /** {@code encoder.cache_memory_mb} by default: a few hundred 10 s recordings with one WavLM-base state. */
+  public static final int DEFAULT_CACHE_MEMORY_MB = 512;
   private static final String NAME_PATTERN = "[A-Za-z0-9][A-Za-z0-9._-]{0,99}";
 
   /** The linear layers LoRA can adapt. */
@@ -298,6 +301,7 @@ public final class ConfigLoader {
     encoder.put("batch_size", c.encoder().batchSize());
     encoder.put("cache", c.encoder().cache());
     encoder.put("cache_dtype", c.encoder().cacheDtype().toString());
+    encoder.put("cache_memory_mb", c.encoder().cacheMemoryMb());
     ObjectNode head = root.putObject("head");
     head.put("pooling", c.head().pooling().toString());
     c.head().hidden().forEach(head.putArray("hidden")::add);

@@ -11,7 +11,6 @@ import io.vocalis.core.storage.WriteCondition;
 import io.vocalis.ml.training.TrainingConfig.SplitSpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -56,9 +55,9 @@ public final class CrossValidation {
       double oofMacroAuroc, Map<String, Double> oofAuroc) {}
 
   /** Runs (or resumes) every fold of {@code config} on the dataset at {@code data}, then pools them. */
-  static TrainingResult run(TrainingConfig config, Path data, Storage run, TrainingListener listener,
+  static TrainingResult run(TrainingConfig config, DatasetLocation data, Storage run, TrainingListener listener,
       Trainer.Seams seams) throws IOException {
-    Dataset dataset = Trainer.readDataset(config, data);
+    Dataset dataset = Trainer.readDataset(config, data, run);
     List<String> features = config.data().features().isEmpty() ? dataset.features() : config.data().features();
     SplitSpec spec = config.data().split();
     List<List<String>> folds = DataSplit.folds(dataset, features, spec, config.seed());

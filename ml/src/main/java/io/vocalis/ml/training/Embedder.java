@@ -4,6 +4,7 @@ import io.vocalis.core.audio.AudioPreprocessor;
 import io.vocalis.core.audio.PreprocessedAudio;
 import io.vocalis.core.embeddings.EmbeddingDtype;
 import io.vocalis.core.embeddings.EmbeddingKey;
+import io.vocalis.core.embeddings.StateSelection;
 import io.vocalis.ml.encoders.EncodedRecording;
 import io.vocalis.ml.encoders.EncoderOptions;
 import io.vocalis.ml.encoders.Encoders;
@@ -11,7 +12,9 @@ import io.vocalis.ml.encoders.SpeechEncoder;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Turns audio files into the {@link Embedding}s a head reads: each file decoded and preprocessed
@@ -31,7 +34,7 @@ final class Embedder implements AutoCloseable {
   private SpeechEncoder encoder;
 
   /**
-   * @param cache where embeddings are kept; null to compute every one
+   * @param cache where embeddings are kept (and read from)
    * @param dtype how cached embeddings are stored (and so what a run reads)
    */
   Embedder(EncoderReference encoder, LayerChoice layer, int batchSize, EncoderOptions options, EmbeddingCache cache,
@@ -44,21 +47,48 @@ final class Embedder implements AutoCloseable {
     this.dtype = dtype;
   }
 
-  /** The embeddings of {@code files}, in order; {@code progress} hears of every file done. */
+  /**
+   * The embeddings of {@code files}, in order, all held in memory (for a few files to predict);
+   * {@code progress} hears of every file done.
+   */
   List<Embedding> embed(List<Path> files, TrainingListener progress) throws IOException {
+    List<String> unknown = new ArrayList<>(Collections.nCopies(files.size(), null));
+    CachedEmbeddings read = new CachedEmbeddings(cache, store(files, unknown, progress).entries(), Long.MAX_VALUE);
     List<Embedding> out = new ArrayList<>(files.size());
+    for (int i = 0; i < files.size(); i++) {
+      out.add(read.get(i));
+    }
+    return out;
+  }
+
+  /**
+   * Makes sure the cache holds the embedding of every file: one found under the key of its
+   * content id (from {@code contentIds}, or by decoding the file when that is null) is left as it
+   * is, and so is one whose every hidden state is cached when the layer choice reads one index (it
+   * is sliced when read); only the rest are decoded, encoded in batches and cached. Nothing but the
+   * current batch is held in memory.
+   *
+   * @param contentIds each file's content id, or null where it must be computed from the audio
+   */
+  Stored store(List<Path> files, List<String> contentIds, TrainingListener progress) throws IOException {
+    StateSelection wanted = Embedding.selectionOf(layer);
+    List<CachedEmbeddings.Entry> out = new ArrayList<>(Collections.nCopies(files.size(), null));
     List<Integer> pending = new ArrayList<>();
     List<float[]> waves = new ArrayList<>();
     List<EmbeddingKey> keys = new ArrayList<>();
+    int computed = 0;
     for (int i = 0; i < files.size(); i++) {
-      PreprocessedAudio audio = PREPROCESSOR.process(files.get(i));
-      EmbeddingKey key = EmbeddingCache.key(audio.contentId(), encoderRef, Embedding.selectionOf(layer), dtype);
-      Embedding cached = cache == null ? null : cache.get(key).orElse(null);
-      out.add(cached);
-      if (cached == null) {
+      PreprocessedAudio audio = contentIds.get(i) == null ? PREPROCESSOR.process(files.get(i)) : null;
+      String id = audio == null ? contentIds.get(i) : audio.contentId();
+      EmbeddingKey key = EmbeddingCache.key(id, encoderRef, wanted, dtype);
+      CachedEmbeddings.Entry found = find(key, wanted);
+      if (found != null) {
+        out.set(i, found);
+      } else {
         pending.add(i);
-        waves.add(audio.samples());
+        waves.add((audio == null ? PREPROCESSOR.process(files.get(i)) : audio).samples());
         keys.add(key);
+        computed++;
         if (pending.size() == batchSize) {
           encode(files, pending, waves, keys, out);
         }
@@ -69,11 +99,36 @@ final class Embedder implements AutoCloseable {
     }
     encode(files, pending, waves, keys, out);
     progress.progress("embeddings", files.size(), files.size());
-    return out;
+    return new Stored(out, files.size() - computed, computed);
+  }
+
+  /**
+   * Where a run's embeddings are cached.
+   *
+   * @param entries one per file, in order
+   * @param fromCache how many were cached already
+   * @param computed how many the encoder computed
+   */
+  record Stored(List<CachedEmbeddings.Entry> entries, int fromCache, int computed) {}
+
+  /** The cached entry {@code key} names, or one holding every state to slice {@code wanted} from; null if none. */
+  private CachedEmbeddings.Entry find(EmbeddingKey key, StateSelection wanted) {
+    Optional<EmbeddingCache.Description> own = cache.describe(key);
+    if (own.isPresent()) {
+      return new CachedEmbeddings.Entry(key, wanted, own.get().frames(), own.get().states(), own.get().dim());
+    }
+    if (wanted.kind() != StateSelection.Kind.INDICES) {
+      return null;
+    }
+    EmbeddingKey all = new EmbeddingKey(key.recordingId(), key.revision(), StateSelection.all(), key.dtype(),
+        key.implementation());
+    return cache.describe(all).filter(d -> wanted.indices().stream().allMatch(s -> s < d.states()))
+        .map(d -> new CachedEmbeddings.Entry(all, wanted, d.frames(), wanted.indices().size(), d.dim()))
+        .orElse(null);
   }
 
   private void encode(List<Path> files, List<Integer> pending, List<float[]> waves, List<EmbeddingKey> keys,
-      List<Embedding> out) {
+      List<CachedEmbeddings.Entry> out) {
     if (pending.isEmpty()) {
       return;
     }
@@ -86,13 +141,10 @@ final class Embedder implements AutoCloseable {
           + tooShort.getMessage(), tooShort);
     }
     for (int j = 0; j < pending.size(); j++) {
-      Embedding embedding = Embedding.of(encoded.get(j), Embedding.selectionOf(layer));
-      if (cache != null) {
-        cache.put(keys.get(j), encoderRef.model(), embedding);
-        // what a later run reads back: the stored precision
-        embedding = dtype == EmbeddingDtype.FLOAT32 ? embedding : cache.get(keys.get(j)).orElseThrow();
-      }
-      out.set(pending.get(j), embedding);
+      Embedding embedding = Embedding.of(encoded.get(j), keys.get(j).states());
+      cache.put(keys.get(j), encoderRef.model(), embedding);
+      out.set(pending.get(j), new CachedEmbeddings.Entry(keys.get(j), keys.get(j).states(), embedding.frames(),
+          embedding.states(), embedding.hiddenSize()));
     }
     pending.clear();
     waves.clear();

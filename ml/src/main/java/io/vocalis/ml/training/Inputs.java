@@ -11,6 +11,8 @@ import io.vocalis.ml.encoders.EncoderStates;
 import io.vocalis.ml.encoders.Wav2Vec2FamilyModel;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntFunction;
+import java.util.function.IntUnaryOperator;
 
 /** Where a batch's hidden states come from: cached embeddings, or the encoder itself. */
 interface Inputs {
@@ -29,18 +31,31 @@ interface Inputs {
    */
   record States(NDArray states, NDArray frames) {}
 
-  /** Inputs from embeddings computed once (head-only runs). */
+  /** Inputs from embeddings held in memory (a few files to predict, benchmarks). */
   static Inputs cached(List<Embedding> embeddings) {
+    return padded(row -> embeddings.get(row).frames(), embeddings::get);
+  }
+
+  /** Inputs from the cache, read batch by batch (head-only runs). */
+  static Inputs cached(CachedEmbeddings embeddings) {
+    return padded(embeddings::frames, embeddings::get);
+  }
+
+  /**
+   * Inputs that pad each batch's embeddings on the right, taking them one at a time (so only the
+   * batch's array is held); {@code frames} gives a row's length without its values.
+   */
+  private static Inputs padded(IntUnaryOperator frames, IntFunction<Embedding> embedding) {
     return (rows, scope, training) -> {
-      Embedding first = embeddings.get(rows.get(0));
+      int longest = rows.stream().mapToInt(frames::applyAsInt).max().orElseThrow();
+      Embedding first = embedding.apply(rows.get(0));
       int states = first.states();
       int hidden = first.hiddenSize();
-      int longest = rows.stream().mapToInt(r -> embeddings.get(r).frames()).max().orElseThrow();
       int b = rows.size();
       float[] values = new float[b * states * longest * hidden];
       float[] mask = new float[b * longest];
       for (int i = 0; i < b; i++) {
-        Embedding e = embeddings.get(rows.get(i));
+        Embedding e = embedding.apply(rows.get(i));
         int frameValues = e.frames() * hidden;
         for (int s = 0; s < states; s++) {
           System.arraycopy(e.values(), s * frameValues, values, (i * states + s) * longest * hidden, frameValues);

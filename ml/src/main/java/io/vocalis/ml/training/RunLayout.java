@@ -4,7 +4,7 @@ package io.vocalis.ml.training;
 public final class RunLayout {
   /** The resolved configuration, every key present. */
   public static final String CONFIG = "config.yaml";
-  /** The dataset folder and encoder the run was started with. */
+  /** The dataset (folder, or snapshot and storage root) and encoder the run was started with. */
   public static final String RUN = "run.json";
   /** The split: method, seed, speakers and files per split. */
   public static final String SPLIT = "split.json";
@@ -32,6 +32,8 @@ public final class RunLayout {
   public static final String FINAL_MODEL = "models/final";
   /** TensorBoard event files (losses, validation metrics, learning rates per epoch). */
   public static final String TENSORBOARD = "tensorboard";
+  /** Local copies of the audio of a snapshot stored outside a local disk ({@code gs://}). */
+  public static final String AUDIO = "audio";
   /** Cached embeddings when no other cache is configured. */
   public static final String CACHE = "cache/embeddings";
 

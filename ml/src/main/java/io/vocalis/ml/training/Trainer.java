@@ -10,10 +10,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vocalis.core.dataset.Dataset;
-import io.vocalis.core.dataset.DatasetOptions;
-import io.vocalis.core.dataset.DatasetReader;
 import io.vocalis.core.dataset.DatasetRow;
 import io.vocalis.core.dataset.Split;
+import io.vocalis.core.snapshot.SnapshotDataset;
 import io.vocalis.core.storage.Storage;
 import io.vocalis.core.storage.WriteCondition;
 import io.vocalis.ml.OwnedArrays;
@@ -31,8 +30,10 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * The training loop of a head-only run: the dataset is read and split, every recording's
- * embedding is computed once (and cached), then a {@link ClassifierHead} is trained with masked
+ * The training loop of a head-only run: the dataset ({@link DatasetLocation}: a folder or a
+ * snapshot) is read and split, every recording's embedding is computed once into the cache (or
+ * found there) and read back batch by batch ({@link CachedEmbeddings}), then a {@link
+ * ClassifierHead} is trained with masked
  * losses, AdamW, clipping, accumulation and a schedule; each epoch is validated and checkpointed;
  * the best model (by the selection metric) and the final one are evaluated on the test split with
  * thresholds tuned on validation and written as {@link ModelPackage}s.
@@ -69,10 +70,15 @@ public final class Trainer {
   /**
    * Where tests reach into a run: {@code halfOnCpu} lets {@code finetune.mixed_precision} run on
    * the CPU's (slow) float16 path; {@code gradients} sees each optimizer step's gradients, still
-   * loss-scaled, before they are checked, and may change them (to inject an overflow).
+   * loss-scaled, before they are checked, and may change them (to inject an overflow); {@code
+   * embeddings} sees a head-only run's embeddings once it has trained (to check what it held).
    */
-  record Seams(boolean halfOnCpu, Consumer<Map<String, NDArray>> gradients) {
+  record Seams(boolean halfOnCpu, Consumer<Map<String, NDArray>> gradients, Consumer<CachedEmbeddings> embeddings) {
     static final Seams NONE = new Seams(false, g -> {});
+
+    Seams(boolean halfOnCpu, Consumer<Map<String, NDArray>> gradients) {
+      this(halfOnCpu, gradients, e -> {});
+    }
   }
 
   /**
@@ -121,7 +127,7 @@ public final class Trainer {
   private static TrainingResult runWithoutGradMode(TrainingJob job, Storage run, TrainingListener listener,
       Seams seams, Storage cacheHome) throws IOException {
     TrainingConfig config;
-    Path data;
+    DatasetLocation data;
     if (job.resume()) {
       if (run.stat(RunLayout.CONFIG).isEmpty()) {
         throw new IllegalArgumentException(run.root() + " holds no run to resume (no " + RunLayout.CONFIG + ")");
@@ -132,19 +138,19 @@ public final class Trainer {
             + "; do not pass another configuration");
       }
       JsonNode info = Json.parse(run.readAllBytes(RunLayout.RUN), RunLayout.RUN);
-      data = job.data() != null ? job.data() : Path.of(info.get("data").asText());
+      data = job.data() != null ? job.data() : DatasetLocation.recorded(info);
     } else {
       if (run.stat(RunLayout.CONFIG).isPresent()) {
         throw new IllegalArgumentException(run.root() + " already holds a run (" + RunLayout.CONFIG
             + "); resume it or choose another output folder");
       }
       config = job.config();
-      data = job.data().toAbsolutePath().normalize();
+      data = job.data();
       run.write(RunLayout.CONFIG, WriteCondition.ifAbsent(),
           ConfigLoader.toYaml(config).getBytes(StandardCharsets.UTF_8));
       ObjectNode info = JsonNodeFactory.instance.objectNode();
       info.put("schema", 1);
-      info.put("data", data.toString());
+      data.record(info);
       info.put("encoder", config.encoder().model());
       run.write(RunLayout.RUN, WriteCondition.overwrite(), Json.bytes(info));
     }
@@ -156,8 +162,8 @@ public final class Trainer {
     return new Trainer(config, run, listener, device, seams, cacheHome).train(data);
   }
 
-  private TrainingResult train(Path data) throws IOException {
-    Dataset dataset = readDataset(config, data);
+  private TrainingResult train(DatasetLocation data) throws IOException {
+    Dataset dataset = readDataset(config, data, cacheHome);
     List<String> features = config.data().features().isEmpty() ? dataset.features() : config.data().features();
     DataSplit split = DataSplit.of(dataset, features, config.data().split(), config.seed());
     split.warnings().forEach(listener::warning);
@@ -174,16 +180,20 @@ public final class Trainer {
     List<Path> audio = dataset.rows().stream().map(DatasetRow::audio).toList();
     int batchSize = config.training().batchSize();
     TrainingConfig.Optimizer o = config.optimizer();
+    String cacheLocation = config.encoder().cache();
     try (FinetunedEncoder tuned = config.finetune().active() ? FinetunedEncoder.open(encoder, config.finetune(),
             config.encoder().layer(), EncoderOptions.defaults(), config.seed()) : null;
+        Storage sharedCache = tuned == null && !cacheLocation.isEmpty() ? Storage.open(cacheLocation) : null;
         NDManager work = NDManager.newBaseManager(device)) {
       Inputs inputs;
       HeadSpec spec;
+      CachedEmbeddings embeddings = null;
       boolean peft = false;
       if (tuned == null) {
-        List<Embedding> embeddings = embed(encoder, audio);
+        embeddings = embed(encoder, dataset, data.isSnapshot(), sharedCache == null ? new EmbeddingCache(cacheHome, RunLayout.CACHE)
+            : new EmbeddingCache(sharedCache));
         inputs = Inputs.cached(embeddings);
-        spec = headSpec(dataset, features, embeddings.get(0).hiddenSize(), embeddings.get(0).states());
+        spec = headSpec(dataset, features, embeddings.hiddenSize(), embeddings.states());
       } else {
         peft = peftExport(tuned, encoder);
         listener.progress("audio", 0, audio.size());
@@ -241,6 +251,9 @@ public final class Trainer {
               null);
         }
         SplitMetrics test = finish(state, session, encoder, valRows, testRows, dataset);
+        if (embeddings != null) {
+          seams.embeddings().accept(embeddings);
+        }
         return new TrainingResult(run.root().toString(), state.history(), state.bestEpoch(), state.stoppedEarly(),
             false, test, null);
       }
@@ -283,15 +296,23 @@ public final class Trainer {
     return scalars;
   }
 
-  /** Embeddings of every recording, from the cache or computed once and cached. */
-  private List<Embedding> embed(EncoderReference encoder, List<Path> audio) throws IOException {
-    String cacheLocation = config.encoder().cache();
-    try (Storage external = cacheLocation.isEmpty() ? null : Storage.open(cacheLocation);
-        Embedder embedder = new Embedder(encoder, config.encoder().layer(), config.encoder().batchSize(),
-            EncoderOptions.defaults(), external == null ? new EmbeddingCache(cacheHome, RunLayout.CACHE)
-                : new EmbeddingCache(external), config.encoder().cacheDtype())) {
-      return embedder.embed(audio, listener);
+  /**
+   * Every row's embedding in {@code cache}, the missing ones computed once; a snapshot's rows are
+   * looked up by their recording id, without decoding their audio. They are read back batch by
+   * batch, up to {@code encoder.cache_memory_mb} held.
+   */
+  private CachedEmbeddings embed(EncoderReference encoder, Dataset dataset, boolean snapshot, EmbeddingCache cache)
+      throws IOException {
+    List<Path> audio = dataset.rows().stream().map(DatasetRow::audio).toList();
+    List<String> ids = dataset.rows().stream()
+        .map(r -> snapshot ? r.metadata().get(SnapshotDataset.RECORDING_ID) : null).toList();
+    Embedder.Stored stored;
+    try (Embedder embedder = new Embedder(encoder, config.encoder().layer(), config.encoder().batchSize(),
+        EncoderOptions.defaults(), cache, config.encoder().cacheDtype())) {
+      stored = embedder.store(audio, ids, listener);
     }
+    listener.embeddings(stored.fromCache(), stored.computed());
+    return new CachedEmbeddings(cache, stored.entries(), config.encoder().cacheMemoryMb() * (1L << 20));
   }
 
   /**
@@ -335,10 +356,12 @@ public final class Trainer {
     return true;
   }
 
-  /** The dataset at {@code data} as {@code config} reads it, checked against its features. */
-  static Dataset readDataset(TrainingConfig config, Path data) {
-    Dataset dataset = DatasetReader.read(data, DatasetOptions.defaults().withThreshold(config.data().threshold()))
-        .orThrow();
+  /**
+   * The dataset at {@code data} as {@code config} reads it, checked against its features; a
+   * snapshot outside a local disk has its audio fetched under {@code local}.
+   */
+  static Dataset readDataset(TrainingConfig config, DatasetLocation data, Storage local) {
+    Dataset dataset = data.open(config.data().threshold(), local);
     for (String f : config.data().features()) {
       if (!dataset.features().contains(f)) {
         throw new IllegalArgumentException("data.features: the dataset has no feature " + f + "; it has "

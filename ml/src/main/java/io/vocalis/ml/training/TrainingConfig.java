@@ -114,8 +114,11 @@ public record TrainingConfig(
    * @param cache where cached embeddings live (a folder or storage URI: the shared cache under its
    *     {@code embeddings/}, the one embed-service fills); empty for {@code cache/} inside the run
    * @param cacheDtype how cached embeddings are stored (float16 halves the cache)
+   * @param cacheMemoryMb how many MiB of embeddings a head-only run keeps in memory while it reads
+   *     them from the cache batch by batch (the most recently used; the rest are read again)
    */
-  public record Encoder(String model, LayerChoice layer, int batchSize, String cache, EmbeddingDtype cacheDtype) {}
+  public record Encoder(String model, LayerChoice layer, int batchSize, String cache, EmbeddingDtype cacheDtype,
+      int cacheMemoryMb) {}
 
   /**
    * The classifier head.

@@ -5,11 +5,11 @@ import java.nio.file.Path;
 /**
  * What to train.
  *
- * @param data the dataset folder; null on resume to use the one the run recorded
+ * @param data the dataset; null on resume to use the one the run recorded
  * @param config the experiment; null on resume (the run's saved {@code config.yaml} is used)
  * @param resume continue the run in {@code run} from its latest checkpoint
  */
-public record TrainingJob(Path data, TrainingConfig config, boolean resume) {
+public record TrainingJob(DatasetLocation data, TrainingConfig config, boolean resume) {
   /** Checks the combination. */
   public TrainingJob {
     if (!resume && (data == null || config == null)) {
@@ -17,8 +17,13 @@ public record TrainingJob(Path data, TrainingConfig config, boolean resume) {
     }
   }
 
-  /** A new run. */
+  /** A new run on a dataset folder. */
   public static TrainingJob start(Path data, TrainingConfig config) {
+    return start(data == null ? null : DatasetLocation.folder(data), config);
+  }
+
+  /** A new run. */
+  public static TrainingJob start(DatasetLocation data, TrainingConfig config) {
     return new TrainingJob(data, config, false);
   }
 

@@ -13,6 +13,12 @@ public interface TrainingListener {
   /** {@code done} of {@code total} units of {@code task} (e.g. "embeddings", "epoch 3") are done. */
   default void progress(String task, long done, long total) {}
 
+  /**
+   * Every recording's embedding is in the cache, before the first epoch of a head-only run: {@code
+   * fromCache} were there already (e.g. computed by embed-service), {@code computed} were encoded now.
+   */
+  default void embeddings(int fromCache, int computed) {}
+
   /** An epoch ended. */
   default void epoch(EpochRecord record) {}
 
