@@ -104,6 +104,25 @@ public final class Snapshots {
    * @throws EmptySnapshotException when the filter selects no recording
    */
   public Snapshot create(SnapshotFilter filter, Presence presence) {
+    Snapshot snapshot = select(filter, presence);
+    Stored stored = new Stored(SCHEMA, snapshot.hash(), snapshot.createdAt(), filter, snapshot.threshold(),
+        snapshot.features(), snapshot.recordings());
+    try {
+      storage.write(key(snapshot.hash()), WriteCondition.ifAbsent(), bytes(stored));
+      return snapshot;
+    } catch (ObjectExistsException e) {
+      return find(snapshot.hash()).orElseThrow(() ->
+          new StorageException("snapshot " + snapshot.hash() + " vanished while being read", e));
+    }
+  }
+
+  /**
+   * What {@link #create} would write, without writing it: the selection {@code filter} makes now,
+   * with the name it would have (e.g. to see whether anything changed since an earlier snapshot).
+   *
+   * @throws EmptySnapshotException when the filter selects no recording
+   */
+  public Snapshot select(SnapshotFilter filter, Presence presence) {
     RatingsStore ratings = new RatingsStore(storage, presence, clock);
     Map<String, Integer> revisions = ratings.latestRevisions();
     List<String> ids = new ArrayList<>();
@@ -124,15 +143,7 @@ public final class Snapshots {
       features = List.copyOf(rated);
     }
     Content content = new Content(SCHEMA, filter, presence.threshold(), features, selected);
-    String hash = sha256(bytes(content));
-    Snapshot snapshot = new Snapshot(hash, clock.instant(), filter, presence.threshold(), features, selected);
-    Stored stored = new Stored(SCHEMA, hash, snapshot.createdAt(), filter, snapshot.threshold(), features, selected);
-    try {
-      storage.write(key(hash), WriteCondition.ifAbsent(), bytes(stored));
-      return snapshot;
-    } catch (ObjectExistsException e) {
-      return find(hash).orElseThrow(() -> new StorageException("snapshot " + hash + " vanished while being read", e));
-    }
+    return new Snapshot(sha256(bytes(content)), clock.instant(), filter, presence.threshold(), features, selected);
   }
 
   /**

@@ -177,6 +177,30 @@ class SnapshotsTest {
   }
 
   @Test
+  void selectNamesWhatCreateWouldWriteWithoutWritingIt() {
+    Snapshot preview = snapshots.select(SnapshotFilter.all(), Presence.DEFAULT);
+    assertThat(storage.list(Snapshots.PREFIX)).isEmpty();
+    assertThat(snapshots.create(SnapshotFilter.all(), Presence.DEFAULT)).isEqualTo(preview);
+  }
+
+  @Test
+  void newLabelsCountRecordingsRatedOnAFeatureNowThatWereUnratedAbsentOrRatedDifferentlyBefore() {
+    Snapshot before = snapshots.create(SnapshotFilter.all(), Presence.DEFAULT);
+    update("a", "slow_rate", 3.0); // changed: counts for slow_rate
+    update("b", "slow_rate", 1.0); // newly rated on slow_rate
+    update("e", "hoarse_harsh", 2.0); // newly rated on hoarse_harsh
+    update("e", "sound_distortions", null); // a removed rating does not count
+    store("f", "p4", "reading", null, Map.of("slow_rate", 2.0, "hoarse_harsh", 0.0), "upload", MAR); // new recording
+    ratings.update(Catalog.id("c"), Map.of("hoarse_harsh", 1.5), OptionalInt.empty(), "api", e -> {}); // unchanged
+    Snapshot now = snapshots.select(SnapshotFilter.all(), Presence.DEFAULT);
+
+    assertThat(NewLabels.between(before, now, List.of("hoarse_harsh", "slow_rate", "sound_distortions", "monopitch")))
+        .containsExactly(Map.entry("hoarse_harsh", 2), Map.entry("monopitch", 0), Map.entry("slow_rate", 3),
+            Map.entry("sound_distortions", 0));
+    assertThat(NewLabels.between(now, now, List.of("slow_rate"))).containsExactly(Map.entry("slow_rate", 0));
+  }
+
+  @Test
   void anEmptySelectionIsRefusedAndWritesNothing() {
     SnapshotFilter none = new SnapshotFilter(null, "sustained_vowel", null, List.of(), List.of("p1"));
     assertThatThrownBy(() -> snapshots.create(none, Presence.DEFAULT))
