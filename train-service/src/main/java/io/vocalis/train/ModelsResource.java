@@ -38,6 +38,7 @@ public class ModelsResource {
   @Inject ModelCatalog catalog;
   @Inject ProductionHistory history;
   @Inject Promotions promotions;
+  @Inject Retrainer retrainer;
   @Inject ObjectMapper json;
 
   /** Every model with its production version ({@code null} when none) and latest version. */
@@ -52,7 +53,10 @@ public class ModelsResource {
     }).toList();
   }
 
-  /** A model: its production version and since when, its latest version, and every version. */
+  /**
+   * A model: its production version and since when, its latest version, every version, and its
+   * latest automatic retrain ({@code null} when it never retrained).
+   */
   @GET
   @Path("{name}")
   public Map<String, Object> get(@PathParam("name") String name) {
@@ -70,6 +74,7 @@ public class ModelsResource {
           ? v.at("/metrics/test/macro_auroc").asDouble() : null);
       return summary;
     }).toList());
+    model.put("retrain", retrainer.latest(name).orElse(null));
     return model;
   }
 

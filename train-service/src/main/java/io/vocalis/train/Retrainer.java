@@ -152,7 +152,7 @@ public class Retrainer {
   private void submit(Retrain retrain, JsonNode champion) {
     Run trainedBy = runs.require(champion.get("run").asText());
     ObjectNode dataset = json.createObjectNode().put("snapshot", retrain.snapshot());
-    submissions.submit(retrain.run(), trainedBy.config(), dataset, "auto");
+    submissions.submit(retrain.run(), trainedBy.config(), dataset, null);
   }
 
   /** Brings running retrains forward: promotes the models of succeeded runs, records failed ones. */
@@ -167,27 +167,25 @@ public class Retrainer {
   }
 
   private void follow(String model) {
-    {
-      Optional<RetrainLedger.Versioned> read = ledger.latest(model);
-      if (read.isEmpty() || read.get().retrain().status() != Retrain.Status.RUNNING) {
-        return;
-      }
-      Retrain retrain = read.get().retrain();
-      Optional<Run> run = runs.get(retrain.run());
-      if (run.isEmpty()) {
-        submit(retrain, catalog.versions(model).get(retrain.champion()));
-        return;
-      }
-      Retrain done = switch (run.get().state()) {
-        case SUCCEEDED -> promote(retrain, run.get());
-        case FAILED -> retrain.finished(Retrain.Status.FAILED, null, "run failed: " + run.get().failure().message(),
-            clock.instant());
-        case CANCELLED -> retrain.finished(Retrain.Status.FAILED, null, "run cancelled", clock.instant());
-        default -> null;
-      };
-      if (done != null && ledger.replace(read, done)) {
-        LOG.infof("retrain of model %s: %s", model, done.outcome());
-      }
+    Optional<RetrainLedger.Versioned> read = ledger.latest(model);
+    if (read.isEmpty() || read.get().retrain().status() != Retrain.Status.RUNNING) {
+      return;
+    }
+    Retrain retrain = read.get().retrain();
+    Optional<Run> run = runs.get(retrain.run());
+    if (run.isEmpty()) {
+      submit(retrain, catalog.versions(model).get(retrain.champion()));
+      return;
+    }
+    Retrain done = switch (run.get().state()) {
+      case SUCCEEDED -> promote(retrain, run.get());
+      case FAILED -> retrain.finished(Retrain.Status.FAILED, null, "run failed: " + run.get().failure().message(),
+          clock.instant());
+      case CANCELLED -> retrain.finished(Retrain.Status.FAILED, null, "run cancelled", clock.instant());
+      default -> null;
+    };
+    if (done != null && ledger.replace(read, done)) {
+      LOG.infof("retrain of model %s: %s", model, done.outcome());
     }
   }
 

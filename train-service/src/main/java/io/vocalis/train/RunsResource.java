@@ -2,13 +2,10 @@ package io.vocalis.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import io.vocalis.core.storage.IllegalKeyException;
 import io.vocalis.core.storage.Storage;
-import io.vocalis.ml.training.ConfigLoader;
-import io.vocalis.ml.training.TrainingConfig;
 import io.vocalis.service.ProblemException;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -25,7 +22,6 @@ import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 import java.io.InputStream;
 import java.net.URI;
-import java.time.Instant;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,9 +41,9 @@ public class RunsResource {
       MediaType.APPLICATION_JSON, "yaml", "application/yaml", "png", "image/png", "csv", "text/csv; charset=utf-8");
 
   @Inject Runs runs;
+  @Inject RunSubmissions submissions;
   @Inject InProcessRunner inProcess;
   @Inject KubernetesRunner kubernetes;
-  @Inject DatasetSources datasets;
   @Inject Storage storage;
   @Inject ObjectMapper json;
 
@@ -64,17 +60,8 @@ public class RunsResource {
         throw ProblemException.badRequest(field + " is not a run field (config, dataset, runner)");
       }
     }
-    TrainingConfig config = config(body.get("config"));
-    String runner = runner(body.get("runner"), config);
-    DatasetSource dataset = datasets.parse(body.get("dataset"), config);
-    Run run = Run.queued(UUID.randomUUID().toString(), runner, dataset, ConfigLoader.toTree(config),
-        config.training().epochs(), Instant.now());
-    runs.create(run);
-    if (KubernetesRunner.NAME.equals(runner)) {
-      kubernetes.submit(run.id());
-    } else {
-      inProcess.submit(run.id());
-    }
+    Run run = submissions.submit(UUID.randomUUID().toString(), body.get("config"), body.get("dataset"),
+        body.get("runner"));
     Map<String, Object> answer = new LinkedHashMap<>();
     answer.put("id", run.id());
     answer.put("state", run.state());
@@ -135,52 +122,6 @@ public class RunsResource {
       }
     };
     return Response.ok(body, TYPES.getOrDefault(extension, MediaType.APPLICATION_OCTET_STREAM)).build();
-  }
-
-  /**
-   * The request's configuration, validated as the CLI validates a file; embeddings go to the
-   * storage's shared cache (the one embed-service fills) unless {@code encoder.cache} says otherwise.
-   */
-  private TrainingConfig config(JsonNode given) {
-    if (given != null && !given.isNull() && !given.isObject()) {
-      throw ProblemException.badRequest("config must be an object with the keys of an experiment file");
-    }
-    ObjectNode tree = given == null || given.isNull() ? json.createObjectNode() : ((ObjectNode) given).deepCopy();
-    if (tree.get("encoder") instanceof ObjectNode encoder) {
-      if (!encoder.hasNonNull("cache")) {
-        encoder.put("cache", storage.root().toString());
-      }
-    } else if (!tree.hasNonNull("encoder")) {
-      tree.putObject("encoder").put("cache", storage.root().toString());
-    }
-    try {
-      return ConfigLoader.fromTree(tree);
-    } catch (IllegalArgumentException e) {
-      throw ProblemException.badRequest(e.getMessage());
-    }
-  }
-
-  /**
-   * The runner a request names: {@code auto} sends fine-tuning runs and runs marked for a GPU ({@code
-   * finetune.mixed_precision}, float16 training, which needs one) to Kubernetes when it is enabled,
-   * everything else to this JVM.
-   */
-  private String runner(JsonNode given, TrainingConfig config) {
-    String runner = given == null || given.isNull() ? "auto" : given.isTextual() ? given.asText() : "";
-    return switch (runner) {
-      case InProcessRunner.NAME -> runner;
-      case "auto" -> kubernetes.enabled() && (config.finetune().active() || config.finetune().mixedPrecision())
-          ? KubernetesRunner.NAME : InProcessRunner.NAME;
-      case KubernetesRunner.NAME -> {
-        if (!kubernetes.enabled()) {
-          throw ProblemException.badRequest("runner kubernetes: the Kubernetes runner is off in this service; enable it"
-              + " with vocalis.train.kubernetes.enabled=true (VOCALIS_TRAIN_KUBERNETES_ENABLED) and"
-              + " vocalis.train.kubernetes.image, or use in-process or auto");
-        }
-        yield runner;
-      }
-      default -> throw ProblemException.badRequest("runner must be auto, in-process or kubernetes, got " + given);
-    };
   }
 
   private String text(Object data) {

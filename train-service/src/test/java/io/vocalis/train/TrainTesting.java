@@ -71,15 +71,23 @@ final class TrainTesting {
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
-      Clock clock = Clock.systemUTC();
-      DatasetImport importer = new DatasetImport(new Ingestor(storage, IngestLimits.DEFAULT, Presence.DEFAULT_THRESHOLD,
-          clock, Ingestor.Observer.NONE), DatasetOptions.defaults(), clock);
-      ImportJob job = importer.run(ImportJob.queued(IMPORT, dir.toUri().toString(), clock.instant()), dir, e -> {},
-          j -> {});
-      assertThat(job.state()).isEqualTo(ImportJob.State.DONE);
-      stored = job.rows().stream().map(ImportJob.RowOutcome::recordingId).toList();
+      stored = importFolder(storage, IMPORT, dir);
     }
     return stored;
+  }
+
+  /**
+   * Imports the dataset folder {@code dir} into the storage by the real ingestion, as import job
+   * {@code id} (its recordings' source is {@code import:<id>}); returns their recording ids.
+   */
+  static List<String> importFolder(Storage storage, String id, Path dir) {
+    Clock clock = Clock.systemUTC();
+    DatasetImport importer = new DatasetImport(new Ingestor(storage, IngestLimits.DEFAULT, Presence.DEFAULT_THRESHOLD,
+        clock, Ingestor.Observer.NONE), DatasetOptions.defaults(), clock);
+    ImportJob job = importer.run(ImportJob.queued(id, dir.toUri().toString(), clock.instant()), dir, e -> {},
+        j -> {});
+    assertThat(job.state()).isEqualTo(ImportJob.State.DONE);
+    return job.rows().stream().map(ImportJob.RowOutcome::recordingId).toList();
   }
 
   /** Posts a run of {@code config} on the cohort; returns its id. */
