@@ -11,6 +11,7 @@ import io.vocalis.ml.training.TrainingConfig;
 import io.vocalis.ml.training.TrainingJob;
 import io.vocalis.ml.training.TrainingResult;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -26,7 +27,9 @@ import picocli.CommandLine.Spec;
  * {@code vocalis train}: trains a classifier on a dataset folder into a run folder (config,
  * split, checkpoints, metrics, report, plots, models); {@code --resume} continues an interrupted
  * run from its latest checkpoint; {@code --resume-or-start} starts a run train-service prepared in
- * the folder, or continues it once started (a Kubernetes Job's command).
+ * the folder, or continues it once started (a Kubernetes Job's command). SIGTERM or Ctrl-C stops
+ * the run after its current micro-batch with a checkpoint there, and the process exits with {@link
+ * #EXIT_STOPPED}.
  */
 @Command(
     name = "train",
@@ -41,8 +44,13 @@ import picocli.CommandLine.Spec;
       "report.md, plots/ and models/best, models/final."
     },
     exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {"0:done", "1:invalid data, configuration or run folder", "2:bad arguments"})
+    exitCodeList = {"0:done", "1:invalid data, configuration or run folder", "2:bad arguments",
+      "75:stopped by SIGTERM or Ctrl-C and checkpointed; --resume continues there",
+      "143:SIGTERM (130: Ctrl-C) and no checkpoint within --stop-timeout; --resume continues from the previous one"})
 final class TrainCommand implements Callable<Integer> {
+  /** The exit code of a run stopped by a signal at a checkpoint (sysexits' EX_TEMPFAIL: try again). */
+  static final int EXIT_STOPPED = TrainingResult.STOPPED_EXIT_CODE;
+
   @Spec CommandSpec spec;
 
   @Option(names = "--data", paramLabel = "DIR", description = "Dataset folder (metadata.csv + audio).")
@@ -89,8 +97,15 @@ final class TrainCommand implements Callable<Integer> {
       + " Kubernetes Job, for its first pod and every restart.")
   boolean resumeOrStart;
 
+  @Option(names = "--stop-timeout", paramLabel = "SECONDS", defaultValue = "10", description = "On SIGTERM or"
+      + " Ctrl-C, how long to wait for the run to checkpoint before exiting anyway (default: ${DEFAULT-VALUE}).")
+  int stopTimeout;
+
   @Override
   public Integer call() throws Exception {
+    if (stopTimeout < 1) {
+      throw new ParameterException(spec.commandLine(), "--stop-timeout must be at least 1 second, got " + stopTimeout);
+    }
     TrainingJob job;
     if (resumeOrStart) {
       if (resume || data != null || config != null || model != null || features != null || epochs != null
@@ -142,11 +157,15 @@ final class TrainCommand implements Callable<Integer> {
       job = snapshot == null ? TrainingJob.start(data, resolved)
           : TrainingJob.start(DatasetLocation.snapshot(snapshot, storage), resolved);
     }
-    TrainingResult result = Trainer.run(job, out, ProgressReporter.on(spec.commandLine().getErr()));
-    if (result.interrupted()) {
-      spec.commandLine().getOut().println("vocalis train: stopped after epoch " + result.history().size()
-          + "; continue with --resume --out " + out);
-      return 0;
+    TrainingResult result;
+    try (StopOnSignal stop = StopOnSignal.install("vocalis train", Duration.ofSeconds(stopTimeout),
+        spec.commandLine().getErr())) {
+      result = Trainer.run(job, out, stop.around(ProgressReporter.on(spec.commandLine().getErr())));
+      if (result.interrupted()) {
+        spec.commandLine().getOut().println(stopped(result.stop(), stop) + "; continue with --resume --out " + out);
+        spec.commandLine().getOut().flush();
+        return EXIT_STOPPED;
+      }
     }
     if (result.cv() != null) {
       CrossValidation.Summary cv = result.cv();
@@ -161,5 +180,20 @@ final class TrainCommand implements Callable<Integer> {
         result.test().macroAuroc(), result.bestEpoch(), result.history().size(),
         result.stoppedEarly() ? ", stopped early" : "", result.run(), RunLayout.METRICS, RunLayout.REPORT));
     return 0;
+  }
+
+  /** Where the run stopped, and how long after the signal. */
+  private static String stopped(TrainingResult.Stop at, StopOnSignal stop) {
+    String where;
+    if (at == null) {
+      where = "vocalis train: stopped between cross-validation folds";
+    } else if (at.microBatchesDone() == 0) {
+      where = "vocalis train: stopped after epoch " + at.epochsDone() + " (checkpoint " + at.checkpoint() + ")";
+    } else {
+      where = "vocalis train: stopped in epoch " + (at.epochsDone() + 1) + " after micro-batch " + at.microBatchesDone()
+          + " of " + at.microBatches() + " (checkpoint " + at.checkpoint() + ")";
+    }
+    return stop.requested() ? where + String.format(Locale.ROOT, ", %.1f s after the signal", stop.secondsSinceRequest())
+        : where;
   }
 }

@@ -34,9 +34,14 @@ public final class Vocalis implements Runnable {
     spec.commandLine().usage(System.out);
   }
 
-  /** Runs the command line and exits with its code. */
+  /**
+   * Runs the command line and exits with its code (also when a signal stopped the command: see
+   * {@link StopOnSignal}).
+   */
   public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+    int code = commandLine().execute(args);
+    StopOnSignal.exiting(code);
+    System.exit(code);
   }
 
   /**

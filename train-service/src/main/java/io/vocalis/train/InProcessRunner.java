@@ -109,7 +109,7 @@ public class InProcessRunner {
   }
 
   /**
-   * Cancels the run: a queued one at once, a running one after its current epoch.
+   * Cancels the run: a queued one at once, a running one after its current micro-batch.
    *
    * @throws ProblemException 409 when the run is already over
    */

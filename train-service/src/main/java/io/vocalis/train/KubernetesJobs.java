@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.TolerationBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyRuleBuilder;
+import io.vocalis.ml.training.TrainingResult;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -81,6 +82,12 @@ final class KubernetesJobs {
           .withNewPodFailurePolicy()
             .addToRules(new PodFailurePolicyRuleBuilder().withAction("Ignore")
                 .addNewOnPodCondition().withType("DisruptionTarget").withStatus("True").endOnPodCondition()
+                .build())
+            // the CLI stopped at a checkpoint on SIGTERM (an eviction or drain without a disruption
+            // condition): the replacement pod resumes, and it does not count as a failure
+            .addToRules(new PodFailurePolicyRuleBuilder().withAction("Ignore")
+                .withNewOnExitCodes().withContainerName(CONTAINER).withOperator("In")
+                  .withValues(TrainingResult.STOPPED_EXIT_CODE).endOnExitCodes()
                 .build())
             .addToRules(new PodFailurePolicyRuleBuilder().withAction("FailJob")
                 .withNewOnExitCodes().withContainerName(CONTAINER).withOperator("In")

@@ -16,7 +16,7 @@ import java.util.Map;
  * @param progress epochs done of the configured epochs
  * @param model the version it registered, once succeeded
  * @param failure why it failed
- * @param cancelRequested a cancel was asked for while it ran; it stops after its current epoch
+ * @param cancelRequested a cancel was asked for while it ran; it stops after its current micro-batch
  * @param createdAt when it was posted
  * @param startedAt when it first started running
  * @param finishedAt when it reached its final state

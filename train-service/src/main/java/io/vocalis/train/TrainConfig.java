@@ -18,7 +18,7 @@ public interface TrainConfig {
   /** Recorded in each model version's lineage (e.g. the image's git commit); the application version when absent. */
   Optional<String> codeVersion();
 
-  /** How long stopping waits for the running run to checkpoint its epoch (it resumes after the restart). */
+  /** How long stopping waits for the running run to checkpoint where it is (it resumes after the restart). */
   @WithDefault("PT60S")
   Duration stopTimeout();
 

@@ -105,16 +105,19 @@ class KubernetesRunnerTest {
     assertThat(spec.getTtlSecondsAfterFinished()).isEqualTo(2 * 3600);
     assertThat(spec.getPodReplacementPolicy()).isEqualTo("Failed");
     List<PodFailurePolicyRule> rules = spec.getPodFailurePolicy().getRules();
-    assertThat(rules).hasSize(2);
+    assertThat(rules).hasSize(3);
     assertThat(rules.get(0).getAction()).isEqualTo("Ignore");
     assertThat(rules.get(0).getOnPodConditions()).singleElement().satisfies(c -> {
       assertThat(c.getType()).isEqualTo("DisruptionTarget");
       assertThat(c.getStatus()).isEqualTo("True");
     });
-    assertThat(rules.get(1).getAction()).isEqualTo("FailJob");
+    assertThat(rules.get(1).getAction()).isEqualTo("Ignore");
     assertThat(rules.get(1).getOnExitCodes().getContainerName()).isEqualTo("train");
-    assertThat(rules.get(1).getOnExitCodes().getOperator()).isEqualTo("In");
-    assertThat(rules.get(1).getOnExitCodes().getValues()).containsExactly(1, 2, 64);
+    assertThat(rules.get(1).getOnExitCodes().getValues()).containsExactly(75);
+    assertThat(rules.get(2).getAction()).isEqualTo("FailJob");
+    assertThat(rules.get(2).getOnExitCodes().getContainerName()).isEqualTo("train");
+    assertThat(rules.get(2).getOnExitCodes().getOperator()).isEqualTo("In");
+    assertThat(rules.get(2).getOnExitCodes().getValues()).containsExactly(1, 2, 64);
 
     var pod = spec.getTemplate().getSpec();
     assertThat(spec.getTemplate().getMetadata().getLabels()).isEqualTo(labels);

@@ -164,8 +164,8 @@ class RunsApiTest {
     assertThat(cancelled.get("model").isNull() && cancelled.get("failure").isNull()
         && cancelled.get("metrics").isNull()).isTrue();
     JsonNode latest = JSON.readTree(storage.readAllBytes("runs/" + running + "/checkpoints/latest.json"));
-    assertThat(latest.get("path").asText()).as("the stopping epoch was checkpointed")
-        .endsWith(String.format("epoch-%04d", cancelled.at("/progress/epoch").asInt()));
+    assertThat(latest.get("path").asText()).as("where it stopped was checkpointed (mid-epoch or at its end)")
+        .startsWith(String.format("checkpoints/epoch-%04d", cancelled.at("/progress/epoch").asInt()));
     JsonNode never = run(waiting);
     assertThat(never.get("state").asText()).isEqualTo("cancelled");
     assertThat(never.get("startedAt").isNull()).isTrue();
@@ -203,14 +203,14 @@ class RunsApiTest {
     int stoppedAt;
     try {
       TrainTesting.await(id, r -> r.at("/progress/epoch").asInt() >= 1, 90);
-      runner.stop(); // what the service's shutdown calls: the run checkpoints its epoch (whatever
-      // checkpoint_every says) and stays running
+      runner.stop(); // what the service's shutdown calls: the run checkpoints where it is, after
+      // its current micro-batch (whatever checkpoint_every says), and stays running
       JsonNode stopped = run(id);
       assertThat(stopped.get("state").asText()).isEqualTo("running");
       stoppedAt = stopped.at("/progress/epoch").asInt();
       assertThat(stoppedAt).isBetween(1, 29);
       assertThat(JSON.readTree(storage.readAllBytes("runs/" + id + "/checkpoints/latest.json")).get("path").asText())
-          .endsWith(String.format("epoch-%04d", stoppedAt));
+          .startsWith(String.format("checkpoints/epoch-%04d", stoppedAt));
     } finally {
       runner.start(); // what its startup calls: running runs resume first
     }

@@ -70,13 +70,16 @@ public final class CrossValidation {
       }
       boolean started = foldRun.stat(RunLayout.CONFIG).isPresent();
       if (!started && fold > 1 && listener.stopRequested()) {
-        return new TrainingResult(run.root().toString(), List.of(), 0, false, true, null, null);
+        return new TrainingResult(run.root().toString(), List.of(), 0, false, true, null, null, null);
       }
       TrainingJob job = started ? new TrainingJob(data, null, true) : TrainingJob.start(data, ofFold(config, fold));
       TrainingResult result = Trainer.run(job, foldRun, foldListener(listener, fold, k), seams, run);
       if (result.interrupted()) {
+        TrainingResult.Stop stop = result.stop() == null ? null : new TrainingResult.Stop(result.stop().epochsDone(),
+            result.stop().microBatchesDone(), result.stop().microBatches(),
+            RunLayout.fold(fold) + "/" + result.stop().checkpoint());
         return new TrainingResult(run.root().toString(), result.history(), result.bestEpoch(), false, true, null,
-            null);
+            null, stop);
       }
     }
     return pool(config, dataset, features, run, k);
@@ -176,7 +179,7 @@ public final class CrossValidation {
     run.write(RunLayout.FOLDS_AUROC_PLOT, WriteCondition.overwrite(), LearningCurvePlot.folds(curves));
     run.write(RunLayout.REPORT, WriteCondition.overwrite(),
         markdown(config, summary, oofAuprc, examples, bestEpochs).getBytes(StandardCharsets.UTF_8));
-    return new TrainingResult(run.root().toString(), List.of(), 0, false, false, null, summary);
+    return new TrainingResult(run.root().toString(), List.of(), 0, false, false, null, summary, null);
   }
 
   /**

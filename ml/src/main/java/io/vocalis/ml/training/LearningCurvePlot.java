@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.ToDoubleFunction;
 import javax.imageio.ImageIO;
+import javax.imageio.stream.ImageOutputStream;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
 
 /** Learning curves as PNG line charts, drawn with Java2D (headless). */
 final class LearningCurvePlot {
@@ -143,12 +145,14 @@ final class LearningCurvePlot {
     } finally {
       g.dispose();
     }
-    try {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      ImageIO.write(image, "png", out);
-      return out.toByteArray();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    // cached in memory: ImageIO's default file cache adds a shutdown hook, which throws once the
+    // JVM is shutting down (a run stopped by SIGTERM writes its plots then)
+    try (ImageOutputStream stream = new MemoryCacheImageOutputStream(out)) {
+      ImageIO.write(image, "png", stream);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    return out.toByteArray();
   }
 }

@@ -22,7 +22,7 @@ public final class RunLayout {
   public static final String LOSS_PLOT = "plots/loss.png";
   /** Validation macro AUROC per epoch. */
   public static final String AUROC_PLOT = "plots/val_auroc.png";
-  /** Checkpoints, one folder per epoch, and {@code latest.json}. */
+  /** Checkpoints, one folder per epoch (and one where a run stopped within an epoch), and {@code latest.json}. */
   public static final String CHECKPOINTS = "checkpoints";
   /** The pointer to the newest complete checkpoint. */
   public static final String LATEST = CHECKPOINTS + "/latest.json";
@@ -47,5 +47,13 @@ public final class RunLayout {
   /** The checkpoint folder of {@code epoch} (1-based). */
   public static String checkpoint(int epoch) {
     return String.format("%s/epoch-%04d", CHECKPOINTS, epoch);
+  }
+
+  /**
+   * The checkpoint folder of a run stopped within an epoch, after {@code epochsDone} epochs and
+   * {@code microBatches} micro-batches of the next.
+   */
+  public static String checkpoint(int epochsDone, int microBatches) {
+    return String.format("%s/epoch-%04d-batch-%06d", CHECKPOINTS, epochsDone, microBatches);
   }
 }

@@ -83,6 +83,17 @@ final class Trainables {
     return out;
   }
 
+  /** The gradients accumulated in every array, as float32. */
+  Map<String, float[]> gradients() {
+    Map<String, float[]> out = new LinkedHashMap<>();
+    arrays.forEach((k, v) -> {
+      try (NDArray g = v.getGradient()) {
+        out.put(k, toFloats(g));
+      }
+    });
+    return out;
+  }
+
   private static float[] toFloats(NDArray v) {
     if (v.getDataType() == DataType.FLOAT32) {
       return v.toFloatArray();

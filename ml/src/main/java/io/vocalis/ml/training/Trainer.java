@@ -27,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.function.Consumer;
 
 /**
@@ -219,10 +220,15 @@ public final class Trainer {
         TrainingState state = TrainingState.restore(run, trainables, adam, schedule);
         trainables.arrays().values().forEach(p -> p.setRequiresGradient(true));
         TensorBoardWriter tensorboard = new TensorBoardWriter(run, RunLayout.TENSORBOARD);
-        boolean interrupted = false;
+        String stoppedAt = null;
         while (!state.stoppedEarly() && state.epochsDone() < config.training().epochs()) {
           int epoch = state.epochsDone();
-          double trainLoss = trainEpoch(epoch, session, trainRows);
+          OptionalDouble trained = trainEpoch(epoch, session, trainRows, state);
+          if (trained.isEmpty()) {
+            stoppedAt = state.save(run, trainables, adam, schedule);
+            break;
+          }
+          double trainLoss = trained.getAsDouble();
           Evaluator.Scores val = Evaluator.score(head, inputs, examples, valRows, batchSize, work, session.posWeight());
           SplitMetrics valMetrics = Evaluator.metrics(val, examples, Map.of());
           Map<String, Double> lrs = learningRates(trainables, schedule.factor(Math.max(0, adam.steps() - 1), epoch));
@@ -235,9 +241,10 @@ public final class Trainer {
           if (early) {
             state.stopEarly();
           }
-          interrupted = !last && !early && listener.stopRequested();
+          boolean interrupted = !last && !early && listener.stopRequested();
           if (last || early || interrupted || state.epochsDone() % config.training().checkpointEvery() == 0) {
-            state.save(run, trainables, adam, schedule);
+            String folder = state.save(run, trainables, adam, schedule);
+            stoppedAt = interrupted ? folder : null;
           }
           tensorboard.scalars(record.epoch(), scalars(record, valMetrics, lrs));
           listener.epoch(record, valMetrics, lrs);
@@ -246,16 +253,18 @@ public final class Trainer {
           }
         }
         writeCurves(state.history());
-        if (interrupted) {
+        if (stoppedAt != null) {
+          TrainingResult.Stop stop = new TrainingResult.Stop(state.epochsDone(), state.position().microBatches(),
+              microBatches, stoppedAt);
           return new TrainingResult(run.root().toString(), state.history(), state.bestEpoch(), false, true, null,
-              null);
+              null, stop);
         }
         SplitMetrics test = finish(state, session, encoder, valRows, testRows, dataset);
         if (embeddings != null) {
           seams.embeddings().accept(embeddings);
         }
         return new TrainingResult(run.root().toString(), state.history(), state.bestEpoch(), state.stoppedEarly(),
-            false, test, null);
+            false, test, null, null);
       }
     }
   }
@@ -441,14 +450,23 @@ public final class Trainer {
     return OwnedArrays.of(work, w);
   }
 
-  private double trainEpoch(int epoch, Session s, List<Integer> trainRows) {
+  /**
+   * Trains epoch {@code epoch} (0-based) from where {@code state} is within it and returns its mean
+   * training loss; or, when the listener asks to stop after a micro-batch, records the position in
+   * {@code state} (with the gradients accumulated since the last optimizer step) and returns empty.
+   * The data order is a pure function of the seed and the epoch, and each micro-batch's dropout of
+   * the seed, the epoch and its index, so the position and the gradients are all a resumed epoch
+   * needs.
+   */
+  private OptionalDouble trainEpoch(int epoch, Session s, List<Integer> trainRows, TrainingState state) {
     TrainingConfig.Training t = config.training();
     List<Integer> order = new ArrayList<>(trainRows);
     SeededRandom.of(config.seed(), "shuffle", epoch).shuffle(order);
     int microBatches = (order.size() + t.batchSize() - 1) / t.batchSize();
     double lossScale = config.finetune().mixedPrecision() ? LOSS_SCALE : 1;
-    double lossSum = 0;
-    for (int k = 0; k < microBatches; k++) {
+    TrainingState.Position start = state.position();
+    double lossSum = start.lossSum();
+    for (int k = start.microBatches(); k < microBatches; k++) {
       List<Integer> chunk = order.subList(k * t.batchSize(), Math.min(order.size(), (k + 1) * t.batchSize()));
       try (NDManager scope = s.work().newSubManager()) {
         DropoutSource dropout = DropoutSource.of(SeededRandom.of(config.seed(), "dropout", epoch, k));
@@ -473,13 +491,36 @@ public final class Trainer {
             s.tuned().adapters().setDropout(null);
           }
         }
+        if (k == start.microBatches()) {
+          addGradients(s.trainables(), start.gradients(), scope);
+        }
       }
-      if ((k + 1) % t.accumulation() == 0 || k == microBatches - 1) {
+      boolean stepped = (k + 1) % t.accumulation() == 0 || k == microBatches - 1;
+      if (stepped) {
         step(s, s.schedule().factor(s.adam().steps(), epoch), lossScale, epoch);
       }
       listener.progress("epoch " + (epoch + 1) + "/" + t.epochs(), k + 1, microBatches);
+      if (listener.stopRequested()) {
+        state.within(new TrainingState.Position(k + 1, lossSum,
+            stepped ? Map.of() : s.trainables().gradients()));
+        return OptionalDouble.empty();
+      }
     }
-    return lossSum / microBatches;
+    return OptionalDouble.of(lossSum / microBatches);
+  }
+
+  /**
+   * Adds gradients accumulated before a resume to those of the first micro-batch after it: the
+   * same sums, bit for bit, as accumulating them in one process (float addition commutes).
+   */
+  private static void addGradients(Trainables trainables, Map<String, float[]> accumulated, NDManager scope) {
+    accumulated.forEach((name, values) -> {
+      NDArray p = trainables.arrays().get(name);
+      NDArray g = p.getGradient();
+      g.attach(scope);
+      NDArray saved = OwnedArrays.of(scope, values, g.getShape());
+      g.addi(saved.getDataType() == g.getDataType() ? saved : saved.toType(g.getDataType(), false));
+    });
   }
 
   /** The static loss scale of mixed-precision runs (float16 activations would underflow otherwise). */

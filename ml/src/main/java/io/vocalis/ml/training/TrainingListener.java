@@ -3,8 +3,8 @@ package io.vocalis.ml.training;
 import java.util.Map;
 
 /**
- * Hears what a training run does, and may stop it between epochs (the epoch is then checkpointed,
- * so a resumed run continues where it stopped). Every method has a no-op default.
+ * Hears what a training run does, and may stop it after any micro-batch or epoch (the run is then
+ * checkpointed where it is, so a resumed run continues there). Every method has a no-op default.
  */
 public interface TrainingListener {
   /** A listener that hears nothing and never stops a run. */
@@ -34,7 +34,12 @@ public interface TrainingListener {
   /** Something the user should know that does not stop the run. */
   default void warning(String message) {}
 
-  /** Asked after each epoch but the last: true checkpoints the epoch and stops the run there. */
+  /**
+   * Asked after each training micro-batch (after its {@link #progress}) and after each epoch but
+   * the last: true checkpoints the run there (within an epoch: weights, optimizer, the epoch's
+   * position and the gradients of an unfinished accumulation) and stops it. Waiting for a stop
+   * therefore takes at most one micro-batch (or one validation) and a checkpoint write.
+   */
   default boolean stopRequested() {
     return false;
   }

@@ -16,16 +16,19 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The loop's state between epochs, and its checkpoints. A checkpoint is a folder {@code
- * checkpoints/epoch-NNNN/} with {@code state.safetensors} (trainable weights {@code param.*}: the
- * head's, unfrozen encoder weights {@code param.base.*} and adapters {@code param.adapter.*};
- * frozen weights never,
- * AdamW moments {@code adam.m.*} and {@code adam.v.*}, the best weights so far {@code best.*})
- * and {@code state.json} (epoch, optimizer steps, schedule state, model selection and early
- * stopping state, the learning curves, and the random streams: data order and dropout derive
- * from the seed and the epoch, so the epoch counter is their whole state). {@code
+ * The loop's state between optimizer steps, and its checkpoints. A checkpoint is a folder {@code
+ * checkpoints/epoch-NNNN/} (after epoch NNNN) or, when a run stopped within an epoch, {@code
+ * checkpoints/epoch-NNNN-batch-KKKKKK/} (after NNNN epochs and KKKKKK micro-batches of the next),
+ * with {@code state.safetensors} (trainable weights {@code param.*}: the head's, unfrozen encoder
+ * weights {@code param.base.*} and adapters {@code param.adapter.*}; frozen weights never, AdamW
+ * moments {@code adam.m.*} and {@code adam.v.*}, the best weights so far {@code best.*} and,
+ * stopped between the micro-batches of one optimizer step, their accumulated gradients {@code
+ * grad.*}) and {@code state.json} (epoch, optimizer steps, schedule state, model selection and
+ * early stopping state, the learning curves, within an epoch its {@code position}: micro-batches
+ * done and their loss sum; and the random streams: data order and dropout derive from the seed,
+ * the epoch and the micro-batch, so those counters are their whole state). {@code
  * checkpoints/latest.json} is replaced last, so a crash mid-write leaves the previous checkpoint
- * in force.
+ * in force; a superseded mid-epoch checkpoint is deleted after that.
  */
 final class TrainingState {
   private static final String STATE = "state.safetensors";
@@ -38,6 +41,26 @@ final class TrainingState {
   private int badEpochs;
   private boolean stoppedEarly;
   private Map<String, float[]> bestWeights = Map.of();
+  private Position position = Position.START;
+  private String midEpochCheckpoint;
+
+  /**
+   * Where a run is within an epoch.
+   *
+   * @param microBatches micro-batches of the epoch done (0 at its start)
+   * @param lossSum the sum of their training losses
+   * @param gradients the gradients accumulated since the last optimizer step (float32, by
+   *     trainable name); empty right after a step
+   */
+  record Position(int microBatches, double lossSum, Map<String, float[]> gradients) {
+    /** The start of an epoch. */
+    static final Position START = new Position(0, 0, Map.of());
+
+    /** Copies the map. */
+    Position {
+      gradients = Map.copyOf(gradients);
+    }
+  }
 
   private TrainingState() {}
 
@@ -58,6 +81,7 @@ final class TrainingState {
     Map<String, float[]> moments = new LinkedHashMap<>();
     Map<String, long[]> momentShapes = new LinkedHashMap<>();
     Map<String, float[]> best = new LinkedHashMap<>();
+    Map<String, float[]> gradients = new LinkedHashMap<>();
     for (String name : tensors.names()) {
       StoredTensor t = tensors.tensor(name);
       if (name.startsWith("param.")) {
@@ -71,6 +95,11 @@ final class TrainingState {
         momentShapes.put(name.substring(5), t.shape());
       } else if (name.startsWith("best.")) {
         best.put(name.substring(5), t.toFloats());
+      } else if (name.startsWith("grad.")) {
+        if (!trainables.arrays().containsKey(name.substring(5))) {
+          throw new IllegalArgumentException(folder + " holds " + name + ", which this run does not train");
+        }
+        gradients.put(name.substring(5), t.toFloats());
       }
     }
     adam.restore(moments, momentShapes, json.get("optimizer_steps").asLong());
@@ -87,7 +116,23 @@ final class TrainingState {
     for (JsonNode e : json.get("history")) {
       state.history.add(Reports.epoch(e));
     }
+    JsonNode position = json.get("position");
+    if (position != null) {
+      state.position = new Position(position.get("micro_batches").asInt(), position.get("loss_sum").asDouble(),
+          gradients);
+      state.midEpochCheckpoint = folder;
+    }
     return state;
+  }
+
+  /** Where the run is within its current epoch. */
+  Position position() {
+    return position;
+  }
+
+  /** Records that the current epoch has come to {@code position} (saved by the next {@link #save}). */
+  void within(Position position) {
+    this.position = position;
   }
 
   /** Records an epoch; keeps the weights when it is the best so far by {@code metric}. */
@@ -106,6 +151,7 @@ final class TrainingState {
     }
     history.add(record);
     epochsDone = epoch;
+    position = Position.START;
     return record;
   }
 
@@ -113,14 +159,20 @@ final class TrainingState {
     stoppedEarly = true;
   }
 
-  /** Writes the checkpoint of the current epoch, then points {@code latest.json} at it. */
-  void save(Storage run, Trainables trainables, AdamW adam, LrSchedule schedule) {
-    String folder = RunLayout.checkpoint(epochsDone);
+  /**
+   * Writes the checkpoint of the current epoch (or of the position within it), then points {@code
+   * latest.json} at it and deletes the mid-epoch checkpoint it supersedes; returns its folder.
+   */
+  String save(Storage run, Trainables trainables, AdamW adam, LrSchedule schedule) {
+    boolean midEpoch = position.microBatches() > 0;
+    String folder = midEpoch ? RunLayout.checkpoint(epochsDone, position.microBatches())
+        : RunLayout.checkpoint(epochsDone);
     Map<String, StoredTensor> tensors = new LinkedHashMap<>();
     Map<String, long[]> shapes = trainables.shapes();
     trainables.values().forEach((name, v) -> tensors.put("param." + name, StoredTensor.ofFloats(v, shapes.get(name))));
     adam.state().forEach((name, m) -> tensors.put("adam." + name, stored(m)));
     bestWeights.forEach((name, v) -> tensors.put("best." + name, StoredTensor.ofFloats(v, shapes.get(name))));
+    position.gradients().forEach((name, v) -> tensors.put("grad." + name, StoredTensor.ofFloats(v, shapes.get(name))));
     run.write(folder + "/" + STATE, WriteCondition.overwrite(),
         out -> SafetensorsWriter.write(out, tensors, Map.of("format", "vocalis-checkpoint")));
 
@@ -133,6 +185,13 @@ final class TrainingState {
     rng.put("data_order", "stream (seed, \"shuffle\", epoch)");
     rng.put("dropout", "stream (seed, \"dropout\", epoch, micro_batch)");
     rng.put("next_epoch", epochsDone);
+    rng.put("next_micro_batch", position.microBatches());
+    if (midEpoch) {
+      ObjectNode p = json.putObject("position");
+      p.put("micro_batches", position.microBatches());
+      p.put("loss_sum", position.lossSum());
+      p.put("pending_gradients", !position.gradients().isEmpty());
+    }
     double[] sched = schedule.state();
     ObjectNode s = json.putObject("schedule");
     Json.put(s, "plateau_factor", sched[0]);
@@ -149,8 +208,16 @@ final class TrainingState {
 
     ObjectNode latest = JsonNodeFactory.instance.objectNode();
     latest.put("epoch", epochsDone);
+    if (midEpoch) {
+      latest.put("micro_batches", position.microBatches());
+    }
     latest.put("path", folder);
     run.write(RunLayout.LATEST, WriteCondition.overwrite(), Json.bytes(latest));
+    if (midEpochCheckpoint != null && !midEpochCheckpoint.equals(folder)) {
+      run.list(midEpochCheckpoint + "/").forEach(o -> run.delete(o.key()));
+    }
+    midEpochCheckpoint = midEpoch ? folder : null;
+    return folder;
   }
 
   private static StoredTensor stored(NDArray array) {

@@ -13,7 +13,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -127,19 +126,24 @@ class CrossValidationTest {
 
     // interrupted in fold 2 and resumed: the same bytes
     Path parts = temp.resolve("parts");
-    AtomicInteger asked = new AtomicInteger();
     TrainingListener stopInFoldTwo = new TrainingListener() {
+      String task = "";
+
+      @Override
+      public void progress(String name, long done, long total) {
+        task = name;
+      }
+
       @Override
       public boolean stopRequested() {
-        // fold 1 asks after epochs 1-9 (not after its last), then once before fold 2 starts;
-        // fold 2 after its epoch 1
-        return asked.incrementAndGet() == 11;
+        return task.equals("epoch 2/10 (fold 2/3)"); // after its first micro-batch
       }
     };
     assertThat(Trainer.run(TrainingJob.start(Cohorts.small(), config()), parts.toString(), stopInFoldTwo)
         .interrupted()).isTrue();
     assertThat(parts.resolve("folds/fold-1/metrics.json")).exists();
     assertThat(parts.resolve("folds/fold-2/checkpoints/epoch-0001")).exists();
+    assertThat(parts.resolve("folds/fold-2/checkpoints/epoch-0001-batch-000001/state.json")).exists();
     assertThat(parts.resolve("folds/fold-2/metrics.json")).doesNotExist();
     Trainer.run(TrainingJob.resumeLatest(), parts.toString(), TrainingListener.NONE);
     for (String file : List.of("metrics.json", "report.md", "split.json", "folds/fold-2/metrics.json",

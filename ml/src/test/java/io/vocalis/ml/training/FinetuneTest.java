@@ -173,7 +173,7 @@ class FinetuneTest {
     assertThat(warnings).containsExactly("no PEFT export (models/*/peft): PEFT's LoRA layout cannot hold 2 soft prompt"
         + " vectors (finetune.prompts) nor encoder weights trained with finetune.freeze: layers, and the adapters"
         + " alone would give other outputs in Python");
-    // interrupted after the first epoch and resumed: the same bytes (LoRA dropout included)
+    // interrupted after its first micro-batch and resumed: the same bytes (LoRA dropout included)
     Path parts = temp.resolve("parts");
     assertThat(Trainer.run(TrainingJob.start(Cohorts.tiny(), config), parts.toString(), new TrainingListener() {
       @Override

@@ -43,9 +43,16 @@ class TensorBoardInteropTest {
         Map.of("encoder.cache", Cohorts.cache().toString()));
     Path run = temp.resolve("run");
     Trainer.run(TrainingJob.start(Cohorts.tiny(), config), run.toString(), new TrainingListener() {
+      boolean ended;
+
+      @Override
+      public void epoch(EpochRecord record) {
+        ended = true;
+      }
+
       @Override
       public boolean stopRequested() {
-        return true; // after epoch 1
+        return ended; // in epoch 2, after its first micro-batch
       }
     });
     Trainer.run(TrainingJob.resumeLatest(), run.toString(), TrainingListener.NONE);

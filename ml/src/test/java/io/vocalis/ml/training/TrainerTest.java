@@ -97,8 +97,12 @@ class TrainerTest {
             return true;
           }
         });
+    // asked after every micro-batch: the first one (of an accumulation of 2) is where it stops
     assertThat(first.interrupted()).isTrue();
-    assertThat(first.history()).hasSize(1);
+    assertThat(first.history()).isEmpty();
+    assertThat(first.stop().epochsDone()).isZero();
+    assertThat(first.stop().microBatchesDone()).isEqualTo(1);
+    assertThat(first.stop().checkpoint()).isEqualTo("checkpoints/epoch-0000-batch-000001");
     assertThat(parts.resolve("metrics.json")).doesNotExist();
     TrainingResult second = Trainer.run(TrainingJob.resumeLatest(), parts.toString(), new TrainingListener() {
       int epochs;
@@ -114,6 +118,8 @@ class TrainerTest {
       }
     });
     assertThat(second.interrupted()).isTrue();
+    assertThat(second.stop().epochsDone()).isEqualTo(1);
+    assertThat(second.stop().microBatchesDone()).isEqualTo(1);
     TrainingResult third = Trainer.run(TrainingJob.resumeLatest(), parts.toString(), TrainingListener.NONE);
     assertThat(third.interrupted()).isFalse();
     assertThat(third.history()).hasSize(4);
@@ -151,8 +157,10 @@ class TrainerTest {
         }
       });
       assertThat(first.interrupted()).isTrue();
-      assertThat(gcs.stat("checkpoints/epoch-0001/state.safetensors")).isPresent();
+      String midEpoch = first.stop().checkpoint();
+      assertThat(gcs.stat(midEpoch + "/state.safetensors")).isPresent();
       Trainer.run(TrainingJob.resumeLatest(), gcs, TrainingListener.NONE);
+      assertThat(gcs.list(midEpoch)).as("the mid-epoch checkpoint, superseded").isEmpty();
       for (String file : List.of("metrics.json", "models/best/model.safetensors", "models/final/model.safetensors",
           "checkpoints/epoch-0003/state.safetensors", "plots/loss.png")) {
         assertThat(gcs.readAllBytes(file)).as(file).isEqualTo(Files.readAllBytes(local.resolve(file)));
