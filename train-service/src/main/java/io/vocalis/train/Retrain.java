@@ -1,5 +1,6 @@
 package io.vocalis.train;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Instant;
 import java.util.Map;
 
@@ -25,12 +26,16 @@ public record Retrain(String model, String snapshot, int champion, Map<String, I
   /** A retrain's status: running until its run ends, then promoted, refused or failed. */
   public enum Status {
     /** Its run is queued or running. */
+    @JsonProperty("running")
     RUNNING,
     /** The run's model passed the guard rail and is in production. */
+    @JsonProperty("promoted")
     PROMOTED,
     /** The guard rail kept the champion. */
+    @JsonProperty("refused")
     REFUSED,
     /** The run failed or was cancelled. */
+    @JsonProperty("failed")
     FAILED
   }
 

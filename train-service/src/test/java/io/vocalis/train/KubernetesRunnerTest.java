@@ -413,15 +413,20 @@ class KubernetesRunnerTest {
         .withLastTransitionTime(since.toString()).build();
   }
 
+  /** Stops at the first chance after epoch 1 (after the first micro-batch of epoch 2). */
   private static TrainingListener stopAfterFirstEpoch() {
     return new TrainingListener() {
+      int epochs;
+
       @Override
       public boolean stopRequested() {
-        return true;
+        return epochs >= 1;
       }
 
       @Override
-      public void epoch(EpochRecord record) {}
+      public void epoch(EpochRecord record) {
+        epochs++;
+      }
     };
   }
 }
