@@ -591,9 +591,14 @@ final class ManifestRules {
       String name = Rendered.name(deployment);
       ServiceConfig service = services.get(name);
       if (service != null && List.of("vocalis-ingest", "vocalis-infer").contains(name)) {
-        boolean ingress = applying.stream().anyMatch(p -> p.path("spec").path("ingress").toString().contains("\"port\":" + service.port()));
+        boolean ingress = false;
+        for (ObjectNode policy : applying) {
+          for (JsonNode rule : policy.path("spec").path("ingress")) {
+            ingress |= rule.path("from").isEmpty() && rule.path("ports").toString().contains("\"port\":" + service.port());
+          }
+        }
         if (!ingress) {
-          problem(deployment, "spec.template.metadata.labels", "no NetworkPolicy admits ingress to its port " + service.port());
+          problem(deployment, "spec.template.metadata.labels", "no NetworkPolicy admits ingress from outside to its port " + service.port());
         }
       }
       if (name.equals("vocalis-train")) {

@@ -9,7 +9,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** The objects of a rendered overlay, as JSON trees (the raw form the rules and the typed models read). */
 final class Rendered {
@@ -37,14 +39,11 @@ final class Rendered {
     return new Rendered(objects);
   }
 
-  /** The overlay {@code k8s/<relative>}, rendered. */
-  static Rendered overlay(String relative) {
-    return parse(Kustomize.render(relative));
-  }
+  private static final Map<String, String> RENDERED = new ConcurrentHashMap<>();
 
-  /** A deep copy (to break on purpose). */
-  Rendered copy() {
-    return new Rendered(objects.stream().map(ObjectNode::deepCopy).toList());
+  /** The overlay {@code k8s/<relative>}, rendered (once per test JVM; each call parses a fresh copy). */
+  static Rendered overlay(String relative) {
+    return parse(RENDERED.computeIfAbsent(relative, Kustomize::render));
   }
 
   List<ObjectNode> all() {
