@@ -656,7 +656,7 @@ final class ManifestRules {
       JsonNode resource = acl.path("resource");
       String pattern = resource.path("name").asText();
       boolean covers = resource.path("patternType").asText("literal").equals("prefix")
-          ? name.startsWith(pattern) || name.replace("${quarkus.uuid}", "").startsWith(pattern)
+          ? name.startsWith(pattern)
           : pattern.equals(name);
       if (resource.path("type").asText().equals(type) && covers && acl.path("operations").toString().contains("\"" + operation + "\"")) {
         return;
