@@ -16,16 +16,20 @@ import io.strimzi.api.kafka.model.nodepool.KafkaNodePool;
 import io.strimzi.api.kafka.model.topic.KafkaTopic;
 import io.strimzi.api.kafka.model.user.KafkaUser;
 import io.vocalis.core.events.Topics;
+import io.vocalis.train.KubernetesConfig;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
  * The rules a rendered overlay must pass, offline: every object reads into its typed model (fabric8
@@ -45,11 +49,10 @@ final class ManifestRules {
       "batch/jobs", Set.of("create", "get", "list", "watch", "delete"),
       "/pods", Set.of("get", "list", "watch"),
       "/pods/log", Set.of("get"));
-  /** Keys of train-service's Kubernetes runner (branch k8srunner's KubernetesConfig, not yet in its application.properties). */
-  static final Set<String> TRAIN_RUNNER_KEYS = Set.of("enabled", "namespace", "image", "image-pull-policy", "command",
-      "service-account", "node-selector", "tolerations", "gpus", "cpu-request", "cpu-limit", "memory-request",
-      "memory-limit", "backoff-limit", "fail-exit-codes", "active-deadline", "ttl-after-finished",
-      "unschedulable-timeout", "resync");
+  /** Keys of train-service's Kubernetes runner: its KubernetesConfig's methods, kebab-cased. */
+  static final Set<String> TRAIN_RUNNER_KEYS = Arrays.stream(KubernetesConfig.class.getDeclaredMethods())
+      .map(m -> m.getName().replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT))
+      .collect(Collectors.toUnmodifiableSet());
 
   private static final Map<String, Class<?>> STRIMZI = Map.of("Kafka", Kafka.class, "KafkaNodePool", KafkaNodePool.class,
       "KafkaTopic", KafkaTopic.class, "KafkaUser", KafkaUser.class);

@@ -1,23 +1,24 @@
 package io.vocalis.k8s;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.api.model.Toleration;
-import io.fabric8.kubernetes.api.model.TolerationBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
-import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.EnvConfigSource;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
-import io.smallrye.config.WithDefault;
+import io.vocalis.train.KubernetesConfig;
+import io.vocalis.train.KubernetesJobs;
+import io.vocalis.train.KubernetesRunner;
+import io.vocalis.train.Run;
+import io.vocalis.train.RunState;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.time.Instant;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -28,53 +29,14 @@ import java.util.Properties;
  * mounted config/application.properties, read by SmallRye Config (the same rules as in the pod)
  * over train-service's packaged application.properties.
  *
- * <p>{@link RunnerConfig} and {@link Template#job()} mirror the scheduling part of branch k8srunner's
- * {@code KubernetesConfig} and {@code KubernetesJobs.job}; once that branch is merged they are to
- * be replaced by those classes (see k8s/README.md).
+ * <p>The configuration is train-service's own {@link KubernetesConfig} and the Job is what its
+ * {@link KubernetesJobs} builds, so the overlay is checked against the code that makes the Jobs.
  */
 final class TrainingJobs {
   private TrainingJobs() {}
 
-  /** The Kubernetes runner's keys that place its Jobs (a subset of {@code vocalis.train.kubernetes.*}). */
-  @ConfigMapping(prefix = "vocalis.train.kubernetes")
-  interface RunnerConfig {
-    @WithDefault("false")
-    boolean enabled();
-
-    @WithDefault("vocalis")
-    String namespace();
-
-    Optional<String> image();
-
-    @WithDefault("vocalis-train")
-    String serviceAccount();
-
-    Map<String, String> nodeSelector();
-
-    @WithDefault("nvidia.com/gpu")
-    List<String> tolerations();
-
-    @WithDefault("1")
-    int gpus();
-
-    @WithDefault("4")
-    String cpuRequest();
-
-    @WithDefault("8")
-    String cpuLimit();
-
-    @WithDefault("24Gi")
-    String memoryRequest();
-
-    @WithDefault("24Gi")
-    String memoryLimit();
-
-    @WithDefault("3")
-    int backoffLimit();
-  }
-
   /** What the runner's configuration resolved to, and the Job it makes. */
-  record Template(RunnerConfig config) {
+  record Template(KubernetesConfig config) {
     String namespace() {
       return config.namespace();
     }
@@ -83,46 +45,13 @@ final class TrainingJobs {
       return config.serviceAccount();
     }
 
-    /** A Job as the runner builds it (placement, image, resources, failure policy). */
+    /** The first Job train-service's runner builds for a run with this configuration. */
     Job job() {
-      Map<String, Quantity> limits = new LinkedHashMap<>();
-      limits.put("cpu", new Quantity(config.cpuLimit()));
-      limits.put("memory", new Quantity(config.memoryLimit()));
-      if (config.gpus() > 0) {
-        limits.put(ManifestRules.GPU, new Quantity(Integer.toString(config.gpus())));
-      }
-      List<Toleration> tolerations = config.tolerations().stream()
-          .map(key -> new TolerationBuilder().withKey(key).withOperator("Exists").withEffect("NoSchedule").build())
-          .toList();
-      return new JobBuilder()
-          .withNewMetadata().withName("vocalis-run-template-1").withNamespace(config.namespace())
-            .addToLabels("app", "vocalis-train").endMetadata()
-          .withNewSpec()
-            .withBackoffLimit(config.backoffLimit())
-            .withPodReplacementPolicy("Failed")
-            .withNewPodFailurePolicy()
-              .addNewRule().withAction("Ignore")
-                .addNewOnPodCondition().withType("DisruptionTarget").withStatus("True").endOnPodCondition().endRule()
-            .endPodFailurePolicy()
-            .withNewTemplate()
-              .withNewMetadata().addToLabels("app", "vocalis-train").endMetadata()
-              .withNewSpec()
-                .withRestartPolicy("Never")
-                .withServiceAccountName(config.serviceAccount())
-                .withNodeSelector(config.nodeSelector())
-                .withTolerations(tolerations)
-                .addNewContainer()
-                  .withName("train")
-                  .withImage(config.image().orElse(""))
-                  .withNewResources()
-                    .withRequests(Map.of("cpu", new Quantity(config.cpuRequest()), "memory", new Quantity(config.memoryRequest())))
-                    .withLimits(limits)
-                  .endResources()
-                .endContainer()
-              .endSpec()
-            .endTemplate()
-          .endSpec()
-          .build();
+      ObjectNode runConfig = JsonNodeFactory.instance.objectNode().put("name", "template");
+      Run run = new Run("template", RunState.QUEUED, KubernetesRunner.NAME, Map.of(), null, runConfig,
+          new Run.Progress(0, 1), null, null, false, Instant.EPOCH, null, null);
+      URI root = URI.create("gs://bucket/vocalis/");
+      return KubernetesJobs.job(config, run, 1, root.resolve("runs/template"), root);
     }
   }
 
@@ -150,7 +79,7 @@ final class TrainingJobs {
         }
       }
     }
-    RunnerConfig config = config(env, file);
+    KubernetesConfig config = config(env, file);
     return config.enabled() ? Optional.of(new Template(config)) : Optional.empty();
   }
 
@@ -159,7 +88,7 @@ final class TrainingJobs {
    * 300), {@code configFile} as its working directory's config/application.properties (260), over
    * its packaged application.properties (250).
    */
-  static RunnerConfig config(Map<String, String> env, String configFile) {
+  static KubernetesConfig config(Map<String, String> env, String configFile) {
     try {
       Properties mounted = new Properties();
       mounted.load(new StringReader(configFile));
@@ -171,9 +100,9 @@ final class TrainingJobs {
           .withSources(new PropertiesConfigSource(file, "config/application.properties", 260))
           .withSources(new PropertiesConfigSource(
               Kustomize.home().resolve("train-service/src/main/resources/application.properties").toUri().toURL(), 250))
-          .withMapping(RunnerConfig.class)
+          .withMapping(KubernetesConfig.class)
           .build();
-      return config.getConfigMapping(RunnerConfig.class);
+      return config.getConfigMapping(KubernetesConfig.class);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -23,7 +23,7 @@ import java.util.Map;
  * exit codes of invalid input fail the Job at once; a replacement pod starts only once the old one
  * has failed, so two never hold the GPU.
  */
-final class KubernetesJobs {
+public final class KubernetesJobs {
   /** Every Job and pod of the runner carries {@code app: vocalis-train}. */
   static final String APP_LABEL = "app";
   static final String APP = "vocalis-train";
@@ -46,7 +46,7 @@ final class KubernetesJobs {
   }
 
   /** Job {@code attempt} of {@code run}, whose folder is {@code folder} in the storage rooted at {@code storageRoot}. */
-  static Job job(KubernetesConfig config, Run run, int attempt, URI folder, URI storageRoot) {
+  public static Job job(KubernetesConfig config, Run run, int attempt, URI folder, URI storageRoot) {
     Map<String, String> labels = new LinkedHashMap<>();
     labels.put(APP_LABEL, APP);
     labels.put(RUN_LABEL, run.id());
