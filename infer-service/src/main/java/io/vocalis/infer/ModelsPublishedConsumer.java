@@ -4,26 +4,40 @@ import io.vocalis.core.events.EventCodec;
 import io.vocalis.core.events.ModelPublished;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.util.Map;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
 /**
  * Follows {@code vocalis.models.published}. Every instance reads the whole topic (its own consumer
- * group, nothing committed) so that each rebuilds the full model list at start. A payload that is
- * not a valid announcement is rejected with the reason and goes to the dead-letter topic; the
- * consumer moves on.
+ * group, nothing committed) so that each rebuilds the production versions at start. Only maps the
+ * announcement to a {@link ServingSpec} and hands it over: loading runs on {@link ServedModels}'
+ * loader thread, never on this (event-loop) thread. A payload that is not a valid announcement is
+ * rejected with the reason and goes to the dead-letter topic; the consumer moves on.
  */
 @ApplicationScoped
 public class ModelsPublishedConsumer {
   private static final Logger LOG = Logger.getLogger(ModelsPublishedConsumer.class);
 
-  @Inject PublishedModels models;
+  @Inject ServedModels models;
 
   @Incoming("models-published")
   public void onPublished(byte[] payload) {
-    ModelPublished model = EventCodec.decode(payload, ModelPublished.class);
-    if (models.apply(model)) {
-      LOG.infof("serving %s version %s", model.modelId(), model.version());
+    ServingSpec spec = spec(EventCodec.decode(payload, ModelPublished.class));
+    if (models.apply(spec)) {
+      LOG.infof("loading %s version %d", spec.name(), spec.version());
     }
+  }
+
+  /** The announcement as what to serve. */
+  static ServingSpec spec(ModelPublished event) {
+    int version;
+    try {
+      version = Integer.parseInt(event.version());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("ModelPublished: version must be a number, got " + event.version(), e);
+    }
+    return new ServingSpec(event.modelId(), version, event.publishedAt().toEpochMilli(), event.uri(), null,
+        event.encoderId(), null, event.features(), Map.of());
   }
 }
