@@ -5,6 +5,7 @@ import io.vocalis.core.events.ModelPublished;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
@@ -20,12 +21,17 @@ public class ModelsPublishedConsumer {
   private static final Logger LOG = Logger.getLogger(ModelsPublishedConsumer.class);
 
   @Inject ServedModels models;
+  @Inject AnnouncementsCatchUp catchUp;
 
   @Incoming("models-published")
-  public void onPublished(byte[] payload) {
-    ServingSpec spec = spec(EventCodec.decode(payload, ModelPublished.class));
-    if (models.apply(spec)) {
-      LOG.infof("loading %s version %d", spec.name(), spec.version());
+  public void onPublished(ConsumerRecord<String, byte[]> record) {
+    try {
+      ServingSpec spec = spec(EventCodec.decode(record.value(), ModelPublished.class));
+      if (models.apply(spec)) {
+        LOG.infof("loading %s version %d", spec.name(), spec.version());
+      }
+    } finally {
+      catchUp.processed(record.partition(), record.offset());
     }
   }
 

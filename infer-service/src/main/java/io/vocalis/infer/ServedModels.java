@@ -43,6 +43,7 @@ public class ServedModels {
   @Inject Storage storage;
   @Inject InferConfig config;
   @Inject InferMetrics metrics;
+  @Inject AnnouncementsCatchUp catchUp;
 
   private final ConcurrentMap<String, Line> lines = new ConcurrentHashMap<>();
   private final ExecutorService loader = Executors.newSingleThreadExecutor(r -> {
@@ -203,9 +204,12 @@ public class ServedModels {
     return lines().stream().filter(l -> l.serving() != null).map(LineState::name).toList();
   }
 
-  /** Whether every announced model name has its newest version loaded (or, if that failed, a version served). */
+  /**
+   * Whether the announcements present at startup were all read and every announced model name has
+   * its newest version loaded (or, if that failed, a version served).
+   */
   public boolean ready() {
-    return lines().stream().allMatch(l -> l.serving() != null && !l.loading());
+    return catchUp.caughtUp() && lines().stream().allMatch(l -> l.serving() != null && !l.loading());
   }
 
   void onStop(@Observes ShutdownEvent event) throws InterruptedException {

@@ -3,6 +3,8 @@ package io.vocalis.infer;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
 import io.quarkus.test.common.WithTestResource;
@@ -120,5 +122,28 @@ class PredictionStreamTest {
     given().get("/api/v1/predictions/" + "ef".repeat(32)).then().statusCode(404)
         .contentType("application/problem+json");
     given().get("/api/v1/predictions/nope").then().statusCode(400);
+
+    // an older announcement arriving late changes nothing; a bad one is dead-lettered
+    InferTesting.publish(broker, storage, "solo", 7, InferTesting.model(storage, "mean"),
+        Instant.parse("2026-12-01T09:00:00Z"));
+    InferTesting.produce(broker, Topics.MODELS_PUBLISHED, "solo", notJson);
+    // a version that cannot be loaded turns readiness DOWN, naming why
+    InferTesting.publish(broker, storage, "broken", 1, "runs/none/models/best", Instant.parse("2026-12-01T10:00:00Z"));
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/api/v1/models/broken").then()
+        .statusCode(200).body("state", equalTo("failed")).body("failure", containsString("version 1 failed to load")));
+    given().get("/q/health/ready").then().statusCode(503)
+        .body("checks.find { it.name == 'models' }.data.broken", containsString("failed to load"))
+        .body("checks.find { it.name == 'models' }.data.solo", equalTo("serving version 1"));
+    given().get("/api/v1/models/solo").then().body("version", equalTo(1)).body("announcedVersion", equalTo(1));
+    List<ConsumerRecord<String, byte[]>> deadAnnouncements = broker.companion().consume(String.class, byte[].class)
+        .fromTopics(Topics.DEAD_LETTER, 3).awaitCompletion(Duration.ofSeconds(30)).getRecords().stream()
+        .filter(r -> Topics.MODELS_PUBLISHED.equals(header(r, "dead-letter-topic"))).toList();
+    assertThat(deadAnnouncements).singleElement().satisfies(r -> assertThat(header(r, "dead-letter-reason"))
+        .startsWith("ModelPublished: malformed JSON"));
+  }
+
+  private static String header(ConsumerRecord<String, byte[]> record, String name) {
+    var header = record.headers().lastHeader(name);
+    return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
   }
 }
