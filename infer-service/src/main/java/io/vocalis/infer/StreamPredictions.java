@@ -24,7 +24,9 @@ import org.eclipse.microprofile.reactive.messaging.Emitter;
  * Predicts one ready recording with every production model: for each model version, the stored
  * prediction if there is one (a replay), else a new one stored create-only ({@link
  * PredictionStore}); then, unless marked announced, it is published on {@code vocalis.predictions}
- * (key = recording id), acknowledged, and marked. Waits (an outage, retried) while models load.
+ * (key = recording id), acknowledged, and marked — under a lock per recording, so that two
+ * deliveries of one recording in flight together announce it once. Waits (an outage, retried)
+ * while models load.
  */
 @ApplicationScoped
 public class StreamPredictions {
@@ -34,6 +36,14 @@ public class StreamPredictions {
   @Inject PredictionStore store;
   @Inject Storage storage;
   @Inject InferMetrics metrics;
+
+  private final Object[] stripes = new Object[64];
+
+  {
+    for (int i = 0; i < stripes.length; i++) {
+      stripes[i] = new Object();
+    }
+  }
 
   @Inject
   @Channel("predictions")
@@ -62,9 +72,14 @@ public class StreamPredictions {
         Optional<Prediction> stored = store.find(recording.id(), name, spec.version());
         Prediction prediction = stored.isPresent() ? stored.get()
             : store.storeOnce(compute(recording, lease.get()), spec.version());
-        Acknowledged.send(out, recording.id(), prediction);
-        metrics.published(name);
-        store.markAnnounced(recording.id(), name, spec.version());
+        // the same recording may be in flight twice (a replay beside the original): announce once
+        synchronized (stripes[Math.floorMod(recording.id().hashCode(), stripes.length)]) {
+          if (!store.announced(recording.id(), name, spec.version())) {
+            Acknowledged.send(out, recording.id(), prediction);
+            metrics.published(name);
+            store.markAnnounced(recording.id(), name, spec.version());
+          }
+        }
       }
     }
   }

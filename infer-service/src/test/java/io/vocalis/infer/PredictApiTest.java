@@ -313,5 +313,13 @@ class PredictApiTest {
         assertThat(InferTesting.metric("vocalis_infer_models_closed_total", "model=\"swap\"")).isEqualTo(closed + 1));
     given().get("/api/v1/models/swap").then().statusCode(200).body("version", equalTo(2))
         .body("announcedVersion", equalTo(2));
+
+    // a rollback is the same operation: a newer announcement naming the older version
+    InferTesting.publish(broker, storage, "swap", 1, InferTesting.model(storage, "mean"), t0.plusSeconds(120));
+    awaitServing("swap", 1);
+    upload(files.get(0)).queryParam("model", "swap").post("/api/v1/predict").then().statusCode(200)
+        .body("model.version", equalTo(1));
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        assertThat(InferTesting.metric("vocalis_infer_models_closed_total", "model=\"swap\"")).isEqualTo(closed + 2));
   }
 }
