@@ -19,6 +19,7 @@ import io.vocalis.core.ingest.RatingsStore;
 import io.vocalis.core.ingest.RecordingMetadata;
 import io.vocalis.core.ingest.RecordingNotFoundException;
 import io.vocalis.core.ingest.RecordingTooLargeException;
+import io.vocalis.service.AudioProblems;
 import io.vocalis.service.ProblemException;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -108,19 +109,19 @@ public class RecordingsResource {
       throw ProblemException.badRequest("form field 'audio' (the recording file) is missing");
     }
     RecordingMetadata meta = parseMetadata(metadata);
-    if (audio.size() > limits.maxBytes()) {
+    try {
+      limits.checkBytes(audio.size());
+    } catch (RecordingTooLargeException e) {
       metrics.failed("too_large");
-      throw tooLarge("the recording is " + audio.size() + " bytes; the limit is " + limits.maxBytes() + " bytes");
+      throw AudioProblems.of(e);
     }
     IngestOutcome outcome;
     try {
       outcome = ingestor.ingest(Files.readAllBytes(audio.uploadedFile()), meta, "upload", announcer);
     } catch (RecordingTooLargeException e) {
-      throw tooLarge(e.getMessage());
+      throw AudioProblems.of(e);
     } catch (AudioFormatException e) {
-      throw e.reason() == AudioFormatException.Reason.UNSUPPORTED
-          ? new ProblemException(415, "Unsupported Media Type", "'" + audio.fileName() + "': " + e.getMessage())
-          : new ProblemException(422, "Unprocessable Content", "'" + audio.fileName() + "': " + e.getMessage());
+      throw AudioProblems.of(e, audio.fileName());
     }
     String id = outcome.recording().id();
     URI location = URI.create("/api/v1/recordings/" + id);
@@ -246,9 +247,5 @@ public class RecordingsResource {
       metrics.failed("invalid_metadata");
       throw ProblemException.badRequest("metadata: " + e.getMessage());
     }
-  }
-
-  private static ProblemException tooLarge(String detail) {
-    return new ProblemException(413, "Content Too Large", detail);
   }
 }

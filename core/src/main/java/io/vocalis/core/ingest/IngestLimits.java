@@ -20,7 +20,7 @@ public record IngestLimits(long maxBytes, double maxSeconds) {
   }
 
   /** Refuses an input of {@code bytes} bytes over the limit. */
-  void checkBytes(long bytes) {
+  public void checkBytes(long bytes) {
     if (bytes > maxBytes) {
       throw new RecordingTooLargeException(
           "the recording is " + bytes + " bytes; the limit is " + maxBytes + " bytes");
@@ -28,7 +28,7 @@ public record IngestLimits(long maxBytes, double maxSeconds) {
   }
 
   /** Refuses a recording of {@code seconds} over the limit. */
-  void checkSeconds(double seconds) {
+  public void checkSeconds(double seconds) {
     if (seconds > maxSeconds) {
       throw new RecordingTooLargeException(
           String.format(Locale.ROOT, "the recording lasts %.1f s; the limit is %.1f s", seconds, maxSeconds));

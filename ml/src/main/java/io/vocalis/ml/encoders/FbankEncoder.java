@@ -90,6 +90,11 @@ public final class FbankEncoder implements SpeechEncoder {
     return 1;
   }
 
+  @Override
+  public double frameSeconds() {
+    return HOP / 16_000.0;
+  }
+
   /** Frames of a recording of {@code samples} samples. */
   public static int frames(int samples) {
     return samples < WINDOW ? 0 : 1 + (samples - WINDOW) / HOP;

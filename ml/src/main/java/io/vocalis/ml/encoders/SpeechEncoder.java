@@ -17,6 +17,9 @@ public interface SpeechEncoder extends AutoCloseable {
   /** How many hidden states {@link #encode} returns with {@code allHiddenStates} (layers + 1). */
   int hiddenStateCount();
 
+  /** Seconds of audio between consecutive output frames (the hop), e.g. 0.01 for fbank, 0.02 for wav2vec2. */
+  double frameSeconds();
+
   /**
    * Encodes {@code waveforms} (16 kHz mono, float in [-1, 1]) as one batch.
    *

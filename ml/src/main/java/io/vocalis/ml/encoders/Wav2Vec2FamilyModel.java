@@ -66,6 +66,11 @@ public abstract class Wav2Vec2FamilyModel extends HfEncoderBlock {
   }
 
   @Override
+  public double frameSeconds() {
+    return config.convStride().stream().mapToInt(Integer::intValue).reduce(1, (a, b) -> a * b) / 16_000.0;
+  }
+
+  @Override
   public List<EncodedRecording> encode(List<float[]> waveforms, boolean allHiddenStates) {
     if (waveforms.isEmpty()) {
       return List.of();

@@ -97,6 +97,12 @@ public final class WhisperEncoderModel extends HfEncoderBlock {
     return config.encoderLayers() + 1;
   }
 
+  /** Two mel hops: the second convolution has stride 2. */
+  @Override
+  public double frameSeconds() {
+    return 2.0 * config.hopLength() / 16_000.0;
+  }
+
   /**
    * Encodes each recording window by window (see the class comment), at most as many windows at a
    * time as there are recordings.

@@ -175,18 +175,7 @@ public final class ClassifierHead implements AutoCloseable {
 
   /** The forward pass, drawing dropout masks from {@code dropout} (null: none). */
   Output forward(NDArray states, NDArray mask, DropoutSource dropout) {
-    NDArray x = states;
-    if (spec.normalize()) {
-      Shape s = new Shape(1, spec.states(), 1, spec.inputSize());
-      x = x.sub(buffers.get("normalize.mean").reshape(s)).div(buffers.get("normalize.std").reshape(s));
-    }
-    if (spec.states() > 1) {
-      // zeros + logits keeps the mix (and its graph) in the batch's manager, not the head's
-      NDArray logits = x.getManager().zeros(new Shape(spec.states())).add(parameters.get("layer_weights"));
-      x = x.mul(logits.softmax(0).reshape(1, spec.states(), 1, 1)).sum(new int[] {1});
-    } else {
-      x = x.squeeze(1);
-    }
+    NDArray x = frames(states);
     NDArray attention = null;
     NDArray h = switch (spec.pooling()) {
       case MEAN -> MaskedPooling.mean(x, mask);
@@ -197,6 +186,42 @@ public final class ClassifierHead implements AutoCloseable {
         yield MaskedPooling.weightedSum(x, attention);
       }
     };
+    return new Output(classify(h, dropout), attention);
+  }
+
+  /**
+   * The frames the pooling reads: standardised and, when the head reads several states, mixed.
+   * Results live in {@code states}' manager; nothing is left in the head's, so concurrent passes
+   * over one head share nothing mutable.
+   *
+   * @param states (batch, states, time, inputSize)
+   * @return (batch, time, inputSize)
+   */
+  public NDArray frames(NDArray states) {
+    NDArray x = states;
+    if (spec.normalize()) {
+      Shape s = new Shape(1, spec.states(), 1, spec.inputSize());
+      x = x.sub(local(buffers.get("normalize.mean").reshape(s), x)).div(local(buffers.get("normalize.std").reshape(s), x));
+    }
+    if (spec.states() > 1) {
+      // zeros + logits keeps the mix (and its graph) in the batch's manager, not the head's
+      NDArray logits = x.getManager().zeros(new Shape(spec.states())).add(parameters.get("layer_weights"));
+      return x.mul(logits.softmax(0).reshape(1, spec.states(), 1, 1)).sum(new int[] {1});
+    }
+    return x.squeeze(1);
+  }
+
+  /**
+   * The logits of pooled vectors, for inference (no dropout); results live in {@code pooled}'s manager.
+   *
+   * @param pooled (batch, pooling output size)
+   */
+  public NDArray classify(NDArray pooled) {
+    return classify(pooled, null);
+  }
+
+  private NDArray classify(NDArray pooled, DropoutSource dropout) {
+    NDArray h = pooled;
     for (int i = 0; i < spec.hidden().size(); i++) {
       h = dropout(h, dropout);
       h = Linear.linear(h, parameters.get("layers." + i + ".weight"), parameters.get("layers." + i + ".bias"))
@@ -208,14 +233,17 @@ public final class ClassifierHead implements AutoCloseable {
       };
     }
     h = dropout(h, dropout);
-    NDArray logits;
     if (spec.loss() == LossType.CORAL) {
       NDArray score = Linear.linear(h, parameters.get("output.weight")).singletonOrThrow();
-      logits = score.expandDims(2).add(parameters.get("output.step_bias").expandDims(0));
-    } else {
-      logits = Linear.linear(h, parameters.get("output.weight"), parameters.get("output.bias")).singletonOrThrow();
+      return score.expandDims(2).add(local(parameters.get("output.step_bias").expandDims(0), score));
     }
-    return new Output(logits, attention);
+    return Linear.linear(h, parameters.get("output.weight"), parameters.get("output.bias")).singletonOrThrow();
+  }
+
+  /** {@code derived}, a view of one of the head's arrays, moved into {@code like}'s manager. */
+  static NDArray local(NDArray derived, NDArray like) {
+    derived.attach(like.getManager());
+    return derived;
   }
 
   private NDArray dropout(NDArray h, DropoutSource source) {
@@ -227,10 +255,12 @@ public final class ClassifierHead implements AutoCloseable {
 
   /** P(present) per item and feature, (batch, features), from {@link Output#logits()}. */
   public NDArray presentProbability(NDArray logits) {
-    if (spec.loss() == LossType.CORAL) {
-      return Activation.sigmoid(logits.get(":, :, " + spec.presentStep()));
-    }
-    return Activation.sigmoid(logits);
+    return Activation.sigmoid(presentLogits(logits));
+  }
+
+  /** The logit of P(present) per item and feature, (batch, features), from {@link Output#logits()}. */
+  public NDArray presentLogits(NDArray logits) {
+    return spec.loss() == LossType.CORAL ? logits.get(":, :, " + spec.presentStep()) : logits;
   }
 
   /**

@@ -40,7 +40,7 @@ final class MaskedPooling {
    */
   static NDArray attentionWeights(NDArray x, NDArray query, NDArray mask) {
     long hidden = x.getShape().get(2);
-    NDArray scores = x.matMul(query.reshape(hidden, 1)).squeeze(2);
+    NDArray scores = x.matMul(ClassifierHead.local(query.reshape(hidden, 1), x)).squeeze(2);
     scores = scores.div(OwnedArrays.scalar(scores, Math.sqrt(hidden)));
     return scores.add(paddingBias(mask)).softmax(1).mul(mask);
   }

@@ -1,0 +1,61 @@
+package io.vocalis.infer;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** infer-service's configuration ({@code vocalis.infer.*}; see application.properties). */
+@ConfigMapping(prefix = "vocalis.infer")
+public interface InferConfig {
+
+  /** Largest encoded recording accepted, in bytes. */
+  @WithDefault("200000000")
+  long maxBytes();
+
+  /** Longest recording accepted. */
+  @WithDefault("PT10M")
+  Duration maxDuration();
+
+  /** Most recordings being predicted at once (HTTP and stream); more are refused with 503. */
+  @WithDefault("64")
+  int maxInFlight();
+
+  /** The {@code Retry-After} of a 503, in seconds. */
+  @WithDefault("1")
+  int retryAfterSeconds();
+
+  /** Run each bucket shape once before a version is switched in. */
+  @WithDefault("true")
+  boolean warmup();
+
+  /** The dtype of the embedding cache entries read ({@code float32} or {@code float16}, as embed-service writes). */
+  @WithDefault("float32")
+  String cacheDtype();
+
+  /** Length-bucketed dynamic batching of each model's encoder. */
+  BatchConfig batch();
+
+  /** How recordings wait for their batch. */
+  interface BatchConfig {
+    /** Padded audio-seconds budget of one batch (size x longest member). */
+    @WithDefault("96")
+    double maxSeconds();
+
+    /** Most recordings in one batch. */
+    @WithDefault("32")
+    int maxItems();
+
+    /** How long the oldest member of an unfilled batch waits. */
+    @WithDefault("PT0.02S")
+    Duration maxWait();
+
+    /** Bucket upper bounds in seconds (ascending); the batcher's geometric 1-32 s default when absent. */
+    Optional<List<Double>> buckets();
+
+    /** Most recordings queued per model version. */
+    @WithDefault("256")
+    int maxPending();
+  }
+}

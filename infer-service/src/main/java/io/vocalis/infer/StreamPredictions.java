@@ -1,0 +1,116 @@
+package io.vocalis.infer;
+
+import io.smallrye.reactive.messaging.kafka.Record;
+import io.vocalis.core.audio.AudioPreprocessor;
+import io.vocalis.core.audio.PreprocessedAudio;
+import io.vocalis.core.batching.BucketBatcher.Priority;
+import io.vocalis.core.events.Event;
+import io.vocalis.core.events.Prediction;
+import io.vocalis.core.events.RecordingReady;
+import io.vocalis.core.storage.Storage;
+import io.vocalis.ml.serving.ModelSlot;
+import io.vocalis.ml.serving.ServingModel;
+import io.vocalis.service.stream.Acknowledged;
+import io.vocalis.service.stream.InvalidRecordException;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.net.URI;
+import java.time.Clock;
+import java.util.Optional;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+
+/**
+ * Predicts one ready recording with every production model: for each model version, the stored
+ * prediction if there is one (a replay), else a new one stored create-only ({@link
+ * PredictionStore}); then, unless marked announced, it is published on {@code vocalis.predictions}
+ * (key = recording id), acknowledged, and marked — under a lock per recording, so that two
+ * deliveries of one recording in flight together announce it once. Waits (an outage, retried)
+ * while models load.
+ */
+@ApplicationScoped
+public class StreamPredictions {
+  private static final AudioPreprocessor PREPROCESSOR = AudioPreprocessor.builder().build();
+
+  @Inject ServedModels models;
+  @Inject PredictionStore store;
+  @Inject Storage storage;
+  @Inject InferMetrics metrics;
+
+  private final Object[] stripes = new Object[64];
+
+  {
+    for (int i = 0; i < stripes.length; i++) {
+      stripes[i] = new Object();
+    }
+  }
+
+  @Inject
+  @Channel("predictions")
+  Emitter<Record<String, byte[]>> out;
+
+  /**
+   * Predicts {@code recording} with each production model.
+   *
+   * @throws InvalidRecordException when its audio is missing, not what its id says, or cannot be predicted
+   * @throws IllegalStateException while models are loading, or when the broker does not acknowledge (retry)
+   */
+  public void predict(RecordingReady recording) throws Exception {
+    if (!models.ready()) {
+      throw new IllegalStateException("models are loading; " + recording.id() + " waits for them");
+    }
+    for (String name : models.servedNames()) {
+      Optional<ModelSlot.Lease<ServedModels.Loaded>> leased = models.acquire(name);
+      if (leased.isEmpty()) {
+        continue;
+      }
+      try (ModelSlot.Lease<ServedModels.Loaded> lease = leased.get()) {
+        ServingSpec spec = lease.get().spec();
+        if (store.announced(recording.id(), name, spec.version())) {
+          continue;
+        }
+        Optional<Prediction> stored = store.find(recording.id(), name, spec.version());
+        Prediction prediction = stored.isPresent() ? stored.get()
+            : store.storeOnce(compute(recording, lease.get()), spec.version());
+        // the same recording may be in flight twice (a replay beside the original): announce once
+        synchronized (stripes[Math.floorMod(recording.id().hashCode(), stripes.length)]) {
+          if (!store.announced(recording.id(), name, spec.version())) {
+            Acknowledged.send(out, recording.id(), prediction);
+            metrics.published(name);
+            store.markAnnounced(recording.id(), name, spec.version());
+          }
+        }
+      }
+    }
+  }
+
+  private Prediction compute(RecordingReady recording, ServedModels.Loaded loaded) throws Exception {
+    ServingModel.Result result;
+    try {
+      result = loaded.model().start(recording.id(), () -> samples(recording), Priority.BACKGROUND).await(false);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidRecordException("recording " + recording.id() + " cannot be predicted by "
+          + loaded.spec().name() + ": " + e.getMessage(), e);
+    }
+    metrics.states(loaded.spec().name(), result.cached());
+    return new Prediction(Event.SCHEMA, recording.id(), loaded.spec().name(),
+        Integer.toString(loaded.spec().version()), result.probabilities(), result.present(),
+        Clock.systemUTC().instant());
+  }
+
+  private float[] samples(RecordingReady recording) throws java.io.IOException {
+    String key;
+    try {
+      key = storage.key(URI.create(recording.uri()));
+    } catch (IllegalArgumentException e) {
+      throw new InvalidRecordException("recording " + recording.id() + ": its uri " + recording.uri()
+          + " is not in this service's storage " + storage.root(), e);
+    }
+    PreprocessedAudio audio = PREPROCESSOR.process(storage.readAllBytes(key));
+    if (!audio.contentId().equals(recording.id())) {
+      throw new InvalidRecordException("recording " + recording.id() + ": the audio at " + recording.uri()
+          + " has content id " + audio.contentId());
+    }
+    return audio.samples();
+  }
+}
