@@ -45,8 +45,9 @@ class TrainingLoopProcessTest {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String MODEL = "loop";
-  private static final String FEATURE = "hoarse_harsh";
-  private static final int RECORDINGS = 16 * 3;
+  private static final List<String> FEATURES = List.of("hoarse_harsh", "slow_rate", "sound_distortions");
+  private static final String FEATURE = FEATURES.get(0);
+  private static final int RECORDINGS = 12 * 3;
 
   @TempDir Path state;
 
@@ -58,7 +59,8 @@ class TrainingLoopProcessTest {
     }
     Path storage = state.resolve("data");
     Path cohort = state.resolve("cohort");
-    new CohortGenerator(CohortSpec.builder().speakers(16).utterancesPerSpeaker(3).seconds(1.5).seed(11).build(), 2)
+    new CohortGenerator(CohortSpec.builder().speakers(12).utterancesPerSpeaker(3).seconds(1.5).prevalence(0.5).seed(11)
+        .build(), 2)
         .generate(cohort, true);
     List<String> trainSpeakers = withSplitColumn(cohort);
     LocalKafka kafka = new LocalKafka(state.resolve("kafka"), FreePorts.consecutive(2));
@@ -71,7 +73,8 @@ class TrainingLoopProcessTest {
         "VOCALIS_TRAIN_RETRAIN_MIN_NEW_LABELS", "6",
         "VOCALIS_TRAIN_RETRAIN_COOLDOWN", "PT0S",
         "VOCALIS_TRAIN_RETRAIN_CHECK_EVERY", "1s",
-        "VOCALIS_TRAIN_RETRAIN_SETTLE", "PT3S");
+        "VOCALIS_TRAIN_RETRAIN_SETTLE", "PT3S",
+        "VOCALIS_TRAIN_PROMOTION_MIN_POSITIVES", "2");
     LocalService ingest = new LocalService("ingest-service", ports, state.resolve("logs/ingest"));
     LocalService embed = new LocalService("embed-service", ports + 1, state.resolve("logs/embed"));
     LocalService train = new LocalService("train-service", ports + 2, state.resolve("logs/train"));
@@ -93,9 +96,9 @@ class TrainingLoopProcessTest {
       config.put("seed", 5);
       config.putObject("encoder").put("model", "fbank");
       ObjectNode data = config.putObject("data");
-      data.putArray("features").add(FEATURE);
+      FEATURES.forEach(data.putArray("features")::add);
       data.putObject("split").put("method", "metadata");
-      config.putObject("training").put("epochs", 4);
+      config.putObject("training").put("epochs", 8);
       ObjectNode request = JSON.createObjectNode();
       request.set("config", config);
       request.putObject("dataset").putObject("filter");
@@ -104,7 +107,7 @@ class TrainingLoopProcessTest {
       String runId = created.get("id").asText();
       List<JsonNode> events = followToEnd(train.url("/api/v1/runs/" + runId + "/events"));
       assertThat(events.get(events.size() - 1).path("state").asText()).isEqualTo("succeeded");
-      assertThat(events.stream().filter(e -> e.has("epoch")).count()).isEqualTo(4);
+      assertThat(events.stream().filter(e -> e.has("epoch")).count()).isEqualTo(8);
       JsonNode run = send("GET", train.url("/api/v1/runs/" + runId), null, 200);
       assertThat(run.path("snapshot").asText()).matches("[0-9a-f]{64}");
       assertThat(run.path("model").path("version").asInt()).isEqualTo(1);
@@ -125,7 +128,7 @@ class TrainingLoopProcessTest {
         if (rated < 8 && trainSpeakers.contains(recording.path("speakerId").asText())) {
           double rating = recording.path("ratings").path(FEATURE).asDouble();
           send("PUT", ingest.url("/api/v1/recordings/" + id + "/ratings"),
-              "{\"" + FEATURE + "\": " + (rating > 1 ? rating + 0.5 : rating + 0.25) + "}", 200);
+              "{\"" + FEATURE + "\": " + (rating > 1 ? rating + 0.5 : rating == 0 ? 0.25 : rating - 0.25) + "}", 200);
           rated++;
         }
       }
@@ -134,13 +137,18 @@ class TrainingLoopProcessTest {
       assertThat(awaitPublished(kafka, 2, Duration.ofSeconds(30))).extracting(e -> e.path("version").asInt())
           .containsExactly(1, 2);
 
-      // the training speakers' labels turned upside down: the challenger is worse on the holdout, refused
+      // the training speakers' ratings turned upside down (r -> 4 - r): the challenger is worse on the holdout
       for (String id : ids) {
         JsonNode recording = send("GET", ingest.url("/api/v1/recordings/" + id), null, 200);
         if (trainSpeakers.contains(recording.path("speakerId").asText())) {
-          double rating = recording.path("ratings").path(FEATURE).asDouble();
-          send("PUT", ingest.url("/api/v1/recordings/" + id + "/ratings"),
-              "{\"" + FEATURE + "\": " + (rating > 1 ? 0.0 : 3.0) + "}", 200);
+          ObjectNode inverted = JSON.createObjectNode();
+          for (String feature : FEATURES) {
+            JsonNode rating = recording.path("ratings").path(feature);
+            if (rating.isNumber()) {
+              inverted.put(feature, 4 - rating.asDouble());
+            }
+          }
+          send("PUT", ingest.url("/api/v1/recordings/" + id + "/ratings"), inverted.toString(), 200);
         }
       }
       JsonNode refused = awaitRetrain(train, r -> r.path("status").asText().equals("refused"), Duration.ofSeconds(120));
@@ -157,8 +165,8 @@ class TrainingLoopProcessTest {
   }
 
   /**
-   * Adds a {@code split} column to the cohort's metadata: the first ten speakers train, the next
-   * three validate, the last three test, so every snapshot splits the same way.
+   * Adds a {@code split} column to the cohort's metadata: the first six speakers train, the next
+   * two validate, the last four test, so every snapshot splits the same way.
    *
    * @return the training speakers
    */
@@ -166,14 +174,14 @@ class TrainingLoopProcessTest {
     Path metadata = cohort.resolve("metadata.csv");
     List<String> lines = Files.readAllLines(metadata);
     List<String> speakers = lines.stream().skip(1).map(l -> l.split(",")[1]).distinct().sorted().toList();
-    assertThat(speakers).hasSize(16);
+    assertThat(speakers).hasSize(12);
     List<String> out = new ArrayList<>(List.of(lines.get(0) + ",split"));
     for (String line : lines.subList(1, lines.size())) {
       int rank = speakers.indexOf(line.split(",")[1]);
-      out.add(line + "," + (rank < 10 ? "train" : rank < 13 ? "val" : "test"));
+      out.add(line + "," + (rank < 6 ? "train" : rank < 8 ? "val" : "test"));
     }
     Files.write(metadata, out);
-    return speakers.subList(0, 10);
+    return speakers.subList(0, 6);
   }
 
   private static JsonNode awaitRetrain(LocalService train, Predicate<JsonNode> until, Duration limit)

@@ -147,7 +147,8 @@ class RetrainerTest {
         RecordingReady.class);
     double rating = ratings.current(recording).ratings().get("hoarse_harsh");
     List<RatingsUpdated> events = new ArrayList<>();
-    ratings.update(id, Map.of("hoarse_harsh", rating > 1 ? rating + 0.5 : rating + 0.25), OptionalInt.empty(), "test",
+    ratings.update(id, Map.of("hoarse_harsh", rating > 1 ? rating + 0.5 : rating == 0 ? 0.25 : rating - 0.25),
+        OptionalInt.empty(), "test",
         events::add);
     for (RatingsUpdated event : events) {
       for (int copy = 0; copy < 2; copy++) {
