@@ -6,6 +6,7 @@ import io.vocalis.core.cohort.CohortGenerator;
 import io.vocalis.core.cohort.CohortSpec;
 import io.vocalis.core.storage.Storage;
 import io.vocalis.ml.training.ConfigLoader;
+import io.vocalis.ml.training.DatasetLocation;
 import io.vocalis.ml.training.EpochRecord;
 import io.vocalis.ml.training.PreparedRun;
 import io.vocalis.ml.training.Trainer;
@@ -85,9 +86,9 @@ class TrainResumeOrStartTest {
   void preparingTwiceKeepsTheRequestAndRefusesAnother() throws IOException {
     Path run = prepared("twice");
     try (Storage folder = Storage.open(run.toString())) {
-      PreparedRun.write(folder, config, cohort); // a retried request: the same, accepted
+      PreparedRun.write(folder, config, DatasetLocation.folder(cohort)); // a retried request: the same, accepted
       TrainingConfig other = ConfigLoader.parse("seed: 8\n", Map.of());
-      org.assertj.core.api.Assertions.assertThatThrownBy(() -> PreparedRun.write(folder, other, cohort))
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> PreparedRun.write(folder, other, DatasetLocation.folder(cohort)))
           .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("already holds another run's request");
     }
   }
@@ -95,7 +96,7 @@ class TrainResumeOrStartTest {
   private static Path prepared(String name) {
     Path run = temp.resolve(name);
     try (Storage folder = Storage.open(run.toString())) {
-      PreparedRun.write(folder, config, cohort);
+      PreparedRun.write(folder, config, DatasetLocation.folder(cohort));
     }
     return run;
   }

@@ -1,5 +1,6 @@
 package io.vocalis.train;
 
+import io.vocalis.ml.training.DatasetLocation;
 import io.vocalis.ml.training.TrainingConfig;
 import io.vocalis.ml.training.TrainingJob;
 import java.util.Map;
@@ -16,6 +17,11 @@ public interface DatasetSource {
   /** The snapshot's content hash; null for a folder. */
   String snapshot();
 
+  /** Where the Trainer finds this data (what a Kubernetes Job's request names too). */
+  DatasetLocation location();
+
   /** A new training run of {@code config} on this data. */
-  TrainingJob start(TrainingConfig config);
+  default TrainingJob start(TrainingConfig config) {
+    return TrainingJob.start(location(), config);
+  }
 }

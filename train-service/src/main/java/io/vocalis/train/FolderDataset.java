@@ -1,7 +1,6 @@
 package io.vocalis.train;
 
-import io.vocalis.ml.training.TrainingConfig;
-import io.vocalis.ml.training.TrainingJob;
+import io.vocalis.ml.training.DatasetLocation;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -23,7 +22,7 @@ public record FolderDataset(Path folder) implements DatasetSource {
   }
 
   @Override
-  public TrainingJob start(TrainingConfig config) {
-    return TrainingJob.start(folder, config);
+  public DatasetLocation location() {
+    return DatasetLocation.folder(folder);
   }
 }

@@ -241,10 +241,7 @@ public class KubernetesRunner {
    */
   private void createJob(Run run) {
     try (Storage folder = runs.openFolder(run.id())) {
-      if (!(datasets.restore(run.dataset()) instanceof FolderDataset dataset)) {
-        throw new IllegalArgumentException("the Kubernetes runner trains on dataset folders only, not " + run.dataset());
-      }
-      PreparedRun.write(folder, ConfigLoader.fromTree(run.config()), dataset.folder());
+      PreparedRun.write(folder, ConfigLoader.fromTree(run.config()), datasets.restore(run.dataset()).location());
       int attempt = folder.list(ATTEMPTS + "/").stream().map(o -> o.key().substring(ATTEMPTS.length() + 1))
           .filter(k -> k.matches("[0-9]{1,9}\\.json")).mapToInt(k -> Integer.parseInt(k.substring(0, k.length() - 5)))
           .max().orElse(0) + 1;

@@ -1,8 +1,6 @@
 package io.vocalis.train;
 
 import io.vocalis.ml.training.DatasetLocation;
-import io.vocalis.ml.training.TrainingConfig;
-import io.vocalis.ml.training.TrainingJob;
 import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -33,7 +31,7 @@ public record SnapshotSource(String hash, URI storage, Object filter) implements
   }
 
   @Override
-  public TrainingJob start(TrainingConfig config) {
-    return TrainingJob.start(new DatasetLocation(null, hash, storage), config);
+  public DatasetLocation location() {
+    return new DatasetLocation(null, hash, storage);
   }
 }

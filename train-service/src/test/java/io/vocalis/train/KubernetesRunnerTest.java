@@ -143,8 +143,27 @@ class KubernetesRunnerTest {
         "memory", new Quantity("30Gi"), "nvidia.com/gpu", new Quantity("2")));
 
     JsonNode request = TrainTesting.JSON.readTree(storage.readAllBytes("runs/" + id + "/" + PreparedRun.REQUEST));
-    assertThat(request.get("data").asText()).isEqualTo(TrainTesting.cohort(storage).toUri().toString());
+    assertThat(java.nio.file.Path.of(request.get("data").asText())).isEqualTo(TrainTesting.cohort(storage).toRealPath());
     assertThat(request.get("config")).isEqualTo(run.get("config"));
+    cancel(id);
+  }
+
+  @Test
+  void aSnapshotRunsJobTrainsOnTheSnapshotInTheStorage() throws Exception {
+    TrainTesting.storedRecordings(storage);
+    String id = given().contentType(ContentType.JSON)
+        .body(Map.of("config", Map.of("name", "k8s-snapshot"), "runner", "kubernetes",
+            "dataset", Map.of("filter", Map.of("source", "import:" + TrainTesting.IMPORT))))
+        .post("/api/v1/runs").then().statusCode(201).extract().path("id");
+    awaitJob(id, 1);
+    String snapshot = TrainTesting.run(id).get("snapshot").asText();
+    JsonNode request = TrainTesting.JSON.readTree(storage.readAllBytes("runs/" + id + "/" + PreparedRun.REQUEST));
+    assertThat(request.get("snapshot").asText()).isEqualTo(snapshot);
+    assertThat(request.get("storage").asText()).isEqualTo(storage.root().toString());
+    assertThat(request.has("data")).isFalse();
+    try (Storage folder = Storage.open(storage.uri("runs/" + id))) {
+      assertThat(PreparedRun.job(folder).data().snapshot()).isEqualTo(snapshot);
+    }
     cancel(id);
   }
 

@@ -6,17 +6,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vocalis.core.storage.ObjectExistsException;
 import io.vocalis.core.storage.Storage;
 import io.vocalis.core.storage.WriteCondition;
-import java.net.URI;
-import java.nio.file.Path;
 
 /**
  * A run written into its folder before anything trains it, for a runner elsewhere (a Kubernetes
- * Job): {@value #REQUEST} holds the configuration and the dataset folder, so one command — {@code
+ * Job): {@value #REQUEST} holds the configuration and the dataset (a folder, or a snapshot in a
+ * storage), so one command — {@code
  * vocalis train --resume-or-start --out RUN} — starts the run the first time and resumes it from its
  * latest checkpoint on every later try (a pod restarted after a preemption runs the same command).
  */
 public final class PreparedRun {
-  /** The prepared configuration and dataset folder. */
+  /** The prepared configuration and dataset. */
   public static final String REQUEST = "request.json";
 
   private PreparedRun() {}
@@ -27,10 +26,10 @@ public final class PreparedRun {
    *
    * @throws IllegalArgumentException when {@code run} already holds another request
    */
-  public static void write(Storage run, TrainingConfig config, Path data) {
+  public static void write(Storage run, TrainingConfig config, DatasetLocation data) {
     ObjectNode request = JsonNodeFactory.instance.objectNode();
     request.put("schema", 1);
-    request.put("data", data.toAbsolutePath().normalize().toUri().toString());
+    data.record(request);
     request.set("config", ConfigLoader.toTree(config));
     byte[] bytes = Json.bytes(request);
     try {
@@ -63,8 +62,7 @@ public final class PreparedRun {
       throw new IllegalArgumentException(REQUEST + ": schema " + schema + " is not supported (this build reads 1)");
     }
     TrainingConfig config = ConfigLoader.fromTree(request.get("config"));
-    Path data = Path.of(URI.create(request.path("data").asText()));
     run.delete(RunLayout.CONFIG);
-    return TrainingJob.start(data, config);
+    return TrainingJob.start(DatasetLocation.recorded(request), config);
   }
 }
