@@ -1,8 +1,5 @@
 package io.vocalis.embed;
 
-import io.vocalis.core.audio.AudioFormatException;
-import io.vocalis.core.audio.AudioPreprocessor;
-import io.vocalis.core.audio.PreprocessedAudio;
 import io.vocalis.core.batching.BucketBatcher.Priority;
 import io.vocalis.core.embeddings.EmbeddingKey;
 import io.vocalis.core.events.EmbeddingsReady;
@@ -16,9 +13,9 @@ import io.vocalis.ml.encoders.EncodedRecording;
 import io.vocalis.ml.training.Embedding;
 import io.vocalis.ml.training.EmbeddingCache;
 import io.vocalis.service.stream.InvalidRecordException;
+import io.vocalis.service.stream.ReadyAudio;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.net.URI;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -37,7 +34,6 @@ import java.util.concurrent.ExecutionException;
  */
 @ApplicationScoped
 public class EmbeddingPipeline {
-  private static final AudioPreprocessor PREPROCESSOR = AudioPreprocessor.builder().build();
 
   @Inject Storage storage;
   @Inject EmbeddingsAnnouncer announcer;
@@ -71,7 +67,7 @@ public class EmbeddingPipeline {
     }
     Map<ConfiguredEncoder, Embedding> computed = new LinkedHashMap<>();
     if (!missing.isEmpty()) {
-      float[] samples = samples(recording);
+      float[] samples = ReadyAudio.samples(storage, recording);
       backlog.observe(samples.length / 16_000.0);
       Map<ConfiguredEncoder, CompletableFuture<EncodedRecording>> pending = new LinkedHashMap<>();
       for (ConfiguredEncoder e : missing) {
@@ -103,24 +99,6 @@ public class EmbeddingPipeline {
       }
       throw cause instanceof Exception ex ? ex : new IllegalStateException(cause);
     }
-  }
-
-  /** The recording's 16 kHz samples, checked against its content id. */
-  private float[] samples(RecordingReady recording) throws AudioFormatException {
-    String key;
-    try {
-      key = storage.key(URI.create(recording.uri()));
-    } catch (IllegalArgumentException e) {
-      throw new InvalidRecordException("recording " + recording.id() + ": its uri " + recording.uri()
-          + " is not in this service's storage " + storage.root(), e);
-    }
-    byte[] bytes = storage.readAllBytes(key);
-    PreprocessedAudio audio = PREPROCESSOR.process(bytes);
-    if (!audio.contentId().equals(recording.id())) {
-      throw new InvalidRecordException("recording " + recording.id() + ": the audio at " + recording.uri()
-          + " has content id " + audio.contentId());
-    }
-    return audio.samples();
   }
 
   private void announceOnce(EmbeddingCache cache, RecordingReady recording, ConfiguredEncoder e, Embedding computed) {

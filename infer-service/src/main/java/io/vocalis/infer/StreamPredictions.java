@@ -1,8 +1,6 @@
 package io.vocalis.infer;
 
 import io.smallrye.reactive.messaging.kafka.Record;
-import io.vocalis.core.audio.AudioPreprocessor;
-import io.vocalis.core.audio.PreprocessedAudio;
 import io.vocalis.core.batching.BucketBatcher.Priority;
 import io.vocalis.core.events.Event;
 import io.vocalis.core.events.Prediction;
@@ -12,9 +10,9 @@ import io.vocalis.ml.serving.ModelSlot;
 import io.vocalis.ml.serving.ServingModel;
 import io.vocalis.service.stream.Acknowledged;
 import io.vocalis.service.stream.InvalidRecordException;
+import io.vocalis.service.stream.ReadyAudio;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.net.URI;
 import java.time.Clock;
 import java.util.Optional;
 import org.eclipse.microprofile.reactive.messaging.Channel;
@@ -30,7 +28,6 @@ import org.eclipse.microprofile.reactive.messaging.Emitter;
  */
 @ApplicationScoped
 public class StreamPredictions {
-  private static final AudioPreprocessor PREPROCESSOR = AudioPreprocessor.builder().build();
 
   @Inject ServedModels models;
   @Inject PredictionStore store;
@@ -87,7 +84,8 @@ public class StreamPredictions {
   private Prediction compute(RecordingReady recording, ServedModels.Loaded loaded) throws Exception {
     ServingModel.Result result;
     try {
-      result = loaded.model().start(recording.id(), () -> samples(recording), Priority.BACKGROUND).await(false);
+      result = loaded.model().start(recording.id(), () -> ReadyAudio.samples(storage, recording), Priority.BACKGROUND)
+          .await(false);
     } catch (IllegalArgumentException e) {
       throw new InvalidRecordException("recording " + recording.id() + " cannot be predicted by "
           + loaded.spec().name() + ": " + e.getMessage(), e);
@@ -96,21 +94,5 @@ public class StreamPredictions {
     return new Prediction(Event.SCHEMA, recording.id(), loaded.spec().name(),
         Integer.toString(loaded.spec().version()), result.probabilities(), result.present(),
         Clock.systemUTC().instant());
-  }
-
-  private float[] samples(RecordingReady recording) throws java.io.IOException {
-    String key;
-    try {
-      key = storage.key(URI.create(recording.uri()));
-    } catch (IllegalArgumentException e) {
-      throw new InvalidRecordException("recording " + recording.id() + ": its uri " + recording.uri()
-          + " is not in this service's storage " + storage.root(), e);
-    }
-    PreprocessedAudio audio = PREPROCESSOR.process(storage.readAllBytes(key));
-    if (!audio.contentId().equals(recording.id())) {
-      throw new InvalidRecordException("recording " + recording.id() + ": the audio at " + recording.uri()
-          + " has content id " + audio.contentId());
-    }
-    return audio.samples();
   }
 }
