@@ -373,7 +373,23 @@ final class ManifestRules {
     }
     ObjectNode train = rendered.get("Deployment", "vocalis-train");
     JsonNode job = MODELS.valueToTree(template.get().job());
-    pod(train, "(its Job template, from vocalis.train.kubernetes.*) spec.template.spec", job.path("spec").path("template").path("spec"), null);
+    String jobBase = "(its Job template, from vocalis.train.kubernetes.*) spec.template.spec";
+    JsonNode jobSpec = job.path("spec").path("template").path("spec");
+    pod(train, jobBase, jobSpec, null);
+    JsonNode jobContainer = jobSpec.path("containers").path(0);
+    if (!jobSpec.path("securityContext").path("runAsNonRoot").asBoolean(false)) {
+      problem(train, jobBase + ".securityContext.runAsNonRoot", "must be true");
+    }
+    if (!jobContainer.path("securityContext").path("readOnlyRootFilesystem").asBoolean(false)
+        || jobContainer.path("securityContext").path("allowPrivilegeEscalation").asBoolean(true)) {
+      problem(train, jobBase + ".containers[0].securityContext", "must have readOnlyRootFilesystem true and"
+          + " allowPrivilegeEscalation false");
+    }
+    Set<String> jobMounts = new HashSet<>();
+    jobContainer.path("volumeMounts").forEach(m -> jobMounts.add(m.path("mountPath").asText()));
+    if (!jobMounts.contains("/tmp")) {
+      problem(train, jobBase + ".containers[0].volumeMounts", "nothing writable at /tmp (the root filesystem is read-only)");
+    }
     if (rendered.find("ServiceAccount", template.get().serviceAccount()).isEmpty()) {
       problem(train, "env VOCALIS_TRAIN_KUBERNETES_SERVICE_ACCOUNT", "no ServiceAccount " + template.get().serviceAccount() + " for the Jobs' pods");
     }

@@ -37,6 +37,10 @@ public final class KubernetesJobs {
   static final String CONTAINER = "train";
   /** The environment variable holding the storage root in the pod. */
   static final String STORAGE_ROOT_ENV = "VOCALIS_STORAGE_ROOT";
+  /** The image's non-root user (as the services' pods run). */
+  static final long USER = 1001;
+  /** Where DJL unpacks the PyTorch natives: an emptyDir, as the root filesystem is read-only. */
+  static final String DJL_CACHE = "/var/cache/djl";
 
   private KubernetesJobs() {}
 
@@ -98,17 +102,32 @@ public final class KubernetesJobs {
             .withNewMetadata().withLabels(labels).endMetadata()
             .withNewSpec()
               .withRestartPolicy("Never")
+              // vocalis train checkpoints within its --stop-timeout (10 s) of SIGTERM: leave it that and more
+              .withTerminationGracePeriodSeconds(30L)
               .withServiceAccountName(config.serviceAccount())
               .withNodeSelector(config.nodeSelector())
               .withTolerations(tolerations)
+              .withNewSecurityContext()
+                .withRunAsNonRoot(true).withRunAsUser(USER).withRunAsGroup(USER).withFsGroup(USER)
+                .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+              .endSecurityContext()
+              .addNewVolume().withName("tmp").withNewEmptyDir().endEmptyDir().endVolume()
+              .addNewVolume().withName("djl-cache").withNewEmptyDir().endEmptyDir().endVolume()
               .addNewContainer()
                 .withName(CONTAINER)
                 .withImage(image)
                 .withImagePullPolicy(config.imagePullPolicy())
                 .withCommand(config.command())
                 .withArgs(args)
-                .withEnv(new EnvVarBuilder().withName(STORAGE_ROOT_ENV).withValue(storageRoot.toString()).build())
+                .withEnv(new EnvVarBuilder().withName(STORAGE_ROOT_ENV).withValue(storageRoot.toString()).build(),
+                    new EnvVarBuilder().withName("DJL_CACHE_DIR").withValue(DJL_CACHE).build())
                 .withResources(new ResourceRequirementsBuilder().withRequests(requests).withLimits(limits).build())
+                .withNewSecurityContext()
+                  .withAllowPrivilegeEscalation(false).withReadOnlyRootFilesystem(true)
+                  .withNewCapabilities().withDrop("ALL").endCapabilities()
+                .endSecurityContext()
+                .addNewVolumeMount().withName("tmp").withMountPath("/tmp").endVolumeMount()
+                .addNewVolumeMount().withName("djl-cache").withMountPath(DJL_CACHE).endVolumeMount()
               .endContainer()
             .endSpec()
           .endTemplate()
