@@ -12,6 +12,7 @@ import io.vocalis.core.events.ModelPublished;
 import io.vocalis.core.events.RecordingReady;
 import io.vocalis.core.events.Topics;
 import io.vocalis.core.ingest.StoredRecordings;
+import io.vocalis.core.metrics.PrometheusText;
 import io.vocalis.core.storage.Storage;
 import io.vocalis.core.storage.WriteCondition;
 import io.vocalis.ml.training.ConfigLoader;
@@ -154,7 +155,6 @@ final class InferTesting {
   /** The value of a Prometheus sample {@code name{labels}} from /q/metrics; 0 when absent. */
   static double metric(String name, String labels) {
     String body = given().get("/q/metrics").then().statusCode(200).extract().asString();
-    return body.lines().filter(l -> l.startsWith(name + "{") && l.contains(labels))
-        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    return PrometheusText.sum(body, name, labels);
   }
 }

@@ -14,6 +14,7 @@ import io.vocalis.core.audio.AudioPreprocessor;
 import io.vocalis.core.embeddings.EmbeddingDtype;
 import io.vocalis.core.embeddings.StateSelection;
 import io.vocalis.core.ingest.StoredRecordings;
+import io.vocalis.core.metrics.PrometheusText;
 import io.vocalis.core.snapshot.Snapshots;
 import io.vocalis.core.storage.Storage;
 import io.vocalis.ml.encoders.EncodedRecording;
@@ -28,8 +29,6 @@ import jakarta.inject.Inject;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -65,9 +64,7 @@ class SnapshotRunsTest {
   /** The embeddings runs took so far from {@code source} ({@code cache} or {@code encoder}), from /q/metrics. */
   private static double embeddings(String source) {
     String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
-    Matcher m = Pattern.compile("(?m)^vocalis_train_embeddings_total\\{[^}]*source=\"" + source + "\"[^}]*} (\\S+)$")
-        .matcher(metrics);
-    return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    return PrometheusText.sum(metrics, "vocalis_train_embeddings_total", "source=\"" + source + "\"");
   }
 
   private static String post(Map<String, Object> dataset) {
