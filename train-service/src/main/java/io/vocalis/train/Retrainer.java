@@ -12,6 +12,7 @@ import io.vocalis.core.snapshot.NewLabels;
 import io.vocalis.core.snapshot.Snapshot;
 import io.vocalis.core.snapshot.Snapshots;
 import io.vocalis.core.storage.Storage;
+import io.vocalis.service.ProblemException;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -145,14 +146,25 @@ public class Retrainer {
     snapshots.create(trained.filter(), presence);
     LOG.infof("retraining model %s (production version %d) on snapshot %s: new labels %s", model, production,
         fresh.hash(), newLabels);
-    submit(started, champion);
+    submit(ledger.latest(model), champion);
   }
 
-  /** Posts the retrain's run (again, after a crash between the ledger write and the post). */
-  private void submit(Retrain retrain, JsonNode champion) {
-    Run trainedBy = runs.require(champion.get("run").asText());
+  /**
+   * Posts the run of the retrain just read (again, after a crash between the ledger write and the
+   * post); a request the runs API refuses (the configuration no longer valid, the snapshot gone)
+   * ends the retrain as failed instead of being posted again on every tick.
+   */
+  private void submit(Optional<RetrainLedger.Versioned> read, JsonNode champion) {
+    Retrain retrain = read.orElseThrow().retrain();
     ObjectNode dataset = json.createObjectNode().put("snapshot", retrain.snapshot());
-    submissions.submit(retrain.run(), trainedBy.config(), dataset, null);
+    try {
+      Run trainedBy = runs.require(champion.get("run").asText());
+      submissions.submit(retrain.run(), trainedBy.config(), dataset, null);
+    } catch (ProblemException refused) {
+      ledger.replace(read, retrain.finished(Retrain.Status.FAILED, null, "the run could not be posted: "
+          + refused.getMessage(), clock.instant()));
+      LOG.warnf("retrain of model %s: the run could not be posted: %s", retrain.model(), refused.getMessage());
+    }
   }
 
   /** Brings running retrains forward: promotes the models of succeeded runs, records failed ones. */
@@ -174,7 +186,7 @@ public class Retrainer {
     Retrain retrain = read.get().retrain();
     Optional<Run> run = runs.get(retrain.run());
     if (run.isEmpty()) {
-      submit(retrain, catalog.versions(model).get(retrain.champion()));
+      submit(read, catalog.versions(model).get(retrain.champion()));
       return;
     }
     Retrain done = switch (run.get().state()) {
