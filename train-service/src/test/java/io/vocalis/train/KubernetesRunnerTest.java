@@ -133,10 +133,19 @@ class KubernetesRunnerTest {
     assertThat(container.getImagePullPolicy()).isEqualTo("Always");
     assertThat(container.getCommand()).containsExactly("/app/vocalis");
     assertThat(container.getArgs()).containsExactly("train", "--resume-or-start", "--out", folder);
-    assertThat(container.getEnv()).singleElement().satisfies(e -> {
-      assertThat(e.getName()).isEqualTo("VOCALIS_STORAGE_ROOT");
-      assertThat(e.getValue()).isEqualTo(storage.root().toString());
-    });
+    assertThat(container.getEnv()).extracting(e -> e.getName() + "=" + e.getValue())
+        .containsExactly("VOCALIS_STORAGE_ROOT=" + storage.root(), "DJL_CACHE_DIR=/var/cache/djl");
+    // as the services' pods: non-root, read-only root, writable /tmp and DJL cache, time to checkpoint on SIGTERM
+    assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+    assertThat(pod.getSecurityContext().getRunAsUser()).isEqualTo(1001L);
+    assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+    assertThat(container.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+    assertThat(container.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+    assertThat(container.getVolumeMounts()).extracting(m -> m.getName() + " " + m.getMountPath())
+        .containsExactly("tmp /tmp", "djl-cache /var/cache/djl");
+    assertThat(pod.getVolumes()).extracting(v -> v.getName() + " " + (v.getEmptyDir() != null))
+        .containsExactly("tmp true", "djl-cache true");
+    assertThat(pod.getTerminationGracePeriodSeconds()).isEqualTo(30L);
     assertThat(container.getResources().getRequests())
         .isEqualTo(Map.of("cpu", new Quantity("3"), "memory", new Quantity("20Gi")));
     assertThat(container.getResources().getLimits()).isEqualTo(Map.of("cpu", new Quantity("6"),
