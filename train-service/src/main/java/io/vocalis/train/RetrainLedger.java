@@ -47,15 +47,15 @@ final class RetrainLedger {
    * Records {@code next} as the model's latest retrain if {@code read} is still the latest (empty:
    * if there is none yet).
    *
-   * @return false when another writer changed it first
+   * @return {@code next} as now stored; empty when another writer changed it first
    */
-  boolean replace(Optional<Versioned> read, Retrain next) {
+  Optional<Versioned> replace(Optional<Versioned> read, Retrain next) {
     WriteCondition condition = read.map(v -> WriteCondition.ifVersion(v.version())).orElse(WriteCondition.ifAbsent());
     try {
-      storage.write(key(next.model()), condition, json.writeValueAsBytes(next));
-      return true;
+      ObjectInfo written = storage.write(key(next.model()), condition, json.writeValueAsBytes(next));
+      return Optional.of(new Versioned(next, written.version()));
     } catch (ObjectExistsException | PreconditionFailedException lost) {
-      return false;
+      return Optional.empty();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

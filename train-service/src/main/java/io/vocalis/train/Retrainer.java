@@ -140,13 +140,14 @@ public class Retrainer {
     }
     Retrain started = Retrain.started(model, fresh.hash(), production, newLabels, scheduled ? "schedule" : "labels",
         UUID.randomUUID().toString(), clock.instant());
-    if (!ledger.replace(last, started)) {
+    Optional<RetrainLedger.Versioned> won = ledger.replace(last, started);
+    if (won.isEmpty()) {
       return; // another replica started it
     }
-    snapshots.create(trained.filter(), presence);
+    snapshots.store(fresh);
     LOG.infof("retraining model %s (production version %d) on snapshot %s: new labels %s", model, production,
         fresh.hash(), newLabels);
-    submit(ledger.latest(model), champion);
+    submit(won, champion);
   }
 
   /**
@@ -196,7 +197,7 @@ public class Retrainer {
       case CANCELLED -> retrain.finished(Retrain.Status.FAILED, null, "run cancelled", clock.instant());
       default -> null;
     };
-    if (done != null && ledger.replace(read, done)) {
+    if (done != null && ledger.replace(read, done).isPresent()) {
       LOG.infof("retrain of model %s: %s", model, done.outcome());
     }
   }

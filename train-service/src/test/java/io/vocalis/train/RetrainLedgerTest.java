@@ -39,7 +39,8 @@ class RetrainLedgerTest {
         String run = "r" + (i + 1);
         wins.add(pool.submit(() -> {
           go.await();
-          return ledger.replace(read, Retrain.started("m", "s1", 2, Map.of("slow_rate", 5), "labels", run, NOW));
+          return ledger.replace(read, Retrain.started("m", "s1", 2, Map.of("slow_rate", 5), "labels", run, NOW))
+              .isPresent();
         }));
       }
       go.countDown();
@@ -54,10 +55,13 @@ class RetrainLedgerTest {
       assertThat(latest.snapshot()).isEqualTo("s1");
       assertThat(latest.newLabels()).isEqualTo(Map.of("slow_rate", 5));
       // a replica that read before the win cannot overwrite it, and a second first start fails too
-      assertThat(ledger.replace(read, latest.finished(Retrain.Status.FAILED, null, "stale", NOW))).isFalse();
-      assertThat(ledger.replace(Optional.empty(), latest)).isFalse();
-      assertThat(ledger.replace(ledger.latest("m"), latest.finished(Retrain.Status.REFUSED, 3, "kept v2", NOW)))
-          .isTrue();
+      assertThat(ledger.replace(read, latest.finished(Retrain.Status.FAILED, null, "stale", NOW))).isEmpty();
+      assertThat(ledger.replace(Optional.empty(), latest)).isEmpty();
+      Optional<RetrainLedger.Versioned> kept =
+          ledger.replace(ledger.latest("m"), latest.finished(Retrain.Status.REFUSED, 3, "kept v2", NOW));
+      assertThat(kept).isPresent();
+      // what replace answers is what a later read finds, version included
+      assertThat(ledger.latest("m")).isEqualTo(kept);
       assertThat(ledger.latest("m").orElseThrow().retrain().outcome()).isEqualTo("kept v2");
     }
   }

@@ -104,8 +104,15 @@ public final class Snapshots {
    * @throws EmptySnapshotException when the filter selects no recording
    */
   public Snapshot create(SnapshotFilter filter, Presence presence) {
-    Snapshot snapshot = select(filter, presence);
-    Stored stored = new Stored(SCHEMA, snapshot.hash(), snapshot.createdAt(), filter, snapshot.threshold(),
+    return store(select(filter, presence));
+  }
+
+  /**
+   * Writes a snapshot {@link #select} made (or finds the identical one written before), without
+   * selecting again: what is stored is exactly what was selected, whatever changed since.
+   */
+  public Snapshot store(Snapshot snapshot) {
+    Stored stored = new Stored(SCHEMA, snapshot.hash(), snapshot.createdAt(), snapshot.filter(), snapshot.threshold(),
         snapshot.features(), snapshot.recordings());
     try {
       storage.write(key(snapshot.hash()), WriteCondition.ifAbsent(), bytes(stored));
@@ -118,7 +125,8 @@ public final class Snapshots {
 
   /**
    * What {@link #create} would write, without writing it: the selection {@code filter} makes now,
-   * with the name it would have (e.g. to see whether anything changed since an earlier snapshot).
+   * with the name it would have (e.g. to see whether anything changed since an earlier snapshot);
+   * {@link #store} writes it.
    *
    * @throws EmptySnapshotException when the filter selects no recording
    */

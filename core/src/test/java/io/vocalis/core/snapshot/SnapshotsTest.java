@@ -181,6 +181,13 @@ class SnapshotsTest {
     Snapshot preview = snapshots.select(SnapshotFilter.all(), Presence.DEFAULT);
     assertThat(storage.list(Snapshots.PREFIX)).isEmpty();
     assertThat(snapshots.create(SnapshotFilter.all(), Presence.DEFAULT)).isEqualTo(preview);
+
+    // store writes what was selected, even when the data changed since
+    update("a", "slow_rate", 4.0);
+    Snapshot stored = snapshots.store(preview);
+    assertThat(stored).isEqualTo(preview);
+    assertThat(snapshots.find(preview.hash())).contains(preview);
+    assertThat(snapshots.select(SnapshotFilter.all(), Presence.DEFAULT).hash()).isNotEqualTo(preview.hash());
   }
 
   @Test
