@@ -89,23 +89,23 @@ class EmbedServiceProcessTest {
 
       // kill instance A with SIGKILL once a fifth of the work is stored, then start it again
       long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-      while (entries(storage).size() < 2 * RECORDINGS / 5) {
-        assertThat(System.nanoTime()).as("entries stored so far: %d", entries(storage).size()).isLessThan(deadline);
+      while (StoredEntries.of(storage).size() < 2 * RECORDINGS / 5) {
+        assertThat(System.nanoTime()).as("entries stored so far: %d", StoredEntries.of(storage).size()).isLessThan(deadline);
         Thread.sleep(20);
       }
       double aBatches = metric(embedA, "vocalis_embed_batch_size_count");
       embedA.kill();
-      int atKill = entries(storage).size();
+      int atKill = StoredEntries.of(storage).size();
       assertThat(atKill).as("the kill must land mid-stream").isLessThan(2 * RECORDINGS);
       embedA.start(env);
       embedA.awaitReady(Duration.ofSeconds(120));
 
-      while (entries(storage).size() < 2 * RECORDINGS || announcements(kafka).size() < 2 * RECORDINGS) {
-        assertThat(System.nanoTime()).as("entries %d, announcements %d", entries(storage).size(),
+      while (StoredEntries.of(storage).size() < 2 * RECORDINGS || announcements(kafka).size() < 2 * RECORDINGS) {
+        assertThat(System.nanoTime()).as("entries %d, announcements %d", StoredEntries.of(storage).size(),
             announcements(kafka).size()).isLessThan(deadline + Duration.ofSeconds(120).toNanos());
         Thread.sleep(200);
       }
-      List<Path> entries = entries(storage);
+      List<Path> entries = StoredEntries.of(storage);
       assertThat(entries).hasSize(2 * RECORDINGS); // one object per key: create-only
       Map<String, Integer> perEntry = new HashMap<>();
       for (ConsumerRecord<String, String> r : announcements(kafka)) {
@@ -165,7 +165,7 @@ class EmbedServiceProcessTest {
     assertThat(run.code()).as(run.err()).isZero();
     float[] expected = SafetensorsFile.open(out).tensor("item0_last").toFloats();
     boolean found = false;
-    for (Path entry : entries(storage)) {
+    for (Path entry : StoredEntries.of(storage)) {
       SafetensorsFile file = SafetensorsFile.of(Files.readAllBytes(entry), entry.toString());
       if (file.metadata().get("recording_id").equals(id) && file.metadata().get("revision").equals("fbank")) {
         assertThat(file.tensor("states").toFloats()).isEqualTo(expected);
@@ -177,26 +177,11 @@ class EmbedServiceProcessTest {
 
   /** {@code vocalis train} on the cohort folder with the service's storage as its cache computes nothing. */
   private void trainingHitsTheServiceCache(Path storage, Path cohort) throws IOException {
-    int before = entries(storage).size();
+    int before = StoredEntries.of(storage).size();
     CliRun run = CliRun.of("train", "--data", cohort.toString(), "--out", state.resolve("run").toString(),
         "--model", "fbank", "--epochs", "1", "--set", "encoder.cache=" + storage.toUri());
     assertThat(run.code()).as(run.err()).isZero();
-    assertThat(entries(storage)).hasSize(before);
-  }
-
-  private static List<Path> entries(Path storage) throws IOException {
-    Path root = storage.resolve("embeddings");
-    if (!Files.isDirectory(root)) {
-      return List.of();
-    }
-    while (true) {
-      try (Stream<Path> files = Files.walk(root)) {
-        return files.filter(p -> p.getFileName().toString().endsWith(".safetensors")
-            && !p.getFileName().toString().startsWith(".")).sorted().toList();
-      } catch (java.io.UncheckedIOException vanished) {
-        // a writer's temporary file was renamed while the walk listed it: look again
-      }
-    }
+    assertThat(StoredEntries.of(storage)).hasSize(before);
   }
 
   private static List<ConsumerRecord<String, String>> announcements(LocalKafka kafka) {
