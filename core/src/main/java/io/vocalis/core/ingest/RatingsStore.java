@@ -122,12 +122,13 @@ public final class RatingsStore {
     check(changes);
     RecordingReady recording = recording(id);
     Revisions revisions = revisions(id);
-    announce(id, revisions, announcer);
     int currentNumber = revisions.latest();
+    // a conflict announces nothing: the revision it lost to may be the winner's, announced by the winner
     if (expectedRevision.isPresent() && expectedRevision.getAsInt() != currentNumber) {
       throw new RatingsConflictException(id, currentNumber, "recording " + id + " is at ratings revision "
           + currentNumber + ", not " + expectedRevision.getAsInt() + " as the update expected");
     }
+    announce(id, revisions, announcer);
     RatingsRevision current = at(recording, currentNumber);
     Map<String, Double> ratings = new TreeMap<>(current.ratings());
     TreeSet<String> changed = new TreeSet<>();
