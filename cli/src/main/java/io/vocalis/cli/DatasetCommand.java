@@ -76,8 +76,8 @@ final class DatasetCommand implements Runnable {
       name = "validate",
       mixinStandardHelpOptions = true,
       description = {
-        "Checks a dataset folder. Exit 0 when it is usable (warnings on stderr),",
-        "1 with every error on stderr, one per line."
+        "Checks a dataset folder.",
+        "Exit 0 when it is usable (warnings on stderr), 1 with every error on stderr, one per line."
       })
   static final class Validate implements Callable<Integer> {
     @Spec CommandSpec spec;

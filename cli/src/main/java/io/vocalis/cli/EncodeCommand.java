@@ -28,8 +28,8 @@ import picocli.CommandLine.Parameters;
     name = "encode",
     mixinStandardHelpOptions = true,
     description = {
-      "Encodes WAV files with a speech encoder (Wav2Vec2, HuBERT, WavLM, Whisper checkpoint",
-      "folder in Hugging Face layout, or the weight-free 'fbank') into one safetensors file."
+      "Encodes WAV files with a speech encoder (Wav2Vec2, HuBERT, WavLM, Whisper checkpoint"
+          + " folder in Hugging Face layout, or the weight-free 'fbank') into one safetensors file."
     })
 final class EncodeCommand implements Callable<Integer> {
   private static final AudioPreprocessor PREPROCESSOR = AudioPreprocessor.builder().build();

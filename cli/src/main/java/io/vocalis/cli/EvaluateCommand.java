@@ -31,9 +31,9 @@ import picocli.CommandLine.Spec;
     versionProvider = VersionProvider.class,
     sortOptions = false,
     description = {
-      "Evaluate a trained run's model on every recording of a labelled dataset folder, with the",
-      "decision thresholds tuned on validation in training. Prints a table and writes",
-      "evaluations/<dataset folder name>.json into the run."
+      "Evaluate a trained run's model on every recording of a labelled dataset folder, with the"
+          + " decision thresholds tuned on validation in training.",
+      "Prints a table and writes evaluations/<dataset folder name>.json into the run."
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:done", "1:invalid run or dataset", "2:bad arguments"})

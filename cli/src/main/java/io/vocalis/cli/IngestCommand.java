@@ -34,9 +34,9 @@ import picocli.CommandLine.Model.CommandSpec;
     name = "ingest",
     mixinStandardHelpOptions = true,
     description = {
-      "Preprocesses a dataset folder offline, as ingest-service does: 16 kHz mono float32 WAV under",
-      "OUTDIR/recordings/<id[0..2]>/<id>.wav with its event <id>.json; OUTDIR/ingest-report.json",
-      "holds the outcome of every row. Re-running stores nothing twice.",
+      "Preprocesses a dataset folder offline, as ingest-service does: 16 kHz mono float32 WAV under"
+          + " OUTDIR/recordings/<id[0..2]>/<id>.wav with its event <id>.json.",
+      "OUTDIR/ingest-report.json holds the outcome of every row. Re-running stores nothing twice.",
       "Exit 0 when every row is stored, 1 when the dataset is invalid or a row failed."
     })
 final class IngestCommand implements Callable<Integer> {

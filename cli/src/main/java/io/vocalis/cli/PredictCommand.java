@@ -27,8 +27,8 @@ import picocli.CommandLine.Spec;
     versionProvider = VersionProvider.class,
     sortOptions = false,
     description = {
-      "Predict perceptual features of audio files with a trained run's model. Prints CSV: file,",
-      "P(present) per feature, and the features present at the thresholds tuned in training."
+      "Predict perceptual features of audio files with a trained run's model.",
+      "Prints CSV: file, P(present) per feature, and the features present at the thresholds tuned in training."
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:done", "1:invalid run or unreadable audio", "2:bad arguments"})

@@ -37,11 +37,11 @@ import picocli.CommandLine.Spec;
     versionProvider = VersionProvider.class,
     sortOptions = false,
     description = {
-      "Train a classifier of perceptual features on a dataset folder (--data) or a dataset snapshot of the",
-      "platform's storage (--snapshot HASH --storage ROOT). Without --config a head-only",
-      "run on the fbank baseline; flags override the config file's keys. The run folder (a path, file:",
-      "or gs:// URI) receives config.yaml, split.json, checkpoints/, curves.json, metrics.json,",
-      "report.md, plots/ and models/best, models/final."
+      "Train a classifier of perceptual features on a dataset folder (--data) or a dataset snapshot of the"
+          + " platform's storage (--snapshot HASH --storage ROOT).",
+      "Without --config a head-only run on the fbank baseline; flags override the config file's keys.",
+      "The run folder (a path, file: or gs:// URI) receives config.yaml, split.json, checkpoints/,"
+          + " curves.json, metrics.json, report.md, plots/ and models/best, models/final."
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:done", "1:invalid data, configuration or run folder", "2:bad arguments",

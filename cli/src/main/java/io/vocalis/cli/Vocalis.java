@@ -27,7 +27,24 @@ import picocli.CommandLine.Command;
     })
 public final class Vocalis implements Runnable {
 
+  /** slf4j-simple's level for DJL's loggers: {@code error} in simplelogger.properties. */
+  private static final String ENGINE_LOG_LEVEL = "org.slf4j.simpleLogger.log.ai.djl";
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  /**
+   * Shows the engine's own log lines (DJL's GPU detection, PyTorch's graph optimizer and thread
+   * notices), which the command line hides by default. Set before the engine's first logger.
+   */
+  @CommandLine.Option(
+      names = "--verbose",
+      scope = CommandLine.ScopeType.INHERIT,
+      description = "Also print the engine's log lines (DJL, PyTorch: GPU detection, graph optimizer, threads).")
+  void verbose(boolean verbose) {
+    if (verbose) {
+      System.setProperty(ENGINE_LOG_LEVEL, "info");
+    }
+  }
 
   @Override
   public void run() {

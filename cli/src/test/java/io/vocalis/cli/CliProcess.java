@@ -1,12 +1,15 @@
 package io.vocalis.cli;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * The command line in a child JVM of its own (as {@code ./vocalis} runs it), for what only a real
@@ -25,11 +28,26 @@ final class CliProcess {
 
   /** Starts {@code vocalis ARGS...} with this JVM's class path, its output in {@code logs}. */
   static CliProcess start(Path logs, String... args) throws IOException {
+    return start(logs, System.getProperty("java.class.path"), args);
+  }
+
+  /**
+   * Starts {@code vocalis ARGS...} on the class path it ships with: this JVM's without the test
+   * classes (whose resources, such as the tests' logging settings, would shadow the shipped ones).
+   */
+  static CliProcess startAsShipped(Path logs, String... args) throws IOException {
+    String classPath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+        .filter(entry -> !Path.of(entry).endsWith("test-classes"))
+        .collect(Collectors.joining(File.pathSeparator));
+    return start(logs, classPath, args);
+  }
+
+  private static CliProcess start(Path logs, String classPath, String... args) throws IOException {
     Files.createDirectories(logs);
     List<String> command = new ArrayList<>(List.of(LocalKafka.java(), "-Xmx512m"));
     System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("ai.djl.") || k.equals("vocalis.home"))
         .forEach(k -> command.add("-D" + k + "=" + System.getProperty(k)));
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), Vocalis.class.getName()));
+    command.addAll(List.of("-cp", classPath, Vocalis.class.getName()));
     command.addAll(List.of(args));
     Path out = logs.resolve("stdout.txt");
     Path err = logs.resolve("stderr.txt");
