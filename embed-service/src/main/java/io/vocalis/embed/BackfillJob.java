@@ -1,9 +1,9 @@
 package io.vocalis.embed;
 
+import io.vocalis.core.snapshot.SnapshotFilter;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A backfill's recorded state, as {@code GET /api/v1/backfills/{id}} answers it.
@@ -22,20 +22,19 @@ import java.util.Map;
  * @param createdAt when it was posted
  * @param updatedAt when this state was written
  */
-public record BackfillJob(String id, String state, String encoder, Object layers, Map<String, String> filter,
+public record BackfillJob(String id, String state, String encoder, Object layers, SnapshotFilter filter,
     int matched, int embedded, int cached, int failed, List<Failure> failures, String error, Instant createdAt,
     Instant updatedAt) {
 
   /** Why one recording failed. */
   public record Failure(String recordingId, String reason) {}
 
-  /** Copies the collections. */
+  /** Copies the failures. */
   public BackfillJob {
-    filter = Map.copyOf(filter);
     failures = List.copyOf(failures);
   }
 
-  static BackfillJob queued(String id, String encoder, Object layers, Map<String, String> filter, Instant now) {
+  static BackfillJob queued(String id, String encoder, Object layers, SnapshotFilter filter, Instant now) {
     return new BackfillJob(id, "QUEUED", encoder, layers, filter, 0, 0, 0, 0, List.of(), null, now, now);
   }
 

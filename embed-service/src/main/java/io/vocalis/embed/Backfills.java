@@ -4,16 +4,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.runtime.StartupEvent;
 import io.vocalis.core.batching.BucketBatcher.Priority;
 import io.vocalis.core.embeddings.StateSelection;
-import io.vocalis.core.events.EventCodec;
 import io.vocalis.core.events.RecordingReady;
-import io.vocalis.core.storage.ObjectInfo;
+import io.vocalis.core.snapshot.SnapshotFilter;
+import io.vocalis.core.snapshot.Snapshots;
 import io.vocalis.core.storage.Storage;
 import io.vocalis.service.JobStore;
-import io.vocalis.service.stream.StreamProcessing;
+import io.vocalis.service.stream.BoundedRetry;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,8 +26,8 @@ import java.util.concurrent.Executors;
 import org.jboss.logging.Logger;
 
 /**
- * Runs backfills one at a time in the background: every stored recording ({@code
- * recordings/<id[0..2]>/<id>.json}) that the filter selects and that has no entry yet for the
+ * Runs backfills one at a time in the background: every stored recording that the filter
+ * ({@link Snapshots#recordings}) selects and that has no entry yet for the
  * job's encoder is embedded through the same pipeline as the stream, at {@link
  * Priority#BACKGROUND}, so live traffic goes first. State is written to storage ({@code
  * backfills/<id>.json}) after every recording, so any replica can report it; jobs left unfinished
@@ -53,9 +55,9 @@ public class Backfills {
   }
 
   /** Queues a backfill whose encoder was already opened with {@code encoder}. */
-  public BackfillJob start(ConfiguredEncoder encoder, RecordingFilter filter) {
+  public BackfillJob start(ConfiguredEncoder encoder, SnapshotFilter filter) {
     BackfillJob job = BackfillJob.queued(UUID.randomUUID().toString(), encoder.reference(),
-        encoder.states().toJson(), filter.fields(), Instant.now());
+        encoder.states().toJson(), filter, Instant.now());
     save(job);
     runner.submit(() -> run(job));
     return job;
@@ -75,22 +77,16 @@ public class Backfills {
     save(job);
     try {
       ConfiguredEncoder encoder = embedders.forBackfill(job.encoder(), StateSelection.fromJson(job.layers()));
-      RecordingFilter filter = new RecordingFilter(job.filter());
       int matched = 0;
       int embedded = 0;
       int cached = 0;
       List<BackfillJob.Failure> failures = new ArrayList<>();
-      for (ObjectInfo info : storage.list("recordings/")) {
-        if (!info.key().endsWith(".json")) {
-          continue;
-        }
-        RecordingReady recording = EventCodec.decode(storage.readAllBytes(info.key()), RecordingReady.class);
-        if (!filter.matches(recording)) {
-          continue;
-        }
+      for (RecordingReady recording : new Snapshots(storage, Clock.systemUTC()).recordings(job.filter())) {
         matched++;
         try {
-          EmbeddingPipeline.Outcome outcome = embedWithRetries(recording, encoder);
+          EmbeddingPipeline.Outcome outcome = BoundedRetry.call(OUTAGE_ATTEMPTS, Duration.ofMillis(500),
+              "backfill " + job.id() + ", recording " + recording.id(),
+              () -> pipeline.embed(recording, List.of(encoder), Priority.BACKGROUND));
           embedded += outcome.embedded();
           cached += outcome.cached();
         } catch (Exception e) {
@@ -110,24 +106,6 @@ public class Backfills {
       job = job.failed(e.getMessage(), Instant.now());
     }
     save(job);
-  }
-
-  /** Embeds one recording; an outage is retried a few times before it counts as this recording's failure. */
-  private EmbeddingPipeline.Outcome embedWithRetries(RecordingReady recording, ConfiguredEncoder encoder)
-      throws Exception {
-    long backoff = 500;
-    for (int attempt = 1; ; attempt++) {
-      try {
-        return pipeline.embed(recording, List.of(encoder), Priority.BACKGROUND);
-      } catch (Exception e) {
-        if (e instanceof InterruptedException || StreamProcessing.isInvalidInput(e) || attempt == OUTAGE_ATTEMPTS) {
-          throw e;
-        }
-        LOG.warnf("backfill: %s on recording %s; retrying in %d ms", e, recording.id(), backoff);
-        Thread.sleep(backoff);
-        backoff *= 2;
-      }
-    }
   }
 
   private void save(BackfillJob job) {

@@ -1,6 +1,10 @@
 package io.vocalis.embed;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vocalis.core.embeddings.StateSelection;
+import io.vocalis.core.snapshot.SnapshotFilter;
 import io.vocalis.service.ProblemException;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -18,7 +22,8 @@ import java.util.Set;
 
 /**
  * {@code POST /api/v1/backfills {"encoder", "layers"?, "filter"?}} → {@code 202 {id, location}}:
- * (re)embeds every stored recording the filter selects that has no entry yet; {@code GET
+ * (re)embeds every stored recording the filter (core's {@link SnapshotFilter}, plus {@code
+ * speakerId} for one speaker) selects that has no entry yet; {@code GET
  * /api/v1/backfills/{id}}: its state, counts and per-failure reasons.
  */
 @Path("/api/v1/backfills")
@@ -27,6 +32,7 @@ public class BackfillsResource {
 
   @Inject Backfills backfills;
   @Inject Embedders embedders;
+  @Inject ObjectMapper json;
 
   @POST
   @Consumes(MediaType.APPLICATION_JSON)
@@ -50,7 +56,7 @@ public class BackfillsResource {
     } catch (IllegalArgumentException e) {
       throw ProblemException.badRequest("layers: " + e.getMessage());
     }
-    RecordingFilter filter = filter(body.get("filter"));
+    SnapshotFilter filter = filter(body.get("filter"));
     try {
       embedders.resolve(encoder);
     } catch (RuntimeException e) {
@@ -78,22 +84,26 @@ public class BackfillsResource {
     return backfills.get(id).orElseThrow(() -> ProblemException.notFound("no backfill " + id));
   }
 
-  private static RecordingFilter filter(Object value) {
-    if (value == null) {
-      return new RecordingFilter(Map.of());
-    }
-    if (!(value instanceof Map<?, ?> map)) {
-      throw ProblemException.badRequest("filter must be an object {source?, task?, speakerId?, since?}");
-    }
-    Map<String, String> fields = new LinkedHashMap<>();
-    for (var e : map.entrySet()) {
-      if (!(e.getValue() instanceof String s)) {
-        throw ProblemException.badRequest("filter." + e.getKey() + " must be a string");
+  /**
+   * The posted filter as core's {@link SnapshotFilter}; {@code speakerId} (one speaker, this API's
+   * own name) is taken as {@code speakerIds: [speakerId]}.
+   */
+  private SnapshotFilter filter(Object value) {
+    JsonNode tree = json.valueToTree(value);
+    if (tree.isObject() && tree.has("speakerId")) {
+      ObjectNode fields = ((ObjectNode) tree).deepCopy();
+      JsonNode speaker = fields.remove("speakerId");
+      if (fields.has("speakerIds")) {
+        throw ProblemException.badRequest("filter: give speakerId or speakerIds, not both");
       }
-      fields.put(String.valueOf(e.getKey()), s);
+      if (!speaker.isTextual()) {
+        throw ProblemException.badRequest("filter.speakerId must be a string, got " + speaker);
+      }
+      fields.putArray("speakerIds").add(speaker);
+      tree = fields;
     }
     try {
-      return new RecordingFilter(fields);
+      return SnapshotFilter.fromJson(tree);
     } catch (IllegalArgumentException e) {
       throw ProblemException.badRequest(e.getMessage());
     }

@@ -1,7 +1,5 @@
 package io.vocalis.embed;
 
-import ai.djl.Device;
-import ai.djl.ndarray.types.DataType;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vocalis.core.batching.BucketBatcher;
@@ -17,7 +15,6 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -166,29 +163,6 @@ public class Embedders {
 
   /** The device and precision from {@code vocalis.embed.device} and {@code vocalis.embed.precision}. */
   EncoderOptions options() {
-    return new EncoderOptions(device(config.device()), precision(config.precision()));
-  }
-
-  static Device device(String value) {
-    String v = value.strip().toLowerCase(Locale.ROOT);
-    if (v.equals("auto")) {
-      return EncoderOptions.defaults().device();
-    }
-    if (v.equals("cpu")) {
-      return Device.cpu();
-    }
-    if (v.matches("gpu:\\d+")) {
-      return Device.gpu(Integer.parseInt(v.substring(4)));
-    }
-    throw new IllegalArgumentException("vocalis.embed.device must be auto, cpu or gpu:N, got \"" + value + "\"");
-  }
-
-  static DataType precision(String value) {
-    return switch (value.strip().toLowerCase(Locale.ROOT)) {
-      case "fp32" -> DataType.FLOAT32;
-      case "fp16" -> DataType.FLOAT16;
-      default -> throw new IllegalArgumentException(
-          "vocalis.embed.precision must be fp32 or fp16, got \"" + value + "\"");
-    };
+    return EncoderOptions.fromSettings(config.device(), config.precision(), "vocalis.embed");
   }
 }

@@ -206,6 +206,20 @@ class EmbedStreamTest {
     await().atMost(Duration.ofSeconds(30)).until(() -> "DONE".equals(given().get(again).path("state")));
     given().get(again).then().body("matched", equalTo(RECORDINGS.size()))
         .body("cached", equalTo((int) bySpeaker)).body("embedded", equalTo(RECORDINGS.size() - (int) bySpeaker));
+
+    // core's snapshot filter fields: the same speaker by speakerIds, and a task nothing has
+    String bySpeakerIds = given().contentType("application/json").body(Map.of("encoder", "fbank", "layers", List.of(0),
+        "filter", Map.of("speakerIds", List.of(speaker, "nobody")))).when().post("/api/v1/backfills").then()
+        .statusCode(202).extract().path("location");
+    await().atMost(Duration.ofSeconds(30)).until(() -> "DONE".equals(given().get(bySpeakerIds).path("state")));
+    given().get(bySpeakerIds).then().body("matched", equalTo((int) bySpeaker)).body("cached", equalTo((int) bySpeaker))
+        .body("embedded", equalTo(0)).body("filter.speakerIds", equalTo(List.of("nobody", speaker).stream().sorted()
+            .toList()));
+    String none = given().contentType("application/json").body(Map.of("encoder", "fbank",
+        "filter", Map.of("task", "no-such-task"))).when().post("/api/v1/backfills").then()
+        .statusCode(202).extract().path("location");
+    await().atMost(Duration.ofSeconds(30)).until(() -> "DONE".equals(given().get(none).path("state")));
+    given().get(none).then().body("matched", equalTo(0)).body("embedded", equalTo(0));
   }
 
   @Test
@@ -219,6 +233,11 @@ class EmbedStreamTest {
         new Case(Map.of("encoder", "fbank", "layers", "first"), 400, "layers:"),
         new Case(Map.of("encoder", "fbank", "filter", Map.of("speaker", "x")), 400, "filter.speaker is not a filter field"),
         new Case(Map.of("encoder", "fbank", "filter", Map.of("since", "yesterday")), 400, "filter.since"),
+        new Case(Map.of("encoder", "fbank", "filter", Map.of("speakerId", "x", "speakerIds", List.of("y"))), 400,
+            "give speakerId or speakerIds, not both"),
+        new Case(Map.of("encoder", "fbank", "filter", Map.of("speakerId", 7)), 400, "filter.speakerId must be a string"),
+        new Case(Map.of("encoder", "fbank", "filter", Map.of("speakerIds", List.of())), 400, "filter.speakerIds must be"),
+        new Case(Map.of("encoder", "fbank", "filter", "p01"), 400, "filter must be a JSON object"),
         new Case(Map.of("encoder", "fbank", "layers", List.of(5)), 422, "out of range"))) {
       given().contentType("application/json").body(c.body()).when().post("/api/v1/backfills").then()
           .statusCode(c.status()).contentType("application/problem+json").body("detail", containsString(c.detail()));

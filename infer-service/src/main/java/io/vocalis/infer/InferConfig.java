@@ -34,6 +34,14 @@ public interface InferConfig {
   @WithDefault("float32")
   String cacheDtype();
 
+  /** Where models run: {@code auto} (the first GPU DJL sees, else the CPU), {@code cpu} or {@code gpu:N} ({@link InferDevice}). */
+  @WithDefault("auto")
+  String device();
+
+  /** {@code fp32}, or {@code fp16} on a GPU only (a startup error otherwise). */
+  @WithDefault("fp32")
+  String precision();
+
   /** Length-bucketed dynamic batching of each model's encoder. */
   BatchConfig batch();
 

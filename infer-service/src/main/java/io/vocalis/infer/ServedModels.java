@@ -5,7 +5,6 @@ import io.vocalis.core.batching.BucketBatcher;
 import io.vocalis.core.embeddings.EmbeddingDtype;
 import io.vocalis.core.storage.Storage;
 import io.vocalis.ml.encoders.BatchingEncoder;
-import io.vocalis.ml.encoders.EncoderOptions;
 import io.vocalis.ml.serving.ModelSlot;
 import io.vocalis.ml.serving.ServingModel;
 import io.vocalis.ml.training.EmbeddingCache;
@@ -44,6 +43,7 @@ public class ServedModels {
   @Inject InferConfig config;
   @Inject InferMetrics metrics;
   @Inject AnnouncementsCatchUp catchUp;
+  @Inject InferDevice device;
 
   private final ConcurrentMap<String, Line> lines = new ConcurrentHashMap<>();
   private final ExecutorService loader = Executors.newSingleThreadExecutor(r -> {
@@ -168,7 +168,7 @@ public class ServedModels {
         b.buckets().map(l -> l.stream().mapToDouble(Double::doubleValue).toArray())
             .orElse(BucketBatcher.DEFAULT_BUCKET_BOUNDS),
         b.maxSeconds(), b.maxItems(), b.maxWait(), b.maxPending());
-    return ServingModel.open(pkg, spec.thresholds(), EncoderOptions.defaults(), batching, new EmbeddingCache(storage),
+    return ServingModel.open(pkg, spec.thresholds(), device.options(), batching, new EmbeddingCache(storage),
         EmbeddingDtype.parse(config.cacheDtype()), spec.name() + "-" + spec.version(),
         metrics.batchListener(spec.name()));
   }

@@ -46,6 +46,18 @@ public class StreamPredictions {
   @Channel("predictions")
   Emitter<Record<String, byte[]>> out;
 
+  /** What predicting a recording with one model version did. */
+  public enum Outcome {
+    /** Stored and announced before: nothing done. */
+    KNOWN,
+    /** Found stored (a replay after a crash between the store and the announcement), announced now. */
+    ANNOUNCED,
+    /** Predicted, stored and announced now. */
+    PREDICTED,
+    /** No version of the model is loaded. */
+    NOT_LOADED
+  }
+
   /**
    * Predicts {@code recording} with each production model.
    *
@@ -57,27 +69,40 @@ public class StreamPredictions {
       throw new IllegalStateException("models are loading; " + recording.id() + " waits for them");
     }
     for (String name : models.servedNames()) {
-      Optional<ModelSlot.Lease<ServedModels.Loaded>> leased = models.acquire(name);
-      if (leased.isEmpty()) {
-        continue;
+      predict(recording, name);
+    }
+  }
+
+  /**
+   * Predicts {@code recording} with the production version of model {@code name} (at background
+   * priority), stores it create-only and announces it once.
+   *
+   * @throws InvalidRecordException when its audio is missing, not what its id says, or cannot be predicted
+   * @throws IllegalStateException when the broker does not acknowledge (retry)
+   */
+  public Outcome predict(RecordingReady recording, String name) throws Exception {
+    Optional<ModelSlot.Lease<ServedModels.Loaded>> leased = models.acquire(name);
+    if (leased.isEmpty()) {
+      return Outcome.NOT_LOADED;
+    }
+    try (ModelSlot.Lease<ServedModels.Loaded> lease = leased.get()) {
+      ServingSpec spec = lease.get().spec();
+      if (store.announced(recording.id(), name, spec.version())) {
+        return Outcome.KNOWN;
       }
-      try (ModelSlot.Lease<ServedModels.Loaded> lease = leased.get()) {
-        ServingSpec spec = lease.get().spec();
+      Optional<Prediction> stored = store.find(recording.id(), name, spec.version());
+      Prediction prediction = stored.isPresent() ? stored.get()
+          : store.storeOnce(compute(recording, lease.get()), spec.version());
+      // the same recording may be in flight twice (a replay beside the original): announce once
+      synchronized (stripes[Math.floorMod(recording.id().hashCode(), stripes.length)]) {
         if (store.announced(recording.id(), name, spec.version())) {
-          continue;
+          return Outcome.KNOWN;
         }
-        Optional<Prediction> stored = store.find(recording.id(), name, spec.version());
-        Prediction prediction = stored.isPresent() ? stored.get()
-            : store.storeOnce(compute(recording, lease.get()), spec.version());
-        // the same recording may be in flight twice (a replay beside the original): announce once
-        synchronized (stripes[Math.floorMod(recording.id().hashCode(), stripes.length)]) {
-          if (!store.announced(recording.id(), name, spec.version())) {
-            Acknowledged.send(out, recording.id(), prediction);
-            metrics.published(name);
-            store.markAnnounced(recording.id(), name, spec.version());
-          }
-        }
+        Acknowledged.send(out, recording.id(), prediction);
+        metrics.published(name);
+        store.markAnnounced(recording.id(), name, spec.version());
       }
+      return stored.isPresent() ? Outcome.ANNOUNCED : Outcome.PREDICTED;
     }
   }
 

@@ -90,6 +90,33 @@ final class InferTesting {
     });
   }
 
+  /** The tiny random-weight WavLM checkpoint of ml's tests. */
+  static final Path WAVLM = Path.of("../ml/src/test/resources/encoders/wavlm-group").toAbsolutePath().normalize();
+
+  /**
+   * The storage key of the final model of a one-epoch fine-tuning run on the tiny WavLM (LoRA with
+   * dropout on q and v, the last layer unfrozen, two soft prompts), trained once per storage root.
+   */
+  static synchronized String finetunedModel(Storage storage) {
+    return runs.computeIfAbsent(storage.root() + "finetuned", k -> {
+      String run = "runs/finetuned";
+      try {
+        Trainer.run(TrainingJob.start(cohort(storage), ConfigLoader.parse("""
+            seed: 4
+            encoder: {layer: weighted}
+            head: {pooling: attention, hidden: [8]}
+            training: {epochs: 1, batch_size: 8}
+            finetune: {freeze: layers, frozen_layers: 1, prompts: 2, lora: {rank: 2, alpha: 4, dropout: 0.2, targets: [q, v]}}
+            optimizer: {encoder_lr: 1e-3, adapter_lr: 1e-2}
+            """, Map.of("encoder.model", WAVLM.toString()))), Path.of(storage.root()).resolve(run).toString(),
+            TrainingListener.NONE);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return run + "/" + RunLayout.FINAL_MODEL;
+    });
+  }
+
   /**
    * Announces {@code version} of {@code name}, the package at {@code key}, as train-service's
    * promotions do: the weights' SHA-256 and the package's tuned thresholds; its history seq is the
@@ -100,16 +127,18 @@ final class InferTesting {
     String sha256 = "0".repeat(64);
     Map<String, Double> thresholds = new LinkedHashMap<>();
     FEATURES.forEach(f -> thresholds.put(f, 0.5));
+    ModelPublished.Encoder encoder = new ModelPublished.Encoder("fbank", "fbank");
     if (storage.stat(key + "/" + ModelPackage.WEIGHTS).isPresent()) {
       sha256 = HexFormat.of().formatHex(sha256(storage.readAllBytes(key + "/" + ModelPackage.WEIGHTS)));
-      thresholds.putAll(ModelPackage.read(storage, key).thresholds());
+      ModelPackage pkg = ModelPackage.read(storage, key);
+      thresholds.putAll(pkg.thresholds());
+      encoder = new ModelPublished.Encoder(pkg.encoder().model(), pkg.encoder().id());
     }
     List<ModelPublished.Feature> features = new ArrayList<>();
     thresholds.forEach((f, t) -> features.add(new ModelPublished.Feature(f, t)));
     long seq = at.getEpochSecond();
     ModelPublished event = new ModelPublished(Event.SCHEMA, name, version, seq, ModelPublished.PROMOTE, null,
-        new ModelPublished.Artifact(storage.uri(key).toString(), sha256), new ModelPublished.Encoder("fbank", "fbank"),
-        features, at);
+        new ModelPublished.Artifact(storage.uri(key).toString(), sha256), encoder, features, at);
     produce(broker, Topics.MODELS_PUBLISHED, name, EventCodec.encode(event));
   }
 
@@ -134,8 +163,13 @@ final class InferTesting {
     }
   }
 
-  /** Stores {@code file} as ingest-service would (audio, then its event); returns the event. */
+  /** Stores {@code file} as ingest-service would (audio, then its event) as speaker p01's; returns the event. */
   static RecordingReady store(Storage storage, Path file) {
+    return store(storage, file, "p01");
+  }
+
+  /** Stores {@code file} as ingest-service would (audio, then its event) as {@code speaker}'s; returns the event. */
+  static RecordingReady store(Storage storage, Path file, String speaker) {
     PreprocessedAudio audio = preprocess(file);
     String id = audio.contentId();
     ByteArrayOutputStream wav = new ByteArrayOutputStream();
@@ -146,7 +180,7 @@ final class InferTesting {
     }
     storage.write(StoredRecordings.audioKey(id), WriteCondition.overwrite(), wav.toByteArray());
     RecordingReady event = new RecordingReady(Event.SCHEMA, id, storage.uri(StoredRecordings.audioKey(id)).toString(),
-        audio.durationSeconds(), 16_000, "p01", "reading", null, Map.of(), Map.of(), "upload", id,
+        audio.durationSeconds(), 16_000, speaker, "reading", null, Map.of(), Map.of(), "upload", id,
         Instant.parse("2026-12-01T00:00:00Z"));
     storage.write(StoredRecordings.eventKey(id), WriteCondition.overwrite(), EventCodec.encode(event));
     return event;

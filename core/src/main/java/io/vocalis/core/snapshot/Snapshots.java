@@ -155,6 +155,30 @@ public final class Snapshots {
   }
 
   /**
+   * The stored recordings {@code filter} selects at their current ratings, sorted by id, read as
+   * {@link #select} reads them; none selected is an empty list. For jobs that go through stored
+   * recordings one at a time (backfills) rather than snapshot them.
+   */
+  public List<RecordingReady> recordings(SnapshotFilter filter) {
+    RatingsStore ratings = new RatingsStore(storage, Presence.DEFAULT, clock);
+    Map<String, Integer> revisions = ratings.latestRevisions();
+    List<String> ids = new ArrayList<>();
+    for (ObjectInfo info : storage.list(StoredRecordings.PREFIX)) {
+      StoredRecordings.idOfEventKey(info.key()).ifPresent(ids::add);
+    }
+    List<RecordingReady> selected = readAll(ids, id -> {
+      RecordingReady recording =
+          EventCodec.decode(storage.readAllBytes(StoredRecordings.eventKey(id)), RecordingReady.class);
+      // ratings matter to a features filter only: a revision is read only then
+      Map<String, Double> current = filter.features().isEmpty() ? Map.of()
+          : ratings.at(recording, revisions.getOrDefault(id, 1)).ratings();
+      return filter.selects(recording, current) ? recording : null;
+    });
+    selected.sort(Comparator.comparing(RecordingReady::id));
+    return selected;
+  }
+
+  /**
    * The snapshot named {@code hash}, if stored (a name that is not a SHA-256 finds nothing).
    *
    * @throws StorageException when the stored object does not hash to its name
@@ -200,20 +224,20 @@ public final class Snapshots {
   }
 
   /** {@code read} of every id on {@link #readers} threads; the non-null results, unordered. */
-  private List<Snapshot.Recording> readAll(List<String> ids, Function<String, Snapshot.Recording> read) {
+  private <T> List<T> readAll(List<String> ids, Function<String, T> read) {
     ExecutorService pool = Executors.newFixedThreadPool(readers, r -> {
       Thread t = new Thread(r, "snapshot-reader");
       t.setDaemon(true);
       return t;
     });
     try {
-      List<Future<List<Snapshot.Recording>>> chunks = new ArrayList<>();
+      List<Future<List<T>>> chunks = new ArrayList<>();
       for (int from = 0; from < ids.size(); from += CHUNK) {
         List<String> chunk = ids.subList(from, Math.min(ids.size(), from + CHUNK));
         chunks.add(pool.submit(() -> {
-          List<Snapshot.Recording> out = new ArrayList<>();
+          List<T> out = new ArrayList<>();
           for (String id : chunk) {
-            Snapshot.Recording r = read.apply(id);
+            T r = read.apply(id);
             if (r != null) {
               out.add(r);
             }
@@ -221,8 +245,8 @@ public final class Snapshots {
           return out;
         }));
       }
-      List<Snapshot.Recording> all = new ArrayList<>();
-      for (Future<List<Snapshot.Recording>> chunk : chunks) {
+      List<T> all = new ArrayList<>();
+      for (Future<List<T>> chunk : chunks) {
         all.addAll(chunk.get());
       }
       return all;

@@ -2,10 +2,12 @@ package io.vocalis.core.snapshot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vocalis.core.dataset.Presence;
+import io.vocalis.core.events.RecordingReady;
 import io.vocalis.core.ingest.Catalog;
 import io.vocalis.core.ingest.RatingsStore;
 import io.vocalis.core.storage.FileStorage;
@@ -174,6 +176,20 @@ class SnapshotsTest {
     assertThat(entry(slow, "a").labels()).isEqualTo(Map.of("slow_rate", false));
     assertThat(slow.filter().features()).containsExactly("slow_rate");
     assertThat(snapshots.find(slow.hash()).orElseThrow().filter()).isEqualTo(slow.filter());
+  }
+
+  @Test
+  void recordingsAreTheSelectionsEventsSortedByIdAndNoneIsAnEmptyList() {
+    assertThat(snapshots.recordings(SnapshotFilter.all())).extracting(RecordingReady::id)
+        .containsExactlyElementsOf(List.of("a", "b", "c", "d", "e").stream().map(Catalog::id).sorted().toList());
+    // at the current ratings: d gained slow_rate, c lost it
+    assertThat(snapshots.recordings(new SnapshotFilter(null, "reading", null, List.of("slow_rate"), List.of())))
+        .extracting(RecordingReady::id).containsExactlyElementsOf(
+            List.of("a", "d").stream().map(Catalog::id).sorted().toList());
+    assertThat(snapshots.recordings(new SnapshotFilter(null, "vowel", null, List.of(), List.of("p3"))))
+        .extracting(RecordingReady::speakerId, RecordingReady::task).containsExactly(tuple("p3", "vowel"));
+    assertThat(snapshots.recordings(new SnapshotFilter(null, "sustained_vowel", null, List.of(), List.of()))).isEmpty();
+    assertThat(storage.list(Snapshots.PREFIX)).isEmpty();
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.vocalis.ml.encoders;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.DataType;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -32,6 +33,35 @@ public record EncoderOptions(Device device, DataType dataType) {
   public static EncoderOptions defaults() {
     Device device = Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
     return new EncoderOptions(device, DataType.FLOAT32);
+  }
+
+  /**
+   * The options a service's settings name, as embed-service and infer-service spell them: {@code
+   * device} {@code auto} (the first GPU DJL sees, else the CPU), {@code cpu} or {@code gpu:N};
+   * {@code precision} {@code fp32} or {@code fp16}; case and surrounding blanks do not matter.
+   *
+   * @param prefix the settings' prefix, named in errors (e.g. {@code vocalis.embed})
+   * @throws IllegalArgumentException naming the setting and the value refused
+   */
+  public static EncoderOptions fromSettings(String device, String precision, String prefix) {
+    String d = device.strip().toLowerCase(Locale.ROOT);
+    Device chosen;
+    if (d.equals("auto")) {
+      chosen = defaults().device();
+    } else if (d.equals("cpu")) {
+      chosen = Device.cpu();
+    } else if (d.matches("gpu:\\d+")) {
+      chosen = Device.gpu(Integer.parseInt(d.substring(4)));
+    } else {
+      throw new IllegalArgumentException(prefix + ".device must be auto, cpu or gpu:N, got \"" + device + "\"");
+    }
+    DataType type = switch (precision.strip().toLowerCase(Locale.ROOT)) {
+      case "fp32" -> DataType.FLOAT32;
+      case "fp16" -> DataType.FLOAT16;
+      default -> throw new IllegalArgumentException(prefix + ".precision must be fp32 or fp16, got \"" + precision
+          + "\"");
+    };
+    return new EncoderOptions(chosen, type);
   }
 
   /** float32 on the CPU. */

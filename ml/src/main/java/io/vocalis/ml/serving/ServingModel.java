@@ -11,7 +11,6 @@ import io.vocalis.ml.OwnedArrays;
 import io.vocalis.ml.encoders.BatchingEncoder;
 import io.vocalis.ml.encoders.EncodedRecording;
 import io.vocalis.ml.encoders.EncoderOptions;
-import io.vocalis.ml.encoders.Encoders;
 import io.vocalis.ml.encoders.SpeechEncoder;
 import io.vocalis.ml.training.ClassifierHead;
 import io.vocalis.ml.training.Embedding;
@@ -30,19 +29,20 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
- * A head-only model loaded for serving: its {@link ModelPackage}'s head and the encoder it was
- * trained on behind a length-bucketed dynamic batcher ({@link BatchingEncoder}). Immutable after
- * {@link #open} and safe under concurrent calls: the encoder runs on the batcher's thread, the head
- * on the caller's, each call in its own arrays. A recording whose states are in the embedding cache
- * (the shared key of embed-service and the Trainer) costs no encoder call.
+ * A model loaded for serving: its {@link ModelPackage}'s head and the encoder it was trained on
+ * behind a length-bucketed dynamic batcher ({@link BatchingEncoder}). Immutable after {@link #open}
+ * and safe under concurrent calls: the encoder runs on the batcher's thread, the head on the
+ * caller's, each call in its own arrays. For a head-only model, a recording whose states are in
+ * the embedding cache (the shared key of embed-service and the Trainer) costs no encoder call. A
+ * fine-tuned model (LoRA, unfrozen layers, soft prompts) runs from audio only, as its encoder's
+ * weights are not the checkpoint's; its encoder is opened with the package's trained weights and
+ * adapters and fixed in inference mode ({@link ModelPackage#openEncoder}).
  *
  * <p>Explanations give one value per encoder frame: for attention pooling the attention weights
  * (they sum to 1); for mean, max and statistics pooling each frame's contribution to the logits by
  * occlusion — the mean over features of {@code logit(all frames) - logit(all frames but this one)},
  * in logit units (positive: the frame pushed towards "present"); a recording of one frame gets that
  * frame's mean logit.
- *
- * <p>Fine-tuned models (LoRA, unfrozen layers, prompts) are refused: they are not served yet.
  */
 public final class ServingModel implements AutoCloseable {
   private final ModelPackage model;
@@ -125,10 +125,10 @@ public final class ServingModel implements AutoCloseable {
     this.model = model;
     this.thresholds = thresholds;
     this.encoder = encoder;
-    this.cache = cache;
+    this.cache = model.finetune().active() ? null : cache;
     this.cacheDtype = cacheDtype;
     this.frameSeconds = speechEncoder.frameSeconds();
-    this.head = ClassifierHead.of(model.head(), model.weights(), options.device());
+    this.head = ClassifierHead.of(model.head(), model.headWeights(), options.device());
     this.work = NDManager.newBaseManager(options.device());
     boolean allStates = model.layer().kind() != LayerChoice.Kind.LAST;
     this.batching = new BatchingEncoder(speechEncoder, allStates, batching, name, listener);
@@ -138,19 +138,15 @@ public final class ServingModel implements AutoCloseable {
    * Loads {@code model} for serving.
    *
    * @param thresholds decision thresholds by feature; empty to use the package's tuned ones
-   * @param cache the shared embedding cache to read (null: always encode)
+   * @param cache the shared embedding cache to read (null: always encode; a fine-tuned model never reads it)
    * @param cacheDtype the dtype of the cache entries to read
    * @param name names the encoder's batching thread
-   * @throws IllegalArgumentException when the model is fine-tuned, its encoder changed since
-   *     training, or a threshold names an unknown feature
+   * @throws IllegalArgumentException when its encoder changed since training, the checkpoint cannot
+   *     take the fine-tuned weights, or a threshold names an unknown feature
    */
   public static ServingModel open(ModelPackage model, Map<String, Double> thresholds, EncoderOptions options,
       BatchingEncoder.Batching batching, EmbeddingCache cache, EmbeddingDtype cacheDtype, String name,
       BatchingEncoder.Listener listener) {
-    if (model.finetune().active()) {
-      throw new IllegalArgumentException("fine-tuned models are not served yet (this one fine-tunes "
-          + model.encoder().model() + "); serve a head-only model");
-    }
     EncoderReference now = EncoderReference.of(model.encoder().model());
     if (!now.id().equals(model.encoder().id())) {
       throw new IllegalArgumentException("the encoder " + model.encoder().model() + " changed since training (id "
@@ -170,7 +166,7 @@ public final class ServingModel implements AutoCloseable {
       throw new IllegalArgumentException("thresholds " + thresholds.keySet() + " name features the model does not "
           + "predict (it predicts " + features + ")");
     }
-    SpeechEncoder speechEncoder = Encoders.open(model.encoder().model(), options);
+    SpeechEncoder speechEncoder = model.openEncoder(options);
     try {
       return new ServingModel(model, Map.copyOf(decided), now, speechEncoder, options, batching, cache, cacheDtype,
           name, listener);
@@ -200,8 +196,20 @@ public final class ServingModel implements AutoCloseable {
     return frameSeconds;
   }
 
-  /** The cache key of a recording's states for this model. */
+  /** Whether the encoder was fine-tuned with the head (its states are then never cached). */
+  public boolean fineTuned() {
+    return model.finetune().active();
+  }
+
+  /**
+   * The cache key of a recording's states for this model.
+   *
+   * @throws IllegalStateException for a fine-tuned model, whose states are never cached
+   */
   public EmbeddingKey cacheKey(String contentId) {
+    if (fineTuned()) {
+      throw new IllegalStateException("a fine-tuned model's states are not the checkpoint's: they are never cached");
+    }
     return EmbeddingCache.key(contentId, encoder, Embedding.selectionOf(model.layer()), cacheDtype);
   }
 
@@ -216,8 +224,8 @@ public final class ServingModel implements AutoCloseable {
   }
 
   /**
-   * Starts one recording: its cached states when the cache holds them, else its audio queued for
-   * the encoder (a full queue shows in {@link Pending#await}).
+   * Starts one recording: its cached states when the cache holds them (head-only models), else
+   * its audio queued for the encoder (a full queue shows in {@link Pending#await}).
    *
    * @param contentId the recording's content id (the cache key's first part)
    */

@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import io.vocalis.core.audio.AudioPreprocessor;
+import io.vocalis.ml.encoders.EncodedRecording;
+import io.vocalis.ml.encoders.EncoderAdapters;
 import io.vocalis.ml.encoders.EncoderOptions;
 import io.vocalis.ml.encoders.Encoders;
 import io.vocalis.ml.encoders.SpeechEncoder;
@@ -18,7 +20,8 @@ import java.util.Map;
 
 /**
  * An encoder that trains with the head: which of its weights are frozen, its LoRA matrices and
- * soft prompts. Fine-tuning runs on Wav2Vec2, HuBERT and WavLM checkpoints.
+ * soft prompts. Fine-tuning runs on Wav2Vec2, HuBERT and WavLM checkpoints. {@link #forInference}
+ * opens a trained one that only predicts.
  */
 final class FinetunedEncoder implements AutoCloseable {
   private static final AudioPreprocessor PREPROCESSOR = AudioPreprocessor.builder().build();
@@ -74,6 +77,79 @@ final class FinetunedEncoder implements AutoCloseable {
       model.close();
       throw e;
     }
+  }
+
+  /**
+   * The encoder of the fine-tuned {@code model}, opened now, its trained encoder weights and
+   * adapters loaded from the package, and fixed from then on: its forward passes always run in
+   * inference mode (no LoRA dropout, whatever a caller asks), so that calls neither change nor
+   * depend on any state of another call.
+   *
+   * @throws IllegalArgumentException when {@code model} is not fine-tuned or its encoder cannot take the package
+   */
+  static FinetunedEncoder forInference(ModelPackage model, EncoderOptions options) {
+    if (!model.finetune().active()) {
+      throw new IllegalArgumentException("the model trains its head only: it has no fine-tuned encoder");
+    }
+    FinetunedEncoder tuned = open(model.encoder(), model.finetune(), model.layer(), options, 0);
+    try {
+      tuned.load(model.weights());
+      TrainableAdapters adapters = tuned.adapters;
+      tuned.encoder.setAdapters(new EncoderAdapters() {
+        @Override
+        public NDArray linearDelta(String weight, NDArray x, boolean training) {
+          return adapters.linearDelta(weight, x, false);
+        }
+
+        @Override
+        public NDArray prompts(NDArray like) {
+          return adapters.prompts(like);
+        }
+      });
+      return tuned;
+    } catch (RuntimeException e) {
+      tuned.close();
+      throw e;
+    }
+  }
+
+  /**
+   * This encoder as a {@link SpeechEncoder} (for batching and serving); closing it closes this.
+   * Meant for one opened {@link #forInference}.
+   */
+  SpeechEncoder asSpeechEncoder() {
+    FinetunedEncoder owner = this;
+    return new SpeechEncoder() {
+      @Override
+      public String modelType() {
+        return encoder.modelType();
+      }
+
+      @Override
+      public int hiddenSize() {
+        return encoder.hiddenSize();
+      }
+
+      @Override
+      public int hiddenStateCount() {
+        return encoder.hiddenStateCount();
+      }
+
+      @Override
+      public double frameSeconds() {
+        return encoder.frameSeconds();
+      }
+
+      @Override
+      public List<EncodedRecording> encode(List<float[]> waveforms, boolean allHiddenStates) {
+        return encoder.encode(waveforms, allHiddenStates);
+      }
+
+      @Override
+      public void close() {
+        owner.close();
+      }
+    };
   }
 
   /** Whether the encoder weight {@code name} stays fixed. */

@@ -8,6 +8,9 @@ import io.vocalis.core.storage.WriteCondition;
 import io.vocalis.ml.checkpoint.SafetensorsFile;
 import io.vocalis.ml.checkpoint.SafetensorsWriter;
 import io.vocalis.ml.checkpoint.StoredTensor;
+import io.vocalis.ml.encoders.EncoderOptions;
+import io.vocalis.ml.encoders.Encoders;
+import io.vocalis.ml.encoders.SpeechEncoder;
 import io.vocalis.ml.training.TrainingConfig.Finetune;
 import io.vocalis.ml.training.TrainingConfig.Freeze;
 import io.vocalis.ml.training.TrainingConfig.Lora;
@@ -60,6 +63,26 @@ public record ModelPackage(EncoderReference encoder, LayerChoice layer, HeadSpec
   public static final String WEIGHTS = "model.safetensors";
   /** The description file in a package folder. */
   public static final String DESCRIPTION = "model.json";
+
+  /** The head's weights and buffers alone: {@link #weights} without a fine-tuned encoder's and adapters'. */
+  public Map<String, float[]> headWeights() {
+    Map<String, float[]> head = new LinkedHashMap<>(weights);
+    head.keySet().removeIf(k -> k.startsWith(Trainables.BASE) || k.startsWith(TrainableAdapters.PREFIX));
+    return head;
+  }
+
+  /**
+   * The encoder whose states the head reads, opened now for inference: the checkpoint as it is for
+   * a head-only model; for a fine-tuned one the checkpoint with the package's trained encoder
+   * weights and adapters, fixed and always in inference mode (no LoRA dropout), so concurrent and
+   * batched calls compute one function. Closing it frees it.
+   *
+   * @throws IllegalArgumentException when the checkpoint cannot take the package
+   */
+  public SpeechEncoder openEncoder(EncoderOptions options) {
+    return finetune.active() ? FinetunedEncoder.forInference(this, options).asSpeechEncoder()
+        : Encoders.open(encoder.model(), options);
+  }
 
   /** Writes the package under {@code prefix} (a folder key, e.g. {@code models/best}) of {@code storage}. */
   public void write(Storage storage, String prefix) {

@@ -34,13 +34,9 @@ public final class Predictor implements AutoCloseable {
           + now.id() + ", trained with " + model.encoder().id() + ")");
     }
     this.model = model;
-    Map<String, float[]> headWeights = new LinkedHashMap<>(model.weights());
-    headWeights.keySet().removeIf(k -> k.startsWith(Trainables.BASE) || k.startsWith(TrainableAdapters.PREFIX));
-    this.head = ClassifierHead.of(model.head(), headWeights, options.device());
+    this.head = ClassifierHead.of(model.head(), model.headWeights(), options.device());
     if (model.finetune().active()) {
-      this.tuned = FinetunedEncoder.open(model.encoder(), model.finetune(), model.layer(),
-          options.withDataType(ai.djl.ndarray.types.DataType.FLOAT32), 0);
-      tuned.load(model.weights());
+      this.tuned = FinetunedEncoder.forInference(model, options.withDataType(ai.djl.ndarray.types.DataType.FLOAT32));
       this.embedder = null;
     } else {
       this.tuned = null;
