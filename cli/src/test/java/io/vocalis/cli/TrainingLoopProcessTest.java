@@ -9,17 +9,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vocalis.core.cohort.CohortGenerator;
 import io.vocalis.core.cohort.CohortSpec;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -42,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * rail; one on labels turned upside down in the training speakers, refused.
  */
 class TrainingLoopProcessTest {
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static final ServiceClient CLIENT = new ServiceClient(null);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String MODEL = "loop";
   private static final List<String> FEATURES = List.of("hoarse_harsh", "slow_rate", "sound_distortions");
@@ -86,7 +80,7 @@ class TrainingLoopProcessTest {
       for (LocalService s : List.of(ingest, embed, train)) {
         s.awaitReady(Duration.ofSeconds(120));
       }
-      send("POST", ingest.url("/api/v1/imports"), "{\"uri\":\"" + cohort.toUri() + "\"}", 202);
+      CLIENT.send("POST", ingest.url("/api/v1/imports"), "{\"uri\":\"" + cohort.toUri() + "\"}", 202);
       awaitCount(() -> StoredEntries.of(storage).size(), RECORDINGS, Duration.ofSeconds(120), "embeddings");
       int entriesBefore = StoredEntries.of(storage).size();
 
@@ -103,18 +97,19 @@ class TrainingLoopProcessTest {
       request.set("config", config);
       request.putObject("dataset").putObject("filter");
       request.put("runner", "in-process");
-      JsonNode created = send("POST", train.url("/api/v1/runs"), request.toString(), 201);
+      JsonNode created = CLIENT.send("POST", train.url("/api/v1/runs"), request.toString(), 201);
       String runId = created.get("id").asText();
-      List<JsonNode> events = followToEnd(train.url("/api/v1/runs/" + runId + "/events"));
+      List<JsonNode> events = new ArrayList<>();
+      CLIENT.follow(train.url("/api/v1/runs/" + runId + "/events"), Duration.ofSeconds(120), events::add);
       assertThat(events.get(events.size() - 1).path("state").asText()).isEqualTo("succeeded");
       assertThat(events.stream().filter(e -> e.has("epoch")).count()).isEqualTo(8);
-      JsonNode run = send("GET", train.url("/api/v1/runs/" + runId), null, 200);
+      JsonNode run = CLIENT.send("GET", train.url("/api/v1/runs/" + runId), null, 200);
       assertThat(run.path("snapshot").asText()).matches("[0-9a-f]{64}");
       assertThat(run.path("model").path("version").asInt()).isEqualTo(1);
       assertThat(StoredEntries.of(storage)).as("the run read embed-service's entries; it computed none")
           .hasSize(entriesBefore);
 
-      send("POST", train.url("/api/v1/models/" + MODEL + "/versions/1/promote"), "", 200);
+      CLIENT.send("POST", train.url("/api/v1/models/" + MODEL + "/versions/1/promote"), "", 200);
       JsonNode published = awaitPublished(kafka, 1, Duration.ofSeconds(30)).get(0);
       assertThat(published.path("name").asText()).isEqualTo(MODEL);
       assertThat(published.path("version").asInt()).isEqualTo(1);
@@ -125,10 +120,10 @@ class TrainingLoopProcessTest {
       assertThat(splitSpeakers(train, runId, "train")).isEqualTo(trainSpeakers);
       int rated = 0;
       for (String id : ids) {
-        JsonNode recording = send("GET", ingest.url("/api/v1/recordings/" + id), null, 200);
+        JsonNode recording = CLIENT.send("GET", ingest.url("/api/v1/recordings/" + id), null, 200);
         if (rated < 8 && trainSpeakers.contains(recording.path("speakerId").asText())) {
           double rating = recording.path("ratings").path(FEATURE).asDouble();
-          send("PUT", ingest.url("/api/v1/recordings/" + id + "/ratings"),
+          CLIENT.send("PUT", ingest.url("/api/v1/recordings/" + id + "/ratings"),
               "{\"" + FEATURE + "\": " + (rating > 1 ? rating + 0.5 : rating == 0 ? 0.25 : rating - 0.25) + "}", 200);
           rated++;
         }
@@ -140,7 +135,7 @@ class TrainingLoopProcessTest {
 
       // the training speakers' ratings turned upside down (r -> 4 - r): the challenger is worse on the holdout
       for (String id : ids) {
-        JsonNode recording = send("GET", ingest.url("/api/v1/recordings/" + id), null, 200);
+        JsonNode recording = CLIENT.send("GET", ingest.url("/api/v1/recordings/" + id), null, 200);
         if (trainSpeakers.contains(recording.path("speakerId").asText())) {
           ObjectNode inverted = JSON.createObjectNode();
           for (String feature : FEATURES) {
@@ -149,12 +144,12 @@ class TrainingLoopProcessTest {
               inverted.put(feature, 4 - rating.asDouble());
             }
           }
-          send("PUT", ingest.url("/api/v1/recordings/" + id + "/ratings"), inverted.toString(), 200);
+          CLIENT.send("PUT", ingest.url("/api/v1/recordings/" + id + "/ratings"), inverted.toString(), 200);
         }
       }
       JsonNode refused = awaitRetrain(train, r -> r.path("status").asText().equals("refused"), Duration.ofSeconds(120));
       assertThat(refused.path("version").asInt()).isEqualTo(3);
-      JsonNode model = send("GET", train.url("/api/v1/models/" + MODEL), null, 200);
+      JsonNode model = CLIENT.send("GET", train.url("/api/v1/models/" + MODEL), null, 200);
       assertThat(model.path("production").path("version").asInt()).isEqualTo(2);
       assertThat(awaitPublished(kafka, 2, Duration.ofSeconds(5))).hasSize(2);
     } finally {
@@ -189,7 +184,7 @@ class TrainingLoopProcessTest {
       throws Exception {
     long deadline = System.nanoTime() + limit.toNanos();
     while (true) {
-      JsonNode retrain = send("GET", train.url("/api/v1/models/" + MODEL), null, 200).path("retrain");
+      JsonNode retrain = CLIENT.send("GET", train.url("/api/v1/models/" + MODEL), null, 200).path("retrain");
       if (until.test(retrain)) {
         return retrain;
       }
@@ -199,27 +194,11 @@ class TrainingLoopProcessTest {
   }
 
   private static List<String> splitSpeakers(LocalService train, String runId, String split) throws Exception {
-    JsonNode json = send("GET", train.url("/api/v1/runs/" + runId + "/artifacts/split.json"), null, 200);
+    JsonNode json = CLIENT.send("GET", train.url("/api/v1/runs/" + runId + "/artifacts/split.json"), null, 200);
     List<String> speakers = new ArrayList<>();
     json.path("splits").path(split).path("speakers").forEach(s -> speakers.add(s.asText()));
     assertThat(speakers).isNotEmpty();
     return speakers;
-  }
-
-  /** The events of a run's stream until it ends. */
-  private static List<JsonNode> followToEnd(URI uri) throws Exception {
-    HttpResponse<Stream<String>> response = HTTP.send(HttpRequest.newBuilder(uri)
-        .header("Accept", "text/event-stream").timeout(Duration.ofSeconds(120)).build(),
-        HttpResponse.BodyHandlers.ofLines());
-    assertThat(response.statusCode()).isEqualTo(200);
-    List<JsonNode> events = new ArrayList<>();
-    for (Iterator<String> lines = response.body().iterator(); lines.hasNext(); ) {
-      String line = lines.next();
-      if (line.startsWith("data:")) {
-        events.add(JSON.readTree(line.substring(5).strip()));
-      }
-    }
-    return events;
   }
 
   /** The published events, once at least {@code count} arrived. */
@@ -262,14 +241,5 @@ class TrainingLoopProcessTest {
       assertThat(System.nanoTime()).as("%s: %d of %d", what, count.get(), expected).isLessThan(deadline);
       Thread.sleep(100);
     }
-  }
-
-  private static JsonNode send(String method, URI uri, String json, int expected) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(uri).header("Content-Type", "application/json");
-    request.method(method, json == null ? HttpRequest.BodyPublishers.noBody()
-        : HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8));
-    HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    assertThat(response.statusCode()).as("%s %s: %s", method, uri, response.body()).isEqualTo(expected);
-    return response.body().isBlank() ? JSON.createObjectNode() : JSON.readTree(response.body());
   }
 }

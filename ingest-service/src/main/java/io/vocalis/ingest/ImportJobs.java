@@ -5,9 +5,11 @@ import io.vocalis.core.ingest.DatasetImport;
 import io.vocalis.core.ingest.ImportJob;
 import io.vocalis.core.ingest.IngestSources;
 import io.vocalis.core.storage.Storage;
-import jakarta.annotation.PreDestroy;
+import io.quarkus.runtime.StartupEvent;
 import io.vocalis.service.JobStore;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.net.URI;
@@ -21,7 +23,9 @@ import org.jboss.logging.Logger;
 
 /**
  * Runs dataset imports one at a time in the background. Every state change is written to
- * storage ({@code imports/<id>.json}), so any replica can report a job's progress.
+ * storage ({@code imports/<id>.json}), so any replica can report a job's progress, and jobs left
+ * queued or running by a stop or a crash resume at the next start after the rows they recorded
+ * (a row ingested but not recorded is found stored again: nothing is stored twice).
  */
 @ApplicationScoped
 public class ImportJobs {
@@ -35,6 +39,15 @@ public class ImportJobs {
 
   private final ExecutorService runner =
       Executors.newSingleThreadExecutor(r -> new Thread(r, "vocalis-import"));
+
+  void onStart(@Observes StartupEvent event) {
+    for (String id : jobs().ids()) {
+      get(id).filter(ImportJob::unfinished).ifPresent(job -> {
+        LOG.infof("resuming import %s of %s after %d of %d rows", id, job.uri(), job.rows().size(), job.total());
+        runner.submit(() -> run(job, URI.create(job.uri())));
+      });
+    }
+  }
 
   /**
    * Queues an import of the dataset folder at {@code uri}.
@@ -61,6 +74,11 @@ public class ImportJobs {
   private void run(ImportJob job, URI folder) {
     try (IngestSources.DatasetFolder local = sources.dataset(folder)) {
       ImportJob last = datasetImport.run(job, local.path(), announcer, this::save);
+      if (last.unfinished()) {
+        LOG.infof("import %s stopped after %d of %d rows; it resumes at the next start", last.id(),
+            last.rows().size(), last.total());
+        return;
+      }
       LOG.infof("import %s of %s: %s, %d stored, %d duplicates, %d failed",
           last.id(), last.uri(), last.state(), last.stored(), last.duplicates(), last.failed());
     } catch (IOException | RuntimeException e) {

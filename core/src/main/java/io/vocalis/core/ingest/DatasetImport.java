@@ -14,12 +14,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
 /**
  * Imports a dataset folder: validates it (an invalid dataset imports nothing), then ingests every
  * row. A row whose audio is unusable fails alone with its reason; a failure to store or announce
- * stops the job. Running the same import again stores and announces nothing new.
+ * stops the job. Running the same import again stores and announces nothing new. A job that
+ * already has row outcomes (one resumed after a restart) goes on after them, so its counts stay
+ * those of one run; an interrupt stops it between rows, still {@code RUNNING}, to be resumed.
  */
 public final class DatasetImport {
   private final Ingestor ingestor;
@@ -33,8 +37,8 @@ public final class DatasetImport {
   }
 
   /**
-   * Runs {@code job} over the dataset in {@code folder}, reporting every state change to {@code
-   * progress}, and returns the final state.
+   * Runs {@code job} over the dataset in {@code folder} from the first row it has no outcome for,
+   * reporting every state change to {@code progress}, and returns the last state.
    */
   public ImportJob run(ImportJob job, Path folder, Ingestor.Announcer announcer, Consumer<ImportJob> progress) {
     DatasetValidation validation = DatasetReader.read(folder, options);
@@ -46,15 +50,26 @@ public final class DatasetImport {
     }
     Dataset dataset = validation.orThrow();
     String source = "import:" + job.id();
+    Set<Integer> done = job.rows().stream().map(RowOutcome::line).collect(Collectors.toSet());
     ImportJob current = job.running(dataset.rows().size(), clock.instant());
     progress.accept(current);
     try {
       for (DatasetRow row : dataset.rows()) {
-        current = current.with(ingestRow(row, source, announcer), clock.instant());
+        if (done.contains(row.line())) {
+          continue;
+        }
+        RowOutcome outcome = ingestRow(row, source, announcer);
+        if (Thread.currentThread().isInterrupted()) {
+          return current; // stopping: this row's outcome may be the interrupt's; the resumed job redoes it
+        }
+        current = current.with(outcome, clock.instant());
         progress.accept(current);
       }
       current = current.done(clock.instant());
     } catch (RuntimeException e) {
+      if (Thread.currentThread().isInterrupted()) {
+        return current; // stopping: the failure is the interrupt's; the resumed job redoes this row
+      }
       current = current.failed(List.of("stopped: " + e.getMessage()), clock.instant());
     }
     progress.accept(current);

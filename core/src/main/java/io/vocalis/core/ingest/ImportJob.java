@@ -68,6 +68,11 @@ public record ImportJob(
     errors = List.copyOf(errors);
   }
 
+  /** Whether the job is still to run or was stopped while running (it resumes on the next start). */
+  public boolean unfinished() {
+    return state == State.QUEUED || state == State.RUNNING;
+  }
+
   /** A new job, not started. */
   public static ImportJob queued(String id, String uri, Instant now) {
     return new ImportJob(id, uri, State.QUEUED, 0, 0, 0, 0, List.of(), List.of(), now, now);

@@ -133,4 +133,54 @@ class DatasetImportTest {
       assertThat(job.errors()).containsExactly("stopped: Kafka did not acknowledge");
     }
   }
+
+  @Test
+  void aResumedJobGoesOnAfterTheRowsItRecorded() {
+    try (Storage storage = new FileStorage(store)) {
+      List<ImportJob> states = new ArrayList<>();
+      ImportJob whole = run(storage, cohort, new ArrayList<>(), states);
+      // the state recorded after two rows, as a crash would leave it (rows 3.. were stored meanwhile or not)
+      ImportJob crashed = states.get(2);
+      assertThat(crashed.state()).isEqualTo(ImportJob.State.RUNNING);
+      assertThat(crashed.rows()).hasSize(2);
+
+      List<RecordingReady> announced = new ArrayList<>();
+      DatasetImport importer = new DatasetImport(
+          new Ingestor(storage, IngestLimits.DEFAULT, 1.0, IngestorTest.CLOCK, Ingestor.Observer.NONE),
+          DatasetOptions.defaults(), IngestorTest.CLOCK);
+      ImportJob resumed = importer.run(crashed, cohort, announced::add, state -> {});
+
+      assertThat(resumed.state()).isEqualTo(ImportJob.State.DONE);
+      assertThat(resumed.rows()).extracting(ImportJob.RowOutcome::line).containsExactly(2, 3, 4, 5, 6, 7);
+      assertThat(resumed.rows()).extracting(ImportJob.RowOutcome::recordingId)
+          .containsExactlyElementsOf(whole.rows().stream().map(ImportJob.RowOutcome::recordingId).toList());
+      assertThat(resumed.stored()).isEqualTo(2);
+      assertThat(resumed.duplicates()).isEqualTo(4);
+      assertThat(announced).as("the rows after the second were stored already: nothing announced again").isEmpty();
+    }
+  }
+
+  @Test
+  void anInterruptStopsTheJobBetweenRowsStillRunning() {
+    try (Storage storage = new FileStorage(store)) {
+      DatasetImport importer = new DatasetImport(
+          new Ingestor(storage, IngestLimits.DEFAULT, 1.0, IngestorTest.CLOCK, Ingestor.Observer.NONE),
+          DatasetOptions.defaults(), IngestorTest.CLOCK);
+      int[] announced = {0};
+      ImportJob stopped;
+      try {
+        stopped = importer.run(ImportJob.queued("job-3", cohort.toUri().toString(), IngestorTest.CLOCK.instant()),
+            cohort, event -> {
+              if (++announced[0] == 2) {
+                Thread.currentThread().interrupt();
+              }
+            }, state -> {});
+      } finally {
+        Thread.interrupted();
+      }
+      assertThat(stopped.state()).isEqualTo(ImportJob.State.RUNNING);
+      assertThat(stopped.unfinished()).isTrue();
+      assertThat(stopped.rows()).hasSize(1);
+    }
+  }
 }
