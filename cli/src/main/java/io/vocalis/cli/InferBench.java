@@ -151,6 +151,8 @@ final class InferBench implements Callable<Integer> {
   /** A server under test: where it answers, and the model version it was last told to serve. */
   private abstract static class Target {
     private int version = 1;
+    /** The latency of one request on an idle server, in nanoseconds. */
+    private long idleNanos;
 
     abstract URI predictUrl();
 
@@ -236,23 +238,26 @@ final class InferBench implements Callable<Integer> {
         report.put("probability_max_abs_diff", round(parity(vocalis, ref), 8));
       }
       List<Map<String, Object>> phases = new ArrayList<>();
-      closedLoop(vocalis, Math.min(2, phaseSeconds), 2); // warms both JITs and connection pools
-      if (ref != null) {
-        closedLoop(ref, Math.min(2, phaseSeconds), 2);
+      for (Target t : ref == null ? List.of(vocalis) : List.of(vocalis, ref)) {
+        closedLoop(t, Math.min(2, phaseSeconds), 2); // warms the JIT and the connection pool
+        t.idleNanos = Long.MAX_VALUE;
+        for (int i = 0; i < 3; i++) {
+          Sample probe = send(t, i, System.nanoTime()).join();
+          t.idleNanos = Math.min(t.idleNanos, probe.endNanos() - probe.dueNanos());
+        }
       }
       for (double load : loads) {
-        phases.add(phase("load " + fmt(load) + " rps", () -> openLoop(vocalis, load, phaseSeconds, false),
-            ref == null ? null : target(ref, t -> openLoop(t, load, phaseSeconds, false))));
+        phases.add(phase("load " + fmt(load) + " rps", vocalis, ref, t -> openLoop(t, load, phaseSeconds, false)));
       }
-      phases.add(phase("saturation, " + concurrency + " clients", () -> closedLoop(vocalis, phaseSeconds, concurrency),
-          ref == null ? null : target(ref, t -> closedLoop(t, phaseSeconds, concurrency))));
+      phases.add(phase("saturation, " + concurrency + " clients", vocalis, ref,
+          t -> closedLoop(t, phaseSeconds, concurrency)));
       if (swapLoad > 0) {
-        phases.add(phase("load " + fmt(swapLoad) + " rps, hot swap in the middle",
-            () -> openLoop(vocalis, swapLoad, phaseSeconds, true),
-            ref == null ? null : target(ref, t -> openLoop(t, swapLoad, phaseSeconds, true))));
+        phases.add(phase("load " + fmt(swapLoad) + " rps, hot swap in the middle", vocalis, ref,
+            t -> openLoop(t, swapLoad, phaseSeconds, true)));
         awaitVersion(service, vocalis.version(), timeout, () -> {});
       }
       report.put("phases", phases);
+      report.put("service_time", serviceTime(metrics(service)));
       if (ref != null) {
         report.put("reference_rss_mb", round(PeakMemory.currentMb(referenceProcess[0].pid())));
       }
@@ -566,27 +571,37 @@ final class InferBench implements Callable<Integer> {
   }
 
   @FunctionalInterface
-  private interface Measure {
-    PhaseResult run() throws Exception;
-  }
-
-  @FunctionalInterface
   private interface TargetMeasure {
     PhaseResult run(Target target) throws Exception;
   }
 
-  private static Measure target(Target target, TargetMeasure measure) {
-    return () -> measure.run(target);
+  /**
+   * Waits until {@code target} has worked off what a phase left queued (requests the client gave up
+   * on still run on the server): until a lone request takes at most 3x its idle latency + 50 ms, 180 s at most.
+   */
+  private void settle(Target target) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+    while (System.nanoTime() < deadline) {
+      Sample probe = send(target, 0, System.nanoTime()).join();
+      if (probe.status() == 200 && probe.endNanos() - probe.dueNanos() <= 3 * target.idleNanos + 50_000_000) {
+        return;
+      }
+      Thread.sleep(500);
+    }
   }
 
-  private Map<String, Object> phase(String name, Measure vocalis, Measure reference) throws Exception {
+  /** One phase on infer-service, then on the reference server (null: none), each left to settle after. */
+  private Map<String, Object> phase(String name, Target vocalis, Target reference, TargetMeasure measure)
+      throws Exception {
     Map<String, Object> row = new LinkedHashMap<>();
     row.put("phase", name);
-    PhaseResult v = vocalis.run();
+    PhaseResult v = measure.run(vocalis);
+    settle(vocalis);
     row.put("vocalis", v.toMap());
     progress("%s: vocalis %s", name, v.toMap());
     if (reference != null) {
-      PhaseResult r = reference.run();
+      PhaseResult r = measure.run(reference);
+      settle(reference);
       row.put("reference", r.toMap());
       row.put("rps_ratio", r.rps() > 0 ? round(v.rps() / r.rps()) : null);
       progress("%s: reference %s", name, r.toMap());
@@ -680,6 +695,23 @@ final class InferBench implements Callable<Integer> {
       throw new IllegalStateException("GET /q/metrics: " + response.statusCode());
     }
     return response.body();
+  }
+
+  /** Where infer-service's time went over every phase so far: batches, encoder, queue, whole requests. */
+  private static Map<String, Object> serviceTime(String metrics) {
+    String bench = "model=\"" + NAME + "\"";
+    double batches = PrometheusText.sum(metrics, "vocalis_infer_batch_size_count", bench);
+    double requests = PrometheusText.sum(metrics, "vocalis_infer_request_seconds_count", bench);
+    Map<String, Object> t = new LinkedHashMap<>();
+    t.put("batches", (long) batches);
+    t.put("mean_batch_size", round(PrometheusText.sum(metrics, "vocalis_infer_batch_size_sum", bench) / batches));
+    t.put("encoder_ms_per_batch", round(PrometheusText.sum(metrics, "vocalis_infer_encoder_seconds_sum", bench)
+        * 1000 / batches));
+    t.put("queue_wait_ms_per_batch", round(PrometheusText.sum(metrics, "vocalis_infer_queue_wait_seconds_sum", bench)
+        * 1000 / batches));
+    t.put("request_ms_mean", round(PrometheusText.sum(metrics, "vocalis_infer_request_seconds_sum", bench)
+        * 1000 / requests));
+    return t;
   }
 
   private Map<String, Object> header(boolean withReference) {
