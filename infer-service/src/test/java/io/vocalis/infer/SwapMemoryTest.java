@@ -42,7 +42,7 @@ class SwapMemoryTest {
   @Inject Storage storage;
 
   @Test
-  @Timeout(180)
+  @Timeout(600)
   void swapsInARowLeaveNativeMemoryFlat() throws Exception {
     // 80 -> 4096 -> 4096 -> 5: 17.1 M float32 weights
     ModelPackage big = RandomHeadModel.of("fbank", 80, InferTesting.FEATURES, Pooling.MEAN, List.of(4096, 4096), 11);
