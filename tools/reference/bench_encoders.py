@@ -29,7 +29,7 @@ BENCH = Path(__file__).resolve().parent / ".bench"
 MODELS = {"wavlm-base": 10.0, "hubert-base": 10.0, "whisper-base": 30.0}
 
 
-def build_checkpoints():
+def build_checkpoints(names=MODELS):
     import torch
     from transformers import (HubertConfig, HubertModel, Wav2Vec2FeatureExtractor, WavLMConfig,
                               WavLMModel, WhisperConfig, WhisperFeatureExtractor,
@@ -44,7 +44,8 @@ def build_checkpoints():
             decoder_attention_heads=8, encoder_ffn_dim=2048, decoder_ffn_dim=2048)),
             WhisperFeatureExtractor()),
     }
-    for name, make in makers.items():
+    for name in names:
+        make = makers[name]
         folder = BENCH / name
         if (folder / "config.json").exists():
             continue
@@ -117,12 +118,16 @@ def main():
     parser.add_argument("--allocator", choices=("tcmalloc", "glibc"), default="tcmalloc",
                         help="native allocator of the Java side (VOCALIS_MALLOC; TCMalloc only when installed)")
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--checkpoints-only", action="store_true",
+                        help="build the --models checkpoints under .bench/ and stop (./vocalis bench infer uses wavlm-base)")
     parser.add_argument("--measure-python", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure_python:
         measure_python(args.measure_python, args.batch, MODELS[args.measure_python], args.repeats)
         return
-    build_checkpoints()
+    build_checkpoints(args.models.split(","))
+    if args.checkpoints_only:
+        return
     py_env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
     java_env = dict(py_env, VOCALIS_MALLOC=args.allocator)
     rows = []

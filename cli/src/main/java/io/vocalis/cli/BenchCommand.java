@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Speed benchmarks (tools/reference runs them beside the Python references).",
-    subcommands = {BenchCommand.Encoders.class, EmbedServiceBench.class, BenchCommand.TrainingMemory.class})
+    subcommands = {BenchCommand.Encoders.class, EmbedServiceBench.class, InferBench.class, BenchCommand.TrainingMemory.class})
 final class BenchCommand implements Runnable {
   @Spec CommandSpec spec;
 

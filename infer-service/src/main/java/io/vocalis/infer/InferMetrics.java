@@ -1,9 +1,12 @@
 package io.vocalis.infer;
 
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.vocalis.ml.encoders.BatchingEncoder;
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
@@ -13,15 +16,24 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * infer-service's metrics, the signals to autoscale on: request latency by model and outcome,
- * recordings in flight, batch sizes and queue wait per model, where states came from (cache or
- * encoder), the loaded version per model, versions closed after draining, predictions published.
+ * recordings in flight, batch sizes, queue depth and wait per model, where states came from (cache
+ * or encoder), the loaded version per model, versions resident (two of a name while a swap drains)
+ * and closed after draining, predictions published. The HPA in k8s/components/autoscaling scales
+ * on {@code vocalis_infer_in_flight}.
  */
 @ApplicationScoped
 public class InferMetrics {
   @Inject MeterRegistry registry;
+  @Inject ServedModels served;
 
   private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicInteger resident = new AtomicInteger();
   private final Map<String, AtomicInteger> versions = new ConcurrentHashMap<>();
+
+  @PostConstruct
+  void register() {
+    registry.gauge("vocalis_infer_resident_versions", resident);
+  }
 
   /** The gauge of recordings being predicted now. */
   AtomicInteger inFlight() {
@@ -49,9 +61,22 @@ public class InferMetrics {
         .increment();
   }
 
+  /** {@code version} of {@code model} is served from now on (the one it replaced drains, then closes). */
   void loaded(String model, int version) {
-    versions.computeIfAbsent(model, m -> registry.gauge("vocalis_infer_loaded_version",
-        io.micrometer.core.instrument.Tags.of("model", m), new AtomicInteger())).set(version);
+    resident.incrementAndGet();
+    versions.computeIfAbsent(model, m -> {
+      Gauge.builder("vocalis_infer_queue_depth", () -> queueDepth(m)).tags("model", m)
+          .description("recordings waiting for the encoder of the version served now").register(registry);
+      return registry.gauge("vocalis_infer_loaded_version", Tags.of("model", m), new AtomicInteger());
+    }).set(version);
+  }
+
+  private int queueDepth(String model) {
+    return served.acquire(model).map(lease -> {
+      try (lease) {
+        return lease.get().model().pendingItems();
+      }
+    }).orElse(0);
   }
 
   void loadFailed(String model) {
@@ -59,6 +84,7 @@ public class InferMetrics {
   }
 
   void closed(String model) {
+    resident.decrementAndGet();
     registry.counter("vocalis_infer_models_closed_total", "model", model).increment();
   }
 
