@@ -7,7 +7,8 @@ export const COLOURS = ['#1f5fa8', '#b3261e', '#1b7a3a', '#7a4a00', '#6a1b9a'];
 
 /**
  * A line chart in container: series [{label, colour?, scale?, dash?}], data [xs, ...ys];
- * options {xLabel, yLabel, yRange: [min, max], scales}. Returns {update(data)}.
+ * options {xLabel, yLabel, xRange, yRange: [min, max], wholeX (ticks on whole numbers), scales, axes}.
+ * Returns {update(data), plot}.
  */
 export function lineChart(container, series, data, options = {}) {
   container.replaceChildren();
@@ -21,7 +22,7 @@ export function lineChart(container, series, data, options = {}) {
       ...(options.scales ?? {}),
     },
     axes: [
-      { label: options.xLabel ?? '' },
+      { label: options.xLabel ?? '', ...(options.wholeX ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500] } : {}) },
       { label: options.yLabel ?? '' },
       ...(options.axes ?? []),
     ],

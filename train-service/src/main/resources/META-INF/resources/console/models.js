@@ -89,7 +89,7 @@ async function render(name) {
     return element('tr', { 'data-version': v.version, class: inProduction ? 'production' : null },
       element('th', { scope: 'row' }, `v${v.version}`),
       element('td', {}, inProduction ? element('strong', {}, 'production') : ''),
-      element('td', {}, v.run ? element('a', { href: `/run.html?id=${encodeURIComponent(v.run)}` }, v.run) : '–'),
+      element('td', {}, v.run ? element('a', { href: `/run.html?id=${encodeURIComponent(v.run)}`, title: v.run }, v.run.slice(0, 8)) : '–'),
       element('td', {}, v.createdAt ?? '–'),
       numberCell(test?.macro_auroc, { 'data-metric': 'macro_auroc' }),
       ...features.map((f) => numberCell(test?.features?.[f]?.auroc, { 'data-metric': `auroc:${f}` })),

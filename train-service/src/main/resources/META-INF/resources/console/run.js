@@ -46,10 +46,10 @@ function drawEpochs() {
   const auroc = [xs, list.map((e) => e.valMacroAuroc ?? null)];
   if (!lossChart) {
     lossChart = lineChart(document.getElementById('loss-chart'),
-      [{ label: 'train loss' }, { label: 'validation loss', dash: [6, 3] }], loss, { xLabel: 'epoch', yLabel: 'loss' });
+      [{ label: 'train loss' }, { label: 'validation loss', dash: [6, 3] }], loss, { xLabel: 'epoch', yLabel: 'loss', wholeX: true });
     aurocChart = lineChart(document.getElementById('auroc-chart'),
       [{ label: 'validation macro AUROC', colour: '#1b7a3a' }], auroc,
-      { xLabel: 'epoch', yLabel: 'AUROC', yRange: [0, 1] });
+      { xLabel: 'epoch', yLabel: 'AUROC', yRange: [0, 1], wholeX: true });
   } else {
     lossChart.update(loss);
     aurocChart.update(auroc);

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -43,12 +44,16 @@ final class Browser {
     return browser;
   }
 
-  /** Saves what the browser shows as {@code target/console-screenshots/<name>.png}; returns the file. */
+  /** Saves the whole page (the window stretched to its height) as {@code target/console-screenshots/<name>.png}. */
   static Path screenshot(ChromeDriver browser, String name) {
+    Dimension window = browser.manage().window().getSize();
     try {
       Files.createDirectories(SCREENSHOTS);
       Path file = SCREENSHOTS.resolve(name + ".png");
+      long height = (Long) browser.executeScript("return document.documentElement.scrollHeight");
+      browser.manage().window().setSize(new Dimension(window.getWidth(), (int) Math.min(4000, height + 140)));
       Files.write(file, ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+      browser.manage().window().setSize(window);
       return file;
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -114,6 +114,32 @@ class ConsoleBrowserTest {
     assertThat(find("#status").getText()).as("the page's error region").isEmpty();
   }
 
+  /**
+   * Keyboard and screen-reader basics of the page as it is now: one h1, a skip link first, every
+   * form control labelled, every button named, every chart named by its caption, every data
+   * table captioned (uPlot's legends are not data tables).
+   */
+  private static void assertAccessibleBasics() {
+    Object problems = browser.executeScript("""
+        const p = [];
+        if (document.querySelectorAll('h1').length !== 1) p.push('not one h1');
+        const first = document.querySelector('a, button, input, select, textarea, summary, audio');
+        if (!first || !first.classList.contains('skip')) p.push('the skip link is not the first control');
+        for (const c of document.querySelectorAll('input, select, textarea')) {
+          if (!(c.id && document.querySelector(`label[for="${c.id}"]`)) && !c.getAttribute('aria-label')) {
+            p.push('unlabelled ' + c.outerHTML);
+          }
+        }
+        for (const b of document.querySelectorAll('button')) if (!b.textContent.trim()) p.push('unnamed button');
+        for (const f of document.querySelectorAll('[role=img]')) {
+          const name = document.getElementById(f.getAttribute('aria-labelledby'));
+          if (!name || !name.textContent.trim()) p.push('unnamed chart ' + f.id);
+        }
+        for (const t of document.querySelectorAll('table:not(.u-legend)')) if (!t.querySelector('caption')) p.push('uncaptioned table');
+        return p;""");
+    assertThat((List<?>) problems).as("accessibility basics of %s", browser.getCurrentUrl()).isEmpty();
+  }
+
   @Test
   void servesThePagesTheChartLibraryAndItsConfig() {
     given().get("/").then().statusCode(200).contentType(startsWith("text/html"))
@@ -206,6 +232,7 @@ class ConsoleBrowserTest {
     }
     assertThat(find("#config").getAttribute("textContent")).contains("\"console-run\"");
     assertThat(find("#data").getText()).contains("cohort-8x3");
+    assertAccessibleBasics();
     Browser.screenshot(browser, "run");
 
     open("/");
@@ -216,6 +243,7 @@ class ConsoleBrowserTest {
     assertThat(find(row + "[data-field=progress]").getText()).isEqualTo("3 / 3");
     assertShows(find(row + "[data-field=macro_auroc]"), test.get("macro_auroc"));
     assertThat(find(row + "[data-field=model]").getText()).isEqualTo("console-run v" + run.at("/model/version").asInt());
+    assertAccessibleBasics();
     Browser.screenshot(browser, "runs");
   }
 
@@ -282,6 +310,7 @@ class ConsoleBrowserTest {
     assertThat(promoted.at("/production/version").asInt()).isEqualTo(2);
     assertThat(find(section + "[data-field=production]").getText())
         .isEqualTo("In production: version 2 since " + promoted.at("/production/since").asText());
+    assertAccessibleBasics();
     Browser.screenshot(browser, "models");
 
     WebElement rollback = find(section + "button[data-action=rollback]");
@@ -297,6 +326,11 @@ class ConsoleBrowserTest {
         .containsExactly("promote:1", "promote:2", "rollback:1");
     assertThat(browser.findElements(By.cssSelector(section + ".history tbody tr"))).hasSize(3);
     assertThat(find(section + ".history tr[data-seq='3']").getText()).contains("rollback").contains("console");
+    given().get("/api/v1/models/" + name + "/versions/1/verdict").then().statusCode(409)
+        .contentType("application/problem+json")
+        .body("detail", equalTo("version 1 of model " + name + " is already in production"));
+    given().get("/api/v1/models/" + name + "/versions/9/verdict").then().statusCode(404)
+        .contentType("application/problem+json");
   }
 
   @Test
@@ -352,6 +386,7 @@ class ConsoleBrowserTest {
 
     browser.executeScript("const a = document.querySelector('#player'); a.currentTime = 0.75;");
     await(10, "the cursor to follow the player", () -> "0.750".equals(attribute("#wave-chart", "data-cursor-seconds")));
+    assertAccessibleBasics();
     Browser.screenshot(browser, "listen");
   }
 }
