@@ -55,8 +55,8 @@ function follow(player, { chart, container }) {
     line.style.left = `${chart.plot.valToPos(t, 'x')}px`;
     container.dataset.cursorSeconds = t.toFixed(3);
   };
-  player.addEventListener('timeupdate', place);
-  player.addEventListener('seeked', place);
+  player.ontimeupdate = place; // replaces the previous recording's
+  player.onseeked = place;
   chart.plot.over.addEventListener('click', (e) => {
     player.currentTime = Math.max(0, chart.plot.posToVal(e.offsetX, 'x'));
     place();
