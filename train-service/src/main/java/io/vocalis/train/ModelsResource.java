@@ -26,7 +26,8 @@ import java.util.SortedMap;
 
 /**
  * The model registry: {@code GET /api/v1/models[/{name}[/versions/{v}]]}, {@code GET
- * /api/v1/models/{name}/history[?at=<instant>]}, {@code POST
+ * /api/v1/models/{name}/history[?at=<instant>]}, {@code GET
+ * /api/v1/models/{name}/versions/{v}/verdict}, {@code POST
  * /api/v1/models/{name}/versions/{v}/promote[?force=true]} and {@code POST
  * /api/v1/models/{name}/rollback}; the POSTs take an optional {@code {"by", "reason"}} body.
  */
@@ -111,6 +112,16 @@ public class ModelsResource {
     answer.put("version", production.version());
     answer.put("entry", production.since() == null ? null : view(name, production.since()));
     return answer;
+  }
+
+  /**
+   * The guard rail's verdict on promoting the version now (what a promotion would record as its
+   * evidence: {@code passed}, {@code reason}, the comparisons); {@code 409} when it is in production.
+   */
+  @GET
+  @Path("{name}/versions/{version}/verdict")
+  public JsonNode verdict(@PathParam("name") String name, @PathParam("version") String version) {
+    return promotions.verdict(name, version);
   }
 
   /**

@@ -73,15 +73,9 @@ public class Promotions {
    */
   public Outcome promote(String name, String version, boolean force, String by, String reason) {
     JsonNode challenger = catalog.require(name, version);
-    int number = challenger.get("version").asInt();
     List<Entry> entries = history.entries(name);
     Production production = ProductionHistory.production(entries);
-    if (production.version() != null && production.version() == number) {
-      throw ProblemException.conflict("version " + number + " of model " + name + " is already in production",
-          Map.of());
-    }
-    JsonNode evidence = production.version() == null ? firstVersion()
-        : compare(catalog.versions(name).get(production.version()), challenger);
+    JsonNode evidence = verdict(name, challenger, production);
     if (!evidence.get("passed").asBoolean() && !force) {
       return new Outcome(false, evidence, null, false);
     }
@@ -89,6 +83,26 @@ public class Promotions {
         reason, force, evidence);
     history.append(name, entry);
     return new Outcome(true, evidence, entry, publisher.publish(name, entry));
+  }
+
+  /**
+   * The guard rail's verdict on promoting version {@code version} of {@code name} now, the
+   * evidence a promotion would record; changes nothing.
+   *
+   * @throws ProblemException 404 for an unknown model or version; 409 when it is already in production
+   */
+  public JsonNode verdict(String name, String version) {
+    return verdict(name, catalog.require(name, version), ProductionHistory.production(history.entries(name)));
+  }
+
+  private JsonNode verdict(String name, JsonNode challenger, Production production) {
+    int number = challenger.get("version").asInt();
+    if (production.version() != null && production.version() == number) {
+      throw ProblemException.conflict("version " + number + " of model " + name + " is already in production",
+          Map.of());
+    }
+    return production.version() == null ? firstVersion()
+        : compare(catalog.versions(name).get(production.version()), challenger);
   }
 
   /**

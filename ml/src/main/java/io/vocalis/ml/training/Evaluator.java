@@ -64,7 +64,7 @@ final class Evaluator {
   }
 
   /** The rated entries of feature {@code j}: scores and labels. */
-  private static Column column(Scores scores, Examples examples, int j) {
+  static Column column(Scores scores, Examples examples, int j) {
     List<Double> s = new ArrayList<>();
     List<Boolean> l = new ArrayList<>();
     for (int i = 0; i < scores.rows().size(); i++) {
@@ -82,7 +82,8 @@ final class Evaluator {
     return new Column(sa, la);
   }
 
-  private record Column(double[] scores, boolean[] labels) {}
+  /** One feature's rated entries: P(present) and whether it is present. */
+  record Column(double[] scores, boolean[] labels) {}
 
   /**
    * Scores of some rows.

@@ -133,8 +133,61 @@ public final class Metrics {
     return best;
   }
 
+  /**
+   * Points of a curve over the distinct thresholds, highest first, after a starting point whose
+   * threshold is +Infinity (nothing predicted present).
+   *
+   * @param x false-positive rate (ROC) or recall (precision–recall)
+   * @param y true-positive rate (ROC) or precision (precision–recall)
+   * @param thresholds the threshold of each point: present when {@code score >= threshold}
+   */
+  public record Curve(double[] x, double[] y, double[] thresholds) {}
+
+  /**
+   * The ROC curve, as scikit-learn's {@code roc_curve} without dropping collinear points: from
+   * (0, 0) to (1, 1); its trapezoidal area is {@link #auroc}. Null with one class only.
+   */
+  public static Curve roc(double[] scores, boolean[] labels) {
+    return curve(scores, labels, true);
+  }
+
+  /**
+   * The precision–recall curve: from recall 0, precision 1 to recall 1; the step sum of its
+   * precisions over the recall gained is {@link #averagePrecision}. Null without positives.
+   */
+  public static Curve precisionRecall(double[] scores, boolean[] labels) {
+    return curve(scores, labels, false);
+  }
+
+  private static Curve curve(double[] scores, boolean[] labels, boolean roc) {
+    check(scores, labels);
+    int n = scores.length;
+    long positives = IntStream.range(0, n).filter(i -> labels[i]).count();
+    long negatives = n - positives;
+    if (positives == 0 || (roc && negatives == 0)) {
+      return null;
+    }
+    double[] distinct = Arrays.stream(scores).distinct().sorted().toArray();
+    int points = distinct.length + 1;
+    double[] x = new double[points];
+    double[] y = new double[points];
+    double[] thresholds = new double[points];
+    x[0] = 0;
+    y[0] = roc ? 0 : 1;
+    thresholds[0] = Double.POSITIVE_INFINITY;
+    for (int k = 1; k < points; k++) {
+      double threshold = distinct[distinct.length - k];
+      long[] c = confusion(scores, labels, threshold);
+      double recall = (double) c[0] / positives;
+      x[k] = roc ? (double) c[1] / negatives : recall;
+      y[k] = roc ? recall : (double) c[0] / (c[0] + c[1]);
+      thresholds[k] = threshold;
+    }
+    return new Curve(x, y, thresholds);
+  }
+
   /** {tp, fp, fn, tn} for {@code score >= threshold}. */
-  private static long[] confusion(double[] scores, boolean[] labels, double threshold) {
+  public static long[] confusion(double[] scores, boolean[] labels, double threshold) {
     check(scores, labels);
     long[] c = new long[4];
     for (int i = 0; i < scores.length; i++) {

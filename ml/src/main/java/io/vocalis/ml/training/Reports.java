@@ -88,6 +88,53 @@ final class Reports {
     return root;
   }
 
+  /**
+   * {@code test_curves.json}: per feature its rated and positive test recordings, the tuned
+   * threshold with the confusion counts there, and its ROC and precision–recall curves (null
+   * where undefined; a point's threshold is null for +Infinity).
+   */
+  static ObjectNode testCurves(Evaluator.Scores scores, Examples examples, Map<String, Double> thresholds) {
+    ObjectNode root = JsonNodeFactory.instance.objectNode();
+    root.put("schema", 1);
+    root.put("model", RunLayout.BEST_MODEL);
+    ObjectNode features = root.putObject("features");
+    for (int j = 0; j < examples.features().size(); j++) {
+      String name = examples.features().get(j);
+      Evaluator.Column c = Evaluator.column(scores, examples, j);
+      double threshold = thresholds.getOrDefault(name, 0.5);
+      long[] confusion = Metrics.confusion(c.scores(), c.labels(), threshold);
+      ObjectNode f = features.putObject(name);
+      f.put("rated", c.scores().length);
+      f.put("positives", confusion[0] + confusion[2]);
+      f.put("threshold", threshold);
+      f.putObject("confusion").put("tp", confusion[0]).put("fp", confusion[1]).put("fn", confusion[2])
+          .put("tn", confusion[3]);
+      curve(f, "roc", "fpr", "tpr", Metrics.roc(c.scores(), c.labels()));
+      curve(f, "pr", "recall", "precision", Metrics.precisionRecall(c.scores(), c.labels()));
+    }
+    return root;
+  }
+
+  private static void curve(ObjectNode feature, String name, String x, String y, Metrics.Curve curve) {
+    if (curve == null) {
+      feature.putNull(name);
+      return;
+    }
+    ObjectNode node = feature.putObject(name);
+    ArrayNode xs = node.putArray(x);
+    ArrayNode ys = node.putArray(y);
+    ArrayNode thresholds = node.putArray("thresholds");
+    for (int i = 0; i < curve.x().length; i++) {
+      xs.add(curve.x()[i]);
+      ys.add(curve.y()[i]);
+      if (Double.isFinite(curve.thresholds()[i])) {
+        thresholds.add(curve.thresholds()[i]);
+      } else {
+        thresholds.addNull();
+      }
+    }
+  }
+
   /** One epoch as JSON. */
   static ObjectNode epoch(EpochRecord e) {
     ObjectNode n = JsonNodeFactory.instance.objectNode();

@@ -14,6 +14,11 @@ public final class RunLayout {
   public static final String METRICS = "metrics.json";
   /** The selected model's P(present) for each test recording. */
   public static final String TEST_PREDICTIONS = "test_predictions.json";
+  /**
+   * The selected model's test curves per feature: ROC and precision–recall points and the
+   * confusion counts at the tuned threshold.
+   */
+  public static final String TEST_CURVES = "test_curves.json";
   /** Cross-validation: validation macro AUROC per epoch of every fold. */
   public static final String FOLDS_AUROC_PLOT = "plots/folds_val_auroc.png";
   /** The human-readable report. */

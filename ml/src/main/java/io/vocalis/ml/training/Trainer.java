@@ -47,7 +47,7 @@ import java.util.function.Consumer;
  *
  * <p>The run folder ({@link RunLayout}) receives {@code config.yaml}, {@code split.json}, {@code
  * checkpoints/}, {@code curves.json}, {@code metrics.json}, {@code test_predictions.json}, {@code
- * report.md}, {@code plots/} and {@code models/best}, {@code models/final}. A {@code kfold} split
+ * test_curves.json}, {@code report.md}, {@code plots/} and {@code models/best}, {@code models/final}. A {@code kfold} split
  * with no fold chosen makes the run a {@link CrossValidation}.
  */
 public final class Trainer {
@@ -598,6 +598,8 @@ public final class Trainer {
     writePackage(RunLayout.FINAL_MODEL, s, encoder, finalWeights, last, state.epochsDone());
     run.write(RunLayout.TEST_PREDICTIONS, WriteCondition.overwrite(),
         Json.bytes(Reports.predictions(best.testScores(), dataset, s.examples().features())));
+    run.write(RunLayout.TEST_CURVES, WriteCondition.overwrite(),
+        Json.bytes(Reports.testCurves(best.testScores(), s.examples(), best.thresholds())));
     run.write(RunLayout.METRICS, WriteCondition.overwrite(), Json.bytes(metrics));
     run.write(RunLayout.REPORT, WriteCondition.overwrite(),
         Reports.markdown(config, state, bestEpoch, best.val(), best.test(), encoder, s.examples().features())

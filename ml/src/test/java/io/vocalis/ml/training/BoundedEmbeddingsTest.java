@@ -55,7 +55,7 @@ class BoundedEmbeddingsTest {
       assertThat(large.peakBytesHeld()).as("a budget above the dataset keeps all of it").isEqualTo(all);
       assertThat(large.loads()).isEqualTo(rows);
       for (String file : List.of(RunLayout.METRICS, RunLayout.CURVES, "models/best/model.safetensors",
-          RunLayout.TEST_PREDICTIONS)) {
+          RunLayout.TEST_PREDICTIONS, RunLayout.TEST_CURVES)) {
         assertThat(bounded.readAllBytes(file)).as(file).isEqualTo(unbounded.readAllBytes(file));
       }
     }

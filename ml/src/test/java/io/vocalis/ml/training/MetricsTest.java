@@ -28,6 +28,37 @@ class MetricsTest {
   }
 
   @Test
+  void curvesByHandAndTheirAreasAreTheMetrics() {
+    double[] s = {0.9, 0.5, 0.5, 0.1};
+    boolean[] y = {true, true, false, false};
+    Metrics.Curve roc = Metrics.roc(s, y);
+    assertThat(roc.thresholds()).containsExactly(Double.POSITIVE_INFINITY, 0.9, 0.5, 0.1);
+    assertThat(roc.x()).containsExactly(0, 0, 0.5, 1);
+    assertThat(roc.y()).containsExactly(0, 0.5, 1, 1);
+    Metrics.Curve pr = Metrics.precisionRecall(s, y);
+    assertThat(pr.x()).containsExactly(0, 0.5, 1, 1);
+    assertThat(pr.y()).containsExactly(1, 1, 2.0 / 3, 0.5);
+    assertThat(Metrics.confusion(s, y, 0.5)).containsExactly(2, 1, 0, 1);
+    assertThat(Metrics.roc(s, new boolean[] {true, true, true, true})).as("one class").isNull();
+    assertThat(Metrics.precisionRecall(s, new boolean[4])).as("no positive").isNull();
+
+    for (JsonNode c : ReferenceNumbers.get("metrics")) {
+      double[] scores = ReferenceNumbers.doubles(c.get("scores"));
+      boolean[] labels = ReferenceNumbers.booleans(c.get("labels"));
+      Metrics.Curve r = Metrics.roc(scores, labels);
+      Metrics.Curve p = Metrics.precisionRecall(scores, labels);
+      double trapezoids = 0;
+      double steps = 0;
+      for (int i = 1; i < r.x().length; i++) {
+        trapezoids += (r.x()[i] - r.x()[i - 1]) * (r.y()[i] + r.y()[i - 1]) / 2;
+        steps += (p.x()[i] - p.x()[i - 1]) * p.y()[i];
+      }
+      assertThat(trapezoids).isCloseTo(Metrics.auroc(scores, labels), within(1e-12));
+      assertThat(steps).isCloseTo(Metrics.averagePrecision(scores, labels), within(1e-12));
+    }
+  }
+
+  @Test
   void byHand() {
     // positives 0.9, 0.5; negatives 0.5, 0.1: pairs (0.9>0.5, 0.9>0.1, 0.5=0.5 half, 0.5>0.1) = 3.5/4
     double[] s = {0.9, 0.5, 0.5, 0.1};

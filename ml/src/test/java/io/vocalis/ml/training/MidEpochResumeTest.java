@@ -36,7 +36,7 @@ class MidEpochResumeTest {
   private static final Path WAVLM = Path.of("src/test/resources/encoders/wavlm-group").toAbsolutePath();
   /** What a run leaves that must not depend on where it was interrupted. */
   private static final List<String> OUTPUTS = List.of("metrics.json", "curves.json", "test_predictions.json",
-      "report.md", "models/best/model.safetensors", "models/final/model.safetensors", "models/final/model.json");
+      "test_curves.json", "report.md", "models/best/model.safetensors", "models/final/model.safetensors", "models/final/model.json");
 
   @TempDir Path temp;
 

@@ -1,0 +1,75 @@
+package io.vocalis.train;
+
+import com.sun.net.httpserver.HttpServer;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * A fake infer-service (a JDK HTTP server) for the console's Listen page: answers {@code POST
+ * /api/v1/predict} with {@link #ANSWER}, a response in infer-service's documented shape
+ * (features with probability, present and threshold; an explanation with frameSeconds and
+ * weights), and keeps the last request it got. A fake because the real infer-service needs its
+ * own Quarkus application, model and broker beside this test's. Points {@code
+ * vocalis.console.infer-url} at itself.
+ */
+public final class FakeInferService implements QuarkusTestResourceLifecycleManager {
+  /** 1.5 s at 20 ms frames: 75 weights summing to 1, peaking at frame 50 (1.0 s). */
+  static final String ANSWER;
+  static final int PEAK_FRAME = 50;
+  static final int FRAMES = 75;
+
+  /** The last request: its query, content type and body. */
+  record Request(String query, String contentType, byte[] body) {}
+
+  static volatile Request last;
+  private HttpServer server;
+
+  static {
+    StringBuilder weights = new StringBuilder();
+    double[] w = new double[FRAMES];
+    double sum = 0;
+    for (int i = 0; i < FRAMES; i++) {
+      w[i] = Math.exp(-Math.pow((i - PEAK_FRAME) / 6.0, 2)) + 0.05;
+      sum += w[i];
+    }
+    for (int i = 0; i < FRAMES; i++) {
+      weights.append(i == 0 ? "" : ",").append((float) (w[i] / sum));
+    }
+    ANSWER = """
+        {"model":{"name":"console-listen","version":3},"recordingId":null,"durationSeconds":1.5,
+         "features":{"hoarse_harsh":{"probability":0.8125,"present":true,"threshold":0.4},
+                     "slow_rate":{"probability":0.125,"present":false,"threshold":0.35}},
+         "explanation":{"frameSeconds":0.02,"weights":[%s]}}""".formatted(weights);
+  }
+
+  @Override
+  public Map<String, String> start() {
+    try {
+      server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    server.createContext("/api/v1/predict", exchange -> {
+      last = new Request(exchange.getRequestURI().getRawQuery(), exchange.getRequestHeaders().getFirst("Content-Type"),
+          exchange.getRequestBody().readAllBytes());
+      byte[] body = ANSWER.getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().set("Content-Type", "application/json");
+      exchange.sendResponseHeaders(200, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    server.start();
+    return Map.of("vocalis.console.infer-url", "http://127.0.0.1:" + server.getAddress().getPort());
+  }
+
+  @Override
+  public void stop() {
+    if (server != null) {
+      server.stop(0);
+    }
+  }
+}
