@@ -108,6 +108,7 @@ final class DemoCommand implements Callable<Integer> {
           Map.of(
               "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
               "VOCALIS_STORAGE_ROOT", storage.toUri().toString(),
+              "VOCALIS_INGEST_ALLOWED_ROOTS", state.resolve("cohort").toUri().toString(),
               "QUARKUS_LOG_CONSOLE_JSON_ENABLED", Boolean.toString(jsonLogs));
       for (int i = 0; i < SERVICES.size(); i++) {
         LocalService service = new LocalService(SERVICES.get(i), basePort + 1 + i, state.resolve("logs"));
