@@ -114,6 +114,7 @@ final class DemoCommand implements Callable<Integer> {
       Map<String, String> env = new HashMap<>(Map.of(
           "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
           "VOCALIS_STORAGE_ROOT", storage.toUri().toString(),
+          "VOCALIS_INGEST_ALLOWED_ROOTS", state.resolve("cohort").toUri().toString(),
           "QUARKUS_LOG_CONSOLE_JSON_ENABLED", Boolean.toString(jsonLogs),
           ApiKey.ENVIRONMENT, apiKey.value(),
           "VOCALIS_EMBED_ENCODERS_0__MODEL", "fbank",

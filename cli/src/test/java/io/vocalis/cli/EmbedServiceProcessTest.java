@@ -66,6 +66,7 @@ class EmbedServiceProcessTest {
     Map<String, String> env = Map.of(
         "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
         "VOCALIS_STORAGE_ROOT", storage.toUri().toString(),
+        "VOCALIS_INGEST_ALLOWED_ROOTS", cohort.toUri().toString(),
         "VOCALIS_EMBED_ENCODERS_0__MODEL", "fbank",
         "VOCALIS_EMBED_ENCODERS_1__MODEL", tiny,
         "VOCALIS_EMBED_ENCODERS_1__LAYERS", "last",

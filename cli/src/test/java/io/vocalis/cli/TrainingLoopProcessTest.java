@@ -62,6 +62,7 @@ class TrainingLoopProcessTest {
     Map<String, String> env = Map.of(
         "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
         "VOCALIS_STORAGE_ROOT", storage.toUri().toString(),
+        "VOCALIS_INGEST_ALLOWED_ROOTS", cohort.toUri().toString(),
         "VOCALIS_EMBED_ENCODERS_0__MODEL", "fbank",
         "VOCALIS_EMBED_DEVICE", "cpu",
         "VOCALIS_TRAIN_RETRAIN_MIN_NEW_LABELS", "6",

@@ -26,6 +26,12 @@ public class IngestBeans {
 
   @Produces
   @Singleton
+  UploadSlots uploadSlots(IngestConfig config) {
+    return new UploadSlots(config.maxConcurrentUploads(), config.retryAfter());
+  }
+
+  @Produces
+  @Singleton
   Ingestor ingestor(Storage storage, IngestLimits limits, IngestConfig config, IngestMetrics metrics) {
     return new Ingestor(storage, limits, config.threshold(), Clock.systemUTC(), metrics);
   }

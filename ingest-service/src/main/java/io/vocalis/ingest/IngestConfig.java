@@ -22,7 +22,18 @@ public interface IngestConfig {
   @WithDefault("1")
   double threshold();
 
-  /** URI prefixes imports and bucket notifications may read from ({@code file:/...}, {@code gs://bucket/...}). */
-  @WithDefault("file:/")
+  /**
+   * URI prefixes imports and bucket notifications may read from ({@code file:/...}, {@code
+   * gs://bucket/...}); by default only the storage root.
+   */
+  @WithDefault("${vocalis.storage.root}")
   List<URI> allowedRoots();
+
+  /** Uploads decoded at once; one more is answered 503 with {@code Retry-After}. */
+  @WithDefault("4")
+  int maxConcurrentUploads();
+
+  /** The {@code Retry-After} of that 503. */
+  @WithDefault("PT5S")
+  Duration retryAfter();
 }

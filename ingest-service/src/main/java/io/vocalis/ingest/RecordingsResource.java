@@ -92,6 +92,7 @@ public class RecordingsResource {
   @Inject Presence presence;
   @Inject KafkaAnnouncer announcer;
   @Inject IngestLimits limits;
+  @Inject UploadSlots uploadSlots;
   @Inject IngestMetrics metrics;
   @Inject ObjectMapper json;
 
@@ -116,7 +117,7 @@ public class RecordingsResource {
       throw AudioProblems.of(e);
     }
     IngestOutcome outcome;
-    try {
+    try (UploadSlots.Slot slot = uploadSlots.acquire()) {
       outcome = ingestor.ingest(Files.readAllBytes(audio.uploadedFile()), meta, "upload", announcer);
     } catch (RecordingTooLargeException e) {
       throw AudioProblems.of(e);

@@ -4,7 +4,8 @@ import io.vocalis.core.audio.AudioFormatException;
 import io.vocalis.core.ingest.RecordingTooLargeException;
 
 /**
- * How every service answers audio it cannot take: 413 over the size or duration limits, 415 for a
+ * How every service answers audio it cannot take: 413 over the size or duration limits (also a
+ * {@link AudioFormatException.Reason#TOO_LONG} from the decoder), 415 for a
  * format it does not decode (the message lists the supported ones), 422 for empty, truncated,
  * corrupt or non-finite audio. The detail names the file.
  */
@@ -23,8 +24,10 @@ public final class AudioProblems {
 
   /** 415 or 422 for the file {@code fileName} that failed to decode with {@code e}. */
   public static ProblemException of(AudioFormatException e, String fileName) {
-    return e.reason() == AudioFormatException.Reason.UNSUPPORTED
-        ? new ProblemException(415, "Unsupported Media Type", "'" + fileName + "': " + e.getMessage())
-        : new ProblemException(422, "Unprocessable Content", "'" + fileName + "': " + e.getMessage());
+    return switch (e.reason()) {
+      case UNSUPPORTED -> new ProblemException(415, "Unsupported Media Type", "'" + fileName + "': " + e.getMessage());
+      case TOO_LONG -> tooLarge("'" + fileName + "': " + e.getMessage());
+      default -> new ProblemException(422, "Unprocessable Content", "'" + fileName + "': " + e.getMessage());
+    };
   }
 }

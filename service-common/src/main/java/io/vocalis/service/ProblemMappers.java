@@ -12,6 +12,12 @@ public final class ProblemMappers {
 
   @ServerExceptionMapper
   public Response problem(ProblemException e, UriInfo uri) {
+    Response response = body(e, uri);
+    return e.retryAfter().isEmpty() ? response
+        : Response.fromResponse(response).header("Retry-After", Math.max(1, e.retryAfter().get().toSeconds())).build();
+  }
+
+  private static Response body(ProblemException e, UriInfo uri) {
     if (e.extensions().isEmpty()) {
       return respond(e.status(), e.title(), e.getMessage(), uri);
     }

@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 
 /**
  * Decodes a whole audio file held in memory, recognising the format by its content, never by a
@@ -34,6 +35,21 @@ public final class AudioDecoder {
    *     samples or are in an unsupported format
    */
   public static DecodedAudio decode(byte[] bytes) throws AudioFormatException {
+    return decode(bytes, Double.POSITIVE_INFINITY);
+  }
+
+  /**
+   * Decodes a complete file's bytes, refusing a recording longer than {@code maxSeconds} before its
+   * samples are decoded: the WAV data chunk's length or the FLAC STREAMINFO sample count decides,
+   * and a FLAC stream that does not declare its length stops at the limit. So a short input that
+   * expands to hours of samples (8 kHz G.711, FLAC constant subframes) costs no memory.
+   *
+   * @throws AudioFormatException {@link Reason#TOO_LONG} over the limit; otherwise as {@link #decode(byte[])}
+   */
+  public static DecodedAudio decode(byte[] bytes, double maxSeconds) throws AudioFormatException {
+    if (!(maxSeconds > 0)) {
+      throw new IllegalArgumentException("maxSeconds must be positive: " + maxSeconds);
+    }
     if (bytes.length == 0) {
       throw new AudioFormatException(Reason.EMPTY, "input is empty (0 bytes)");
     }
@@ -42,13 +58,13 @@ public final class AudioDecoder {
       throw unsupported("MP3 (ID3 tag)");
     }
     if (startsWith(bytes, start, "fLaC")) {
-      return FlacDecoder.decode(bytes, start);
+      return FlacDecoder.decode(bytes, start, maxSeconds);
     }
     if (startsWith(bytes, 0, "RIFF")) {
       if (bytes.length >= 12 && !startsWith(bytes, 8, "WAVE")) {
         throw unsupported("RIFF container of type '" + new String(bytes, 8, 4, StandardCharsets.ISO_8859_1) + "'");
       }
-      return WavDecoder.decode(bytes);
+      return WavDecoder.decode(bytes, maxSeconds);
     }
     if (bytes.length < 4 && ("RIFF".startsWith(ascii(bytes)) || "fLaC".startsWith(ascii(bytes)))) {
       throw new AudioFormatException(Reason.TRUNCATED, "input truncated: " + bytes.length + " bytes");
@@ -71,6 +87,19 @@ public final class AudioDecoder {
       throw new AudioFormatException(Reason.UNSUPPORTED, "file is larger than 2 GiB: " + file);
     }
     return decode(Files.readAllBytes(file));
+  }
+
+  /**
+   * Refuses {@code frames} at {@code sampleRate} when they last longer than {@code maxSeconds};
+   * {@code lasts} is "lasts" for a declared length, "lasts at least" for samples seen so far.
+   */
+  static void checkDuration(long frames, int sampleRate, double maxSeconds, String lasts)
+      throws AudioFormatException {
+    double seconds = (double) frames / sampleRate;
+    if (seconds > maxSeconds) {
+      throw new AudioFormatException(Reason.TOO_LONG, String.format(Locale.ROOT,
+          "the recording %s %.1f s; the limit is %.1f s", lasts, seconds, maxSeconds));
+    }
   }
 
   /** The name of a recognised unsupported format, or null. */

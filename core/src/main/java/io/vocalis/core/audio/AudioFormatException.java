@@ -24,7 +24,9 @@ public final class AudioFormatException extends IOException {
     /** Floating-point samples that are NaN or infinite. */
     NON_FINITE,
     /** Nothing left after silence trimming: the whole recording is below the threshold. */
-    SILENT
+    SILENT,
+    /** Longer than the caller's limit, found from the header before the samples are decoded. */
+    TOO_LONG
   }
 
   private final Reason reason;

@@ -21,6 +21,7 @@ final class FlacDecoder {
   private static final int[] FIXED_BITS = {0, 8, 12, -1, 16, 20, 24, 32};
 
   private final byte[] in;
+  private final double maxSeconds;
   /** Byte after the frame that {@link #readFrame} decoded last. */
   private int frameEnd;
   private int sampleRate;
@@ -29,13 +30,14 @@ final class FlacDecoder {
   private long totalSamples;
   private byte[] md5;
 
-  private FlacDecoder(byte[] in) {
+  private FlacDecoder(byte[] in, double maxSeconds) {
     this.in = in;
+    this.maxSeconds = maxSeconds;
   }
 
   /** Decodes a FLAC stream starting with the {@code fLaC} marker at {@code start}. */
-  static DecodedAudio decode(byte[] in, int start) throws AudioFormatException {
-    FlacDecoder decoder = new FlacDecoder(in);
+  static DecodedAudio decode(byte[] in, int start, double maxSeconds) throws AudioFormatException {
+    FlacDecoder decoder = new FlacDecoder(in, maxSeconds);
     int framesStart = decoder.readMetadata(start + 4);
     return decoder.readFrames(framesStart);
   }
@@ -96,6 +98,7 @@ final class FlacDecoder {
     if (bits < 4) {
       throw new AudioFormatException(Reason.CORRUPT, "FLAC STREAMINFO declares " + bits + "-bit samples");
     }
+    AudioDecoder.checkDuration(totalSamples, sampleRate, maxSeconds, "lasts");
     if (totalSamples > Integer.MAX_VALUE) {
       throw new AudioFormatException(
           Reason.UNSUPPORTED, "FLAC holds " + totalSamples + " samples per channel, more than one array can");
@@ -119,6 +122,7 @@ final class FlacDecoder {
         throw new AudioFormatException(
             Reason.CORRUPT, "FLAC frames hold more samples than STREAMINFO declares (" + totalSamples + ")");
       }
+      AudioDecoder.checkDuration(decoded + (long) blockSize, sampleRate, maxSeconds, "lasts at least");
       if (decoded + blockSize > capacity) {
         capacity = (int) Math.min(Integer.MAX_VALUE - 8L, Math.max(2L * capacity, decoded + (long) blockSize));
         for (int c = 0; c < channels; c++) {

@@ -31,7 +31,7 @@ final class WavDecoder {
 
   private WavDecoder() {}
 
-  static DecodedAudio decode(byte[] in) throws AudioFormatException {
+  static DecodedAudio decode(byte[] in, double maxSeconds) throws AudioFormatException {
     if (in.length < 12) {
       throw new AudioFormatException(
           Reason.TRUNCATED, "WAV header truncated: " + in.length + " bytes, the RIFF header needs 12");
@@ -72,6 +72,7 @@ final class WavDecoder {
         } else {
           length = (int) size;
         }
+        AudioDecoder.checkDuration(length / fmt.blockAlign(), fmt.sampleRate(), maxSeconds, "lasts");
         return fmt.decode(in, body, length);
       }
       if (size > in.length - body) {

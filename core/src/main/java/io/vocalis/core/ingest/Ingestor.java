@@ -1,7 +1,9 @@
 package io.vocalis.core.ingest;
 
+import io.vocalis.core.audio.AudioDecoder;
 import io.vocalis.core.audio.AudioFormatException;
 import io.vocalis.core.audio.AudioPreprocessor;
+import io.vocalis.core.audio.DecodedAudio;
 import io.vocalis.core.audio.PreprocessedAudio;
 import io.vocalis.core.dataset.Presence;
 import io.vocalis.core.events.Event;
@@ -96,8 +98,7 @@ public final class Ingestor {
     PreprocessedAudio processed;
     try {
       limits.checkBytes(audio.length);
-      processed = preprocessor.process(audio);
-      limits.checkSeconds(processed.sourceDurationSeconds());
+      processed = preprocessor.process(decode(audio));
     } catch (RecordingTooLargeException e) {
       observer.refused("too_large");
       throw e;
@@ -108,6 +109,18 @@ public final class Ingestor {
     IngestOutcome outcome = store(processed, metadata, source, announcer);
     observer.ingested(outcome, audio.length, Duration.ofNanos(System.nanoTime() - start));
     return outcome;
+  }
+
+  /** Decodes {@code audio}, refusing it from its header when it is longer than the limit. */
+  private DecodedAudio decode(byte[] audio) throws AudioFormatException {
+    try {
+      return AudioDecoder.decode(audio, limits.maxSeconds());
+    } catch (AudioFormatException e) {
+      if (e.reason() == AudioFormatException.Reason.TOO_LONG) {
+        throw new RecordingTooLargeException(e.getMessage());
+      }
+      throw e;
+    }
   }
 
   private IngestOutcome store(

@@ -94,6 +94,28 @@ class FlacDecoderTest {
   }
 
   @Test
+  void aDeclaredLengthOverTheLimitIsRefusedBeforeAnyFrame() {
+    // STREAMINFO declares 2 s at 8 kHz; no frame follows, yet the answer is the limit, not truncation
+    assertFails(() -> AudioDecoder.decode(stream(8000, 1, 16, 16_000, new byte[0]), 1.0),
+        Reason.TOO_LONG, "the recording lasts 2.0 s; the limit is 1.0 s");
+  }
+
+  @Test
+  void aStreamOfUnknownLengthStopsAtTheLimit() throws Exception {
+    // constant subframes: 3000 samples in a handful of bytes each, length not declared (0)
+    java.io.ByteArrayOutputStream frames = new java.io.ByteArrayOutputStream();
+    for (int i = 0; i < 1000; i++) {
+      Bits f = frameHeader(false, 0x7, 0, 0, 4).bits(2999, 16);
+      f.bits(0, 1).bits(0, 6).bits(0, 1).signed(5, 16);
+      frames.writeBytes(closeFrame(f));
+    }
+    byte[] flac = stream(8000, 1, 16, 0, frames.toByteArray());
+
+    assertFails(() -> AudioDecoder.decode(flac, 1.0), Reason.TOO_LONG, "the recording lasts at least 1.1 s; the limit is 1.0 s");
+    assertThat(AudioDecoder.decode(flac).frameCount()).isEqualTo(3_000_000);
+  }
+
+  @Test
   void aStreamEndingAtAFrameBoundaryBeforeTheDeclaredLengthIsTruncated() {
     Bits f = frameHeader(false, 0x6, 0, 0, 4).bits(1, 8);
     f.bits(0, 1).bits(0, 6).bits(0, 1).signed(5, 16);

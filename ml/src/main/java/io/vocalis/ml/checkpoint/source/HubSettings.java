@@ -13,7 +13,7 @@ import java.util.Set;
  * @param cacheRoot {@code HF_HUB_CACHE}, else {@code $HF_HOME/hub}, else {@code
  *     $XDG_CACHE_HOME/huggingface/hub}, else {@code ~/.cache/huggingface/hub}
  * @param endpoint {@code HF_ENDPOINT}, else {@code https://huggingface.co} (no trailing slash)
- * @param token {@code HF_TOKEN}, or null
+ * @param token {@code HF_TOKEN}, or null; never shown by {@link #toString()}
  * @param offline {@code HF_HUB_OFFLINE} is 1, on, yes or true: the cache only, no network
  */
 record HubSettings(Path cacheRoot, URI endpoint, String token, boolean offline) {
@@ -40,6 +40,13 @@ record HubSettings(Path cacheRoot, URI endpoint, String token, boolean offline) 
     boolean offline = present(env, "HF_HUB_OFFLINE")
         && TRUE.contains(env.get("HF_HUB_OFFLINE").strip().toUpperCase(Locale.ROOT));
     return new HubSettings(root.toAbsolutePath().normalize(), endpoint(endpoint), token, offline);
+  }
+
+  /** The settings without the token's value: {@code token=****} when one is set. */
+  @Override
+  public String toString() {
+    return "HubSettings[cacheRoot=" + cacheRoot + ", endpoint=" + endpoint + ", token=" + (token == null ? "unset" : "****")
+        + ", offline=" + offline + "]";
   }
 
   private static URI endpoint(String value) {

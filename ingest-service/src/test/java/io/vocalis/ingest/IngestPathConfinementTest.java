@@ -1,0 +1,17 @@
+package io.vocalis.ingest;
+
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.vocalis.testkit.KafkaBrokerResource;
+import io.vocalis.testkit.PathConfinementTest;
+import java.util.List;
+
+@QuarkusTest
+@WithTestResource(KafkaBrokerResource.class)
+class IngestPathConfinementTest extends PathConfinementTest {
+
+  @Override
+  protected List<String> idTemplates() {
+    return List.of("/api/v1/recordings/{id}", "/api/v1/imports/{id}");
+  }
+}
