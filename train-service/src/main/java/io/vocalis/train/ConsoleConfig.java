@@ -3,7 +3,6 @@ package io.vocalis.train;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.net.URI;
-import java.util.Optional;
 
 /** The web console's settings ({@code vocalis.console.*}; see application.properties). */
 @ConfigMapping(prefix = "vocalis.console")
@@ -16,10 +15,4 @@ public interface ConsoleConfig {
   /** infer-service's base URL; the console's predictions go through {@code POST /api/v1/console/predict}. */
   @WithDefault("http://localhost:8084")
   URI inferUrl();
-
-  /**
-   * The bearer key the page sends with its requests (and the predict proxy with its own), when
-   * the services require one; for the local demo, which generates it.
-   */
-  Optional<String> apiKey();
 }

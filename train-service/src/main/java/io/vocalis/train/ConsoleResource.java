@@ -25,9 +25,10 @@ import java.util.Map;
 
 /**
  * What the web console (static pages at {@code /}) needs besides the runs and models APIs: {@code
- * GET /api/v1/console/config} (the other services' URLs and the key to send) and {@code POST
+ * GET /api/v1/console/config} (the other services' URLs) and {@code POST
  * /api/v1/console/predict[?model=&explain=]}, which forwards an upload to infer-service's predict
- * API, so the page stays on one origin and the other services need no CORS settings.
+ * API with the caller's own credentials, so the page stays on one origin and the other services
+ * need no CORS settings. No secret is ever served: the page asks its user for the key.
  */
 @Path("/api/v1/console")
 public class ConsoleResource {
@@ -43,7 +44,6 @@ public class ConsoleResource {
     Map<String, Object> answer = new LinkedHashMap<>();
     answer.put("ingestUrl", config.ingestUrl().toString());
     answer.put("inferUrl", config.inferUrl().toString());
-    answer.put("apiKey", config.apiKey().orElse(null));
     return answer;
   }
 
@@ -51,7 +51,8 @@ public class ConsoleResource {
   @POST
   @Path("predict")
   @Consumes(MediaType.MULTIPART_FORM_DATA)
-  public Response predict(@HeaderParam(HttpHeaders.CONTENT_TYPE) String type, @QueryParam("model") String model,
+  public Response predict(@HeaderParam(HttpHeaders.CONTENT_TYPE) String type,
+      @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @QueryParam("model") String model,
       @QueryParam("explain") String explain, byte[] body) throws InterruptedException {
     StringBuilder query = new StringBuilder();
     append(query, "model", model);
@@ -59,7 +60,9 @@ public class ConsoleResource {
     URI target = URI.create(config.inferUrl().toString().replaceAll("/+$", "") + "/api/v1/predict" + query);
     HttpRequest.Builder request = HttpRequest.newBuilder(target).timeout(PREDICT_TIMEOUT)
         .header(HttpHeaders.CONTENT_TYPE, type).POST(HttpRequest.BodyPublishers.ofByteArray(body));
-    config.apiKey().ifPresent(key -> request.header(HttpHeaders.AUTHORIZATION, "Bearer " + key));
+    if (authorization != null) {
+      request.header(HttpHeaders.AUTHORIZATION, authorization);
+    }
     HttpResponse<byte[]> answer;
     try {
       answer = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());

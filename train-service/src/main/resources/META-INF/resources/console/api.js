@@ -1,18 +1,46 @@
-// The console's one way to the APIs: JSON requests (with the bearer key when the console config
-// holds one), problem+json errors as Error messages, server-sent events over fetch (so they carry
-// the key too), and number formatting shared by every page.
+// The console's one way to the APIs: JSON requests (with the user's API key once a service asked
+// for one: a 401 opens a dialog for it, kept for this browser tab only), problem+json errors as
+// Error messages, server-sent events over fetch (so they carry the key too), and number formatting
+// shared by every page.
 
+const KEY = 'vocalis.apiKey';
 let configPromise;
+let keyPromise;
 
-/** The console config: {ingestUrl, inferUrl, apiKey}. */
+/** The console config: {ingestUrl, inferUrl}. */
 export function config() {
-  configPromise ??= fetch('/api/v1/console/config').then((r) => r.json());
+  configPromise ??= getJson('/api/v1/console/config');
   return configPromise;
 }
 
-async function headers(extra = {}) {
-  const { apiKey } = await config();
-  return apiKey ? { ...extra, Authorization: `Bearer ${apiKey}` } : extra;
+function headers(extra = {}) {
+  const key = sessionStorage.getItem(KEY);
+  return key ? { ...extra, Authorization: `Bearer ${key}` } : extra;
+}
+
+/** Asks for the API key in a modal dialog (one at a time) and keeps it for this tab. */
+function askForKey(detail) {
+  keyPromise ??= new Promise((resolve) => {
+    const dialog = document.createElement('dialog');
+    dialog.setAttribute('aria-labelledby', 'api-key-title');
+    dialog.innerHTML = `<form method="dialog">
+      <h2 id="api-key-title">API key needed</h2>
+      <p></p>
+      <label for="api-key-input">API key (the demo writes it to &lt;state-dir&gt;/api-key)</label>
+      <input id="api-key-input" type="password" autocomplete="off" required>
+      <button type="submit">Use this key</button>
+    </form>`;
+    dialog.querySelector('p').textContent = detail;
+    document.body.append(dialog);
+    dialog.addEventListener('close', () => {
+      sessionStorage.setItem(KEY, dialog.querySelector('input').value.trim());
+      dialog.remove();
+      keyPromise = null;
+      resolve();
+    });
+    dialog.showModal();
+  });
+  return keyPromise;
 }
 
 /** An error carrying the HTTP status and the problem body (null when the body was not problem+json). */
@@ -24,9 +52,17 @@ export class ApiError extends Error {
   }
 }
 
-/** fetch() with the console's headers; rejects with an ApiError unless the status is 2xx. */
+/**
+ * fetch() with the console's headers; on a 401 asks for the key and tries again; rejects with an
+ * ApiError unless the status is 2xx.
+ */
 export async function request(path, options = {}) {
-  const response = await fetch(path, { ...options, headers: await headers(options.headers) });
+  let response = await fetch(path, { ...options, headers: headers(options.headers) });
+  for (let asked = 0; response.status === 401 && asked < 3; asked++) {
+    const problem = await response.json().catch(() => null);
+    await askForKey(problem?.detail ?? 'The services require an API key.');
+    response = await fetch(path, { ...options, headers: headers(options.headers) });
+  }
   if (!response.ok) {
     const text = await response.text();
     let problem = null;

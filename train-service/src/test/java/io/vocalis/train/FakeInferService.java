@@ -22,8 +22,8 @@ public final class FakeInferService implements QuarkusTestResourceLifecycleManag
   static final int PEAK_FRAME = 50;
   static final int FRAMES = 75;
 
-  /** The last request: its query, content type and body. */
-  record Request(String query, String contentType, byte[] body) {}
+  /** The last request: its query, content type, authorization header (null if none) and body. */
+  record Request(String query, String contentType, String authorization, byte[] body) {}
 
   static volatile Request last;
   private HttpServer server;
@@ -55,7 +55,7 @@ public final class FakeInferService implements QuarkusTestResourceLifecycleManag
     }
     server.createContext("/api/v1/predict", exchange -> {
       last = new Request(exchange.getRequestURI().getRawQuery(), exchange.getRequestHeaders().getFirst("Content-Type"),
-          exchange.getRequestBody().readAllBytes());
+          exchange.getRequestHeaders().getFirst("Authorization"), exchange.getRequestBody().readAllBytes());
       byte[] body = ANSWER.getBytes(StandardCharsets.UTF_8);
       exchange.getResponseHeaders().set("Content-Type", "application/json");
       exchange.sendResponseHeaders(200, body.length);
