@@ -7,6 +7,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
+import io.vocalis.core.storage.Storage;
 import io.vocalis.ml.encoders.EncoderOptions;
 import io.vocalis.ml.training.TrainingConfig.Finetune;
 import io.vocalis.ml.training.TrainingConfig.Freeze;
@@ -20,9 +21,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** Fine-tuning through the tiny random BEATs fixture (post-LN, deep norm, gated bias): LoRA and freezing. */
+/**
+ * Training on the tiny random BEATs fixture (post-LN, deep norm, gated bias): head-only on cached
+ * embeddings, freezing, LoRA, through the Trainer and directly.
+ */
 class BeatsFinetuneTest {
+  @TempDir Path temp;
   private static final Path BEATS =
       Path.of("src/test/resources/encoders/beats/beats-postln-deepnorm/checkpoint").toAbsolutePath();
 
@@ -76,6 +82,38 @@ class BeatsFinetuneTest {
         }
       }
       return losses;
+    }
+  }
+
+  @Test
+  void headOnlyAndLoraRunsTrainOnBeatsAndTheirPackagesPredict() throws IOException {
+    Path headOnly = temp.resolve("head-only");
+    TrainingResult cached = Trainer.run(TrainingJob.start(Cohorts.tiny(), ConfigLoader.parse("""
+        encoder: {layer: weighted}
+        training: {epochs: 1, batch_size: 16}
+        """, Map.of("encoder.model", BEATS.toString()))), headOnly.toString(), TrainingListener.NONE);
+    assertThat(cached.test().features()).hasSize(5);
+    TrainingConfig lora = ConfigLoader.parse("""
+        encoder: {layer: last}
+        training: {epochs: 1, batch_size: 16}
+        finetune: {freeze: all, lora: {rank: 2, alpha: 4, targets: [q, ff]}}
+        """, Map.of("encoder.model", BEATS.toString()));
+    List<String> warnings = new ArrayList<>();
+    Path run = temp.resolve("lora");
+    TrainingResult tunedResult = Trainer.run(TrainingJob.start(Cohorts.tiny(), lora), run.toString(),
+        new TrainingListener() {
+          @Override
+          public void warning(String message) {
+            warnings.add(message);
+          }
+        });
+    assertThat(tunedResult.test().features()).hasSize(5);
+    assertThat(warnings).containsExactly("no PEFT export (models/*/peft): PEFT loads adapters onto transformers"
+        + " models, and transformers has no BEATs");
+    assertThat(run.resolve("models/final/peft")).doesNotExist();
+    try (Storage storage = Storage.open(run.toString());
+        Predictor predictor = Predictor.open(storage, "final", EncoderOptions.cpu())) {
+      assertThat(predictor.predict(files(2), TrainingListener.NONE)).hasSize(2);
     }
   }
 
