@@ -3,6 +3,7 @@ package io.vocalis.ml.encoders;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv2d;
@@ -204,8 +205,8 @@ public final class BeatsModel extends TrainableEncoderBlock {
         mean[c] += last[t * hidden + c];
       }
     }
-    float[] weight = predictorWeight.getArray().toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
-    float[] bias = predictorBias.getArray().toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+    float[] weight = predictorWeight.getArray().toType(DataType.FLOAT32, false).toFloatArray();
+    float[] bias = predictorBias.getArray().toType(DataType.FLOAT32, false).toFloatArray();
     float[] probabilities = new float[config.predictorClasses()];
     for (int k = 0; k < probabilities.length; k++) {
       double logit = bias[k];

@@ -91,7 +91,8 @@ class BeatsFinetuneTest {
     TrainingResult cached = Trainer.run(TrainingJob.start(Cohorts.tiny(), ConfigLoader.parse("""
         encoder: {layer: weighted}
         training: {epochs: 1, batch_size: 16}
-        """, Map.of("encoder.model", BEATS.toString()))), headOnly.toString(), TrainingListener.NONE);
+        """, Map.of("encoder.model", BEATS.toString(), "encoder.cache", temp.resolve("cache").toString()))),
+        headOnly.toString(), TrainingListener.NONE);
     assertThat(cached.test().features()).hasSize(5);
     TrainingConfig lora = ConfigLoader.parse("""
         encoder: {layer: last}
