@@ -3,6 +3,7 @@ package io.vocalis.cli;
 import io.vocalis.core.audio.AudioPreprocessor;
 import io.vocalis.ml.checkpoint.SafetensorsWriter;
 import io.vocalis.ml.checkpoint.StoredTensor;
+import io.vocalis.ml.encoders.BeatsModel;
 import io.vocalis.ml.encoders.EncodedRecording;
 import io.vocalis.ml.encoders.EncoderOptions;
 import io.vocalis.ml.encoders.Encoders;
@@ -19,17 +20,19 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code vocalis encode --model <checkpoint folder|fbank> --out <file.safetensors> [--all-layers]
- * <a.wav> ...}: encodes the files in batches and writes, for the k-th file, float32 {@code
- * item<k>_last} (frames x hidden) and with {@code --all-layers} {@code item<k>_hs_<i>} for every
- * hidden state i in transformers' numbering.
+ * {@code vocalis encode --model <checkpoint folder|BEATs .pt|fbank> --out <file.safetensors>
+ * [--all-layers] <a.wav> ...}: encodes the files in batches and writes, for the k-th file, float32
+ * {@code item<k>_last} (frames x hidden) and with {@code --all-layers} {@code item<k>_hs_<i>} for
+ * every hidden state i in transformers' numbering; a fine-tuned BEATs checkpoint adds its
+ * predictor's class probabilities as {@code item<k>_probs}.
  */
 @Command(
     name = "encode",
     mixinStandardHelpOptions = true,
     description = {
       "Encodes WAV files with a speech encoder (Wav2Vec2, HuBERT, WavLM, Whisper checkpoint"
-          + " folder in Hugging Face layout, or the weight-free 'fbank') into one safetensors file."
+          + " folder in Hugging Face layout, a BEATs .pt or a folder holding one, or the weight-free"
+          + " 'fbank') into one safetensors file."
     })
 final class EncodeCommand implements Callable<Integer> {
   private static final AudioPreprocessor PREPROCESSOR = AudioPreprocessor.builder().build();
@@ -37,7 +40,7 @@ final class EncodeCommand implements Callable<Integer> {
   static final int BATCH = 8;
 
   @Option(names = "--model", required = true, paramLabel = "MODEL",
-      description = "Checkpoint folder (config.json + weights) or 'fbank'.")
+      description = "Checkpoint folder (config.json + weights, or one BEATs .pt), a BEATs .pt, or 'fbank'.")
   String model;
 
   @Option(names = "--out", required = true, paramLabel = "FILE", description = "Output .safetensors file.")
@@ -63,6 +66,10 @@ final class EncodeCommand implements Callable<Integer> {
           EncodedRecording r = encoded.get(j);
           int k = start + j;
           tensors.put("item" + k + "_last", StoredTensor.ofFloats(r.last(), r.frames(), r.hiddenSize()));
+          if (encoder instanceof BeatsModel beats && beats.hasPredictor()) {
+            float[] probabilities = beats.probabilities(r);
+            tensors.put("item" + k + "_probs", StoredTensor.ofFloats(probabilities, probabilities.length));
+          }
           for (int i = 0; i < r.hiddenStates().size(); i++) {
             tensors.put("item" + k + "_hs_" + i,
                 StoredTensor.ofFloats(r.hiddenStates().get(i), r.frames(), r.hiddenSize()));

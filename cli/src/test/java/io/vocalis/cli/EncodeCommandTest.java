@@ -108,6 +108,35 @@ class EncodeCommandTest {
     }
   }
 
+  @Test
+  void encodesWithABeatsDotPtLikeTheReferenceIncludingItsPredictor() throws IOException {
+    Path fixture = FIXTURES.resolve("beats/beats-finetuned");
+    Path[] wavs = new Path[2];
+    try (SafetensorsFile io = SafetensorsFile.open(fixture.resolve("io.safetensors"))) {
+      float[] audio = io.tensor("audio").toFloats();
+      int width = (int) io.tensor("audio").shape()[1];
+      float[] lengths = io.tensor("lengths").toFloats();
+      for (int k = 0; k < 2; k++) {
+        wavs[k] = writeFloatWav(temp.resolve("clip" + k + ".wav"),
+            Arrays.copyOfRange(audio, k * width, k * width + (int) lengths[k]));
+      }
+    }
+    Path out = temp.resolve("beats.safetensors");
+    assertThat(run("encode", "--model", fixture.resolve("checkpoint/beats-finetuned.pt").toString(), "--out",
+        out.toString(), "--all-layers", wavs[0].toString(), wavs[1].toString())).isZero();
+    try (SafetensorsFile written = SafetensorsFile.open(out);
+        SafetensorsFile reference = SafetensorsFile.open(fixture.resolve("io.safetensors"))) {
+      assertThat(written.metadata()).containsEntry("model_type", "beats").containsEntry("hidden_states", "3");
+      assertThat(written.names()).hasSize(2 * (1 + 3 + 1));
+      for (int k = 0; k < 2; k++) {
+        for (String name : new String[] {"_last", "_hs_0", "_hs_1", "_hs_2", "_probs"}) {
+          assertThat(written.tensor("item" + k + name).shape()).isEqualTo(reference.tensor("item" + k + name).shape());
+          assertClose(reference.tensor("item" + k + name).toFloats(), written.tensor("item" + k + name).toFloats());
+        }
+      }
+    }
+  }
+
   /** One second of a 220 Hz tone at {@code rate}, interleaved over {@code channels}. */
   private static float[] tone(int rate, int channels) {
     float[] samples = new float[rate * channels];

@@ -79,6 +79,14 @@ public final class Checkpoint implements Closeable {
             + " or pytorch_model.bin.index.json)");
   }
 
+  /**
+   * The tensors of the opened {@code torch.save} file {@code file}, which errors name in place of
+   * a folder; closing the checkpoint closes the file.
+   */
+  public static Checkpoint of(TorchZipFile file) {
+    return new Checkpoint(file.path(), "torch.save file", List.of(file));
+  }
+
   private static List<Path> shards(Path index) {
     JsonNode map;
     try {

@@ -73,8 +73,21 @@ final class RestrictedUnpickler {
    * {@code source} names the file in errors.
    */
   static Map<String, TensorRef> readStateDict(byte[] pickle, String source) {
-    Object result = new RestrictedUnpickler(pickle, source).run();
-    if (!(result instanceof Map<?, ?> map)) {
+    return stateDict(read(pickle, source), source);
+  }
+
+  /**
+   * The object pickled in {@code pickle}, built from dicts ({@link Map}), tuples and lists ({@link
+   * List}), strings, integers ({@link Long}), floats ({@link Double}), booleans, None ({@code null})
+   * and tensors ({@link TensorRef}). {@code source} names the file in errors.
+   */
+  static Object read(byte[] pickle, String source) {
+    return plain(new RestrictedUnpickler(pickle, source).run());
+  }
+
+  /** {@code value} (a result of {@link #read}) as a state dict: tensor name to tensor reference. */
+  static Map<String, TensorRef> stateDict(Object value, String source) {
+    if (!(value instanceof Map<?, ?> map)) {
       throw new CheckpointException(source + ": the pickle does not hold a state dict");
     }
     Map<String, TensorRef> tensors = new LinkedHashMap<>();
@@ -86,6 +99,24 @@ final class RestrictedUnpickler {
       tensors.put(name, tensor);
     }
     return tensors;
+  }
+
+  /** {@code value} with Python's None as {@code null}, in every nested dict, list and tuple. */
+  private static Object plain(Object value) {
+    if (value == NoneValue.NONE) {
+      return null;
+    }
+    if (value instanceof Map<?, ?> map) {
+      Map<Object, Object> out = new LinkedHashMap<>();
+      map.forEach((k, v) -> out.put(plain(k), plain(v)));
+      return out;
+    }
+    if (value instanceof List<?> list) {
+      List<Object> out = new ArrayList<>();
+      list.forEach(v -> out.add(plain(v)));
+      return out;
+    }
+    return value;
   }
 
   private Object run() {

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.Enumeration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.zip.ZipEntry;
@@ -26,16 +27,28 @@ public final class TorchZipFile implements TensorFile {
   private final ZipFile zip;
   private final String prefix;
   private final Map<String, TensorRef> tensors;
+  private final Map<String, Object> entries;
 
-  private TorchZipFile(Path path, ZipFile zip, String prefix, Map<String, TensorRef> tensors) {
+  private TorchZipFile(Path path, ZipFile zip, String prefix, Map<String, TensorRef> tensors,
+      Map<String, Object> entries) {
     this.path = path;
     this.zip = zip;
     this.prefix = prefix;
     this.tensors = tensors;
+    this.entries = entries;
   }
 
   /** Reads the state dict description of {@code path}; tensor data is read on demand. */
   public static TorchZipFile open(Path path) {
+    return open(path, null);
+  }
+
+  /**
+   * Reads a {@code torch.save} file that holds a dict (e.g. {@code {'cfg': ..., 'model':
+   * state_dict}}) whose entry {@code stateDictKey} is the state dict; the other entries are kept
+   * as plain values ({@link #entries}). A null key reads a bare state dict.
+   */
+  public static TorchZipFile open(Path path, String stateDictKey) {
     ZipFile zip = null;
     try {
       zip = openZip(path);
@@ -59,9 +72,23 @@ public final class TorchZipFile implements TensorFile {
           throw new CheckpointException(path + ": byte order " + order + " is not supported");
         }
       }
-      Map<String, TensorRef> tensors =
-          RestrictedUnpickler.readStateDict(read(zip, pickle), path + " (" + pickle.getName() + ")");
-      return new TorchZipFile(path, zip, prefix, Collections.unmodifiableMap(tensors));
+      String source = path + " (" + pickle.getName() + ")";
+      Object root = RestrictedUnpickler.read(read(zip, pickle), source);
+      Map<String, Object> entries = new LinkedHashMap<>();
+      if (stateDictKey != null) {
+        if (!(root instanceof Map<?, ?> dict) || !dict.containsKey(stateDictKey)) {
+          throw new CheckpointException(source + ": expected a dict with the entry '" + stateDictKey + "'");
+        }
+        dict.forEach((k, v) -> {
+          if (!k.equals(stateDictKey)) {
+            entries.put(String.valueOf(k), v);
+          }
+        });
+        root = dict.get(stateDictKey);
+      }
+      Map<String, TensorRef> tensors = RestrictedUnpickler.stateDict(root, source);
+      return new TorchZipFile(path, zip, prefix, Collections.unmodifiableMap(tensors),
+          Collections.unmodifiableMap(entries));
     } catch (IOException | RuntimeException e) {
       if (zip != null) {
         try {
@@ -97,6 +124,14 @@ public final class TorchZipFile implements TensorFile {
   /** The file. */
   public Path path() {
     return path;
+  }
+
+  /**
+   * The file's top-level entries other than the state dict (empty for a bare state dict), as
+   * plain values: maps, lists, strings, {@link Long}, {@link Double}, {@link Boolean}, null.
+   */
+  public Map<String, Object> entries() {
+    return entries;
   }
 
   /** Tensor names in file order. */

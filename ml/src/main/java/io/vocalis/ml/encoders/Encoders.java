@@ -15,13 +15,14 @@ public final class Encoders {
    * The version of the encoder implementations, part of every embedding cache key: bump it with
    * any change that can alter an encoder's output numbers, so that no stale entry is ever read.
    */
-  public static final int IMPLEMENTATION_VERSION = 1;
+  public static final int IMPLEMENTATION_VERSION = 2;
 
   private Encoders() {}
 
   /**
-   * The encoder for {@code model}: {@value #FBANK}, or a Hugging Face checkpoint of a Wav2Vec2,
-   * HuBERT, WavLM or Whisper model ({@code config.json} names the family) given as a local folder,
+   * The encoder for {@code model}: {@value #FBANK}, a BEATs {@code .pt} file, or a checkpoint
+   * folder: Hugging Face's of a Wav2Vec2, HuBERT, WavLM or Whisper model ({@code config.json}
+   * names the family) or one holding a single BEATs {@code .pt} ({@link BeatsModel}), given as a local folder,
    * a {@code file:} URI, {@code gs://bucket/prefix} or {@code hf://org/name[@revision]} (see
    * {@link CheckpointSource}; remote checkpoints are cached locally).
    */
@@ -29,13 +30,19 @@ public final class Encoders {
     if (model.equals(FBANK) && !Files.isDirectory(Path.of(model))) {
       return new FbankEncoder(options);
     }
+    if (model.endsWith(".pt") && Files.isRegularFile(Path.of(model))) {
+      return BeatsModel.load(Path.of(model), options);
+    }
     return open(CheckpointSource.fromEnvironment().resolve(model).folder(), options);
   }
 
-  /** The encoder of the checkpoint folder {@code folder}. */
+  /**
+   * The encoder of the checkpoint folder {@code folder}: a Hugging Face one ({@code config.json}),
+   * or a folder holding one BEATs {@code .pt}.
+   */
   public static SpeechEncoder open(Path folder, EncoderOptions options) {
     if (!Files.isRegularFile(folder.resolve("config.json"))) {
-      throw new IllegalArgumentException(folder + " is not a checkpoint folder (no config.json)");
+      return BeatsModel.load(folder, options);
     }
     String type = HfConfig.read(folder.resolve("config.json"), false).string("model_type", "");
     try (Checkpoint checkpoint = Checkpoint.open(folder)) {

@@ -10,23 +10,20 @@ import java.util.List;
 /**
  * The weight-free baseline: Kaldi-style log mel filterbank frames as s3prl's {@code fbank}
  * upstream computes them with {@code torchaudio.compliance.kaldi.fbank} (80 bins, 25 ms window,
- * 10 ms hop, log), without s3prl's deltas and CMVN. Per frame: DC offset removed, pre-emphasis
- * 0.97, Povey window, zero-padded to 512 points, power spectrum, Kaldi mel banks from 20 Hz to
- * Nyquist, {@code log(max(energy, float epsilon))}. Frames never reach past a recording's end
+ * 10 ms hop, log), without s3prl's deltas and CMVN; the steps are {@link KaldiFbank}'s, here
+ * in float32 with the DFT as one matrix product. Frames never reach past a recording's end
  * ("snip edges"), so each recording is encoded on its own samples only.
  */
 public final class FbankEncoder implements SpeechEncoder {
   /** Mel bins per frame. */
   public static final int MEL_BINS = 80;
 
-  private static final int SAMPLE_RATE = 16000;
-  private static final int WINDOW = 400;
-  private static final int HOP = 160;
-  private static final int FFT = 512;
-  private static final int BINS = FFT / 2 + 1;
-  private static final float PREEMPHASIS = 0.97f;
-  private static final float LOW_HZ = 20f;
-  private static final float EPSILON = Math.ulp(1.0f);
+  private static final int WINDOW = KaldiFbank.WINDOW;
+  private static final int HOP = KaldiFbank.HOP;
+  private static final int FFT = KaldiFbank.FFT;
+  private static final int BINS = KaldiFbank.BINS;
+  private static final float PREEMPHASIS = KaldiFbank.PREEMPHASIS;
+  private static final float EPSILON = KaldiFbank.EPSILON;
 
   private final NDManager manager;
   private final float[] window = new float[WINDOW];
@@ -36,8 +33,9 @@ public final class FbankEncoder implements SpeechEncoder {
   /** The baseline on {@code options.device()} (always float32). */
   public FbankEncoder(EncoderOptions options) {
     manager = NDManager.newBaseManager(options.device());
+    double[] povey = KaldiFbank.povey();
     for (int n = 0; n < WINDOW; n++) {
-      window[n] = (float) Math.pow(0.5 - 0.5 * Math.cos(2 * Math.PI * n / (WINDOW - 1)), 0.85);
+      window[n] = (float) povey[n];
     }
     for (int n = 0; n < WINDOW; n++) {
       for (int k = 0; k < BINS; k++) {
@@ -46,33 +44,7 @@ public final class FbankEncoder implements SpeechEncoder {
         dftBasis[n * 2 * BINS + BINS + k] = (float) -Math.sin(angle);
       }
     }
-    melBanks = kaldiMelBanks();
-  }
-
-  /** Kaldi's triangular mel banks (mel = 1127 ln(1 + f / 700)), (bins, mels) row-major. */
-  private static float[] kaldiMelBanks() {
-    float nyquist = SAMPLE_RATE / 2f;
-    float melLow = mel(LOW_HZ);
-    float melHigh = mel(nyquist);
-    float delta = (melHigh - melLow) / (MEL_BINS + 1);
-    float binWidth = (float) SAMPLE_RATE / FFT;
-    float[] banks = new float[BINS * MEL_BINS];
-    for (int m = 0; m < MEL_BINS; m++) {
-      float left = melLow + m * delta;
-      float center = melLow + (m + 1) * delta;
-      float right = melLow + (m + 2) * delta;
-      for (int k = 0; k < FFT / 2; k++) {
-        float frequencyMel = mel(binWidth * k);
-        float up = (frequencyMel - left) / (center - left);
-        float down = (right - frequencyMel) / (right - center);
-        banks[k * MEL_BINS + m] = Math.max(0f, Math.min(up, down));
-      }
-    }
-    return banks;
-  }
-
-  private static float mel(float hz) {
-    return (float) (1127.0 * Math.log(1.0 + hz / 700.0));
+    melBanks = KaldiFbank.melBanks(MEL_BINS);
   }
 
   @Override
@@ -97,7 +69,7 @@ public final class FbankEncoder implements SpeechEncoder {
 
   /** Frames of a recording of {@code samples} samples. */
   public static int frames(int samples) {
-    return samples < WINDOW ? 0 : 1 + (samples - WINDOW) / HOP;
+    return KaldiFbank.frames(samples);
   }
 
   @Override

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.ParameterStore;
 import io.vocalis.ml.OwnedArrays;
 import io.vocalis.ml.checkpoint.StateDict;
 import io.vocalis.ml.encoders.Wav2Vec2Modules.FeatureEncoder;
@@ -21,7 +20,7 @@ import java.util.function.Predicate;
  * is a (batch, samples) waveform padded with zeros on the right, prepared by {@link
  * Wav2Vec2FeatureExtractor}.
  */
-public abstract class Wav2Vec2FamilyModel extends HfEncoderBlock {
+public abstract class Wav2Vec2FamilyModel extends TrainableEncoderBlock {
   private final Wav2Vec2Config config;
   private final FeatureEncoder featureEncoder;
   private final FeatureProjection featureProjection;
@@ -71,34 +70,26 @@ public abstract class Wav2Vec2FamilyModel extends HfEncoderBlock {
   }
 
   @Override
-  public List<EncodedRecording> encode(List<float[]> waveforms, boolean allHiddenStates) {
-    if (waveforms.isEmpty()) {
-      return List.of();
-    }
-    int[] lengths = new int[waveforms.size()];
-    try (NDManager scope = manager().newSubManager()) {
-      return run(prepare(waveforms, lengths, scope), lengths, allHiddenStates);
-    }
+  public int numHiddenLayers() {
+    return config.numHiddenLayers();
   }
 
-  /**
-   * The forward pass as arrays in {@code scope}, for training: gradients reach every parameter
-   * whose array requires them. {@code training} keeps intermediates for the backward pass.
-   */
-  public EncoderStates forwardStates(List<float[]> waveforms, NDManager scope, boolean training) {
-    int[] lengths = new int[waveforms.size()];
-    NDArray input = prepare(waveforms, lengths, scope);
-    NDList out = forward(new ParameterStore(scope, false), new NDList(input, OwnedArrays.of(scope, lengths)), training, null);
-    int states = out.size() - 2;
-    List<NDArray> hidden = new ArrayList<>();
-    for (int i = 0; i < states; i++) {
-      hidden.add(out.get(i));
-    }
-    return new EncoderStates(hidden, out.get(states), out.get(states + 1).toIntArray());
+  @Override
+  public boolean inFrontEnd(String name) {
+    return name.startsWith("feature_extractor.");
   }
 
-  /** The padded (batch, samples) input in {@code scope}; fills {@code lengths}. */
-  private NDArray prepare(List<float[]> waveforms, int[] lengths, NDManager scope) {
+  @Override
+  public boolean belowFirstLayer(String name) {
+    // pre-LN models normalise after the last layer: that layer norm is above the layers
+    return name.startsWith("feature_extractor.") || name.startsWith("feature_projection.")
+        || name.startsWith("encoder.pos_conv_embed.") || name.equals("masked_spec_embed")
+        || name.startsWith("encoder.layer_norm.") && !config.doStableLayerNorm();
+  }
+
+  /** The padded (batch, samples) waveforms, normalised if the model wants it. */
+  @Override
+  protected NDArray prepare(List<float[]> waveforms, int[] lengths, NDManager scope) {
     int longest = 0;
     for (int b = 0; b < lengths.length; b++) {
       lengths[b] = waveforms.get(b).length;

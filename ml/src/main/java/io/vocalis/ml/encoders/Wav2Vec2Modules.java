@@ -157,17 +157,21 @@ final class Wav2Vec2Modules {
     private final String activation;
 
     PositionalConvEmbedding(Params p, Wav2Vec2Config c) {
-      int hidden = c.hiddenSize();
-      kernel = c.numConvPosEmbeddings();
-      groups = c.numConvPosEmbeddingGroups();
-      weight = p.child("conv").add("weight", hidden, hidden / groups, kernel);
-      bias = p.child("conv").add("bias", hidden);
-      Params bn = p.child("batch_norm");
-      bnWeight = c.convPosBatchNorm() ? bn.add("weight", hidden) : null;
-      bnBias = c.convPosBatchNorm() ? bn.add("bias", hidden) : null;
-      bnMean = c.convPosBatchNorm() ? bn.add("running_mean", hidden) : null;
-      bnVar = c.convPosBatchNorm() ? bn.add("running_var", hidden) : null;
-      activation = c.featExtractActivation();
+      this(p.child("conv"), c.convPosBatchNorm() ? p.child("batch_norm") : null, c.hiddenSize(),
+          c.numConvPosEmbeddings(), c.numConvPosEmbeddingGroups(), c.featExtractActivation());
+    }
+
+    /** The conv's weights under {@code conv}, a batch norm's under {@code batchNorm} (null for none). */
+    PositionalConvEmbedding(Params conv, Params batchNorm, int hidden, int kernel, int groups, String activation) {
+      this.kernel = kernel;
+      this.groups = groups;
+      weight = conv.add("weight", hidden, hidden / groups, kernel);
+      bias = conv.add("bias", hidden);
+      bnWeight = batchNorm != null ? batchNorm.add("weight", hidden) : null;
+      bnBias = batchNorm != null ? batchNorm.add("bias", hidden) : null;
+      bnMean = batchNorm != null ? batchNorm.add("running_mean", hidden) : null;
+      bnVar = batchNorm != null ? batchNorm.add("running_var", hidden) : null;
+      this.activation = activation;
     }
 
     /** {@code x}: (batch, time, hidden) with padded frames zeroed; {@code valid}: (batch, time, 1). */
@@ -220,16 +224,30 @@ final class Wav2Vec2Modules {
      * training its intermediates are freed on return.
      */
     NDArray forward(Forward f, NDArray x, NDArray bias) {
-      return HfEncoderBlock.scoped(f, x, in -> project(f, in, bias));
+      return forwardQueryBiased(f, x, queries -> bias);
     }
 
-    private NDArray project(Forward f, NDArray x, NDArray bias) {
+    /**
+     * As {@link #forward(Forward, NDArray, NDArray)}, with the bias made by {@code biasOfQueries}
+     * from the projected queries, (batch, heads, time, headDim), already multiplied by {@link
+     * #scaling()}.
+     */
+    NDArray forwardQueryBiased(Forward f, NDArray x, UnaryOperator<NDArray> biasOfQueries) {
+      return HfEncoderBlock.scoped(f, x, in -> project(f, in, biasOfQueries));
+    }
+
+    /** The factor of the queries, {@code headDim^-0.5}. */
+    float scaling() {
+      return scaling;
+    }
+
+    private NDArray project(Forward f, NDArray x, UnaryOperator<NDArray> biasOfQueries) {
       if (f.adapters() != EncoderAdapters.NONE) {
         // Adapters (LoRA) may add to any projection: one product per projection.
         NDArray q = Nn.splitHeads(f.linear(qWeight, qBias, x).mul(OwnedArrays.scalar(x, scaling)), heads);
         NDArray k = Nn.splitHeads(f.linear(kWeight, kBias, x), heads);
         NDArray v = Nn.splitHeads(f.linear(vWeight, vBias, x), heads);
-        NDArray context = Nn.mergeHeads(Nn.attention(q, k, v, bias, f.training()));
+        NDArray context = Nn.mergeHeads(Nn.attention(q, k, v, biasOfQueries.apply(q), f.training()));
         return f.linear(outWeight, outBias, context);
       }
       Shape s = x.getShape();
@@ -243,7 +261,8 @@ final class Wav2Vec2Modules {
       // (batch, time, 3, heads, headDim) -> (3, batch, heads, time, headDim)
       NDArray qkv = Nn.linear(x, weight, stackedBias).reshape(s.get(0), s.get(1), 3, heads, hidden / heads)
           .transpose(2, 0, 3, 1, 4);
-      NDArray context = Nn.attention(qkv.get(0), qkv.get(1), qkv.get(2), bias, f.training());
+      NDArray q = qkv.get(0);
+      NDArray context = Nn.attention(q, qkv.get(1), qkv.get(2), biasOfQueries.apply(q), f.training());
       return Nn.linear(Nn.mergeHeads(context), f.get(outWeight, x), f.get(outBias, x));
     }
   }
@@ -345,12 +364,26 @@ final class Wav2Vec2Modules {
    */
   static NDArray residualLayer(Forward f, NDArray x, UnaryOperator<NDArray> attend, LayerNormParams attentionNorm,
       FeedForward feedForward, LayerNormParams finalNorm, boolean preNorm) {
+    return residualLayer(f, x, attend, attentionNorm, feedForward, finalNorm, preNorm, 1f);
+  }
+
+  /**
+   * As {@link #residualLayer(Forward, NDArray, UnaryOperator, LayerNormParams, FeedForward,
+   * LayerNormParams, boolean)}, with post-LN residuals multiplied by {@code residualScale} before
+   * they are added (DeepNet's deep-norm α; pre-LN layers ignore it, as BEATs does).
+   */
+  static NDArray residualLayer(Forward f, NDArray x, UnaryOperator<NDArray> attend, LayerNormParams attentionNorm,
+      FeedForward feedForward, LayerNormParams finalNorm, boolean preNorm, float residualScale) {
     if (preNorm) {
       NDArray h = attend.apply(attentionNorm.forward(f, x)).addi(x);
       return feedForward.forward(f, finalNorm.forward(f, h)).addi(h);
     }
-    NDArray h = attentionNorm.forward(f, attend.apply(x).addi(x));
-    return finalNorm.forward(f, feedForward.forward(f, h).addi(h));
+    NDArray h = attentionNorm.forward(f, attend.apply(x).addi(scaled(x, residualScale)));
+    return finalNorm.forward(f, feedForward.forward(f, h).addi(scaled(h, residualScale)));
+  }
+
+  private static NDArray scaled(NDArray x, float scale) {
+    return scale == 1f ? x : x.mul(OwnedArrays.scalar(x, scale));
   }
 
   /**

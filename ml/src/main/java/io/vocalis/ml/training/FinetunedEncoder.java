@@ -9,7 +9,7 @@ import io.vocalis.ml.encoders.EncoderAdapters;
 import io.vocalis.ml.encoders.EncoderOptions;
 import io.vocalis.ml.encoders.Encoders;
 import io.vocalis.ml.encoders.SpeechEncoder;
-import io.vocalis.ml.encoders.Wav2Vec2FamilyModel;
+import io.vocalis.ml.encoders.TrainableEncoderBlock;
 import io.vocalis.ml.training.TrainingConfig.Finetune;
 import io.vocalis.ml.training.TrainingConfig.Freeze;
 import java.io.IOException;
@@ -20,17 +20,17 @@ import java.util.Map;
 
 /**
  * An encoder that trains with the head: which of its weights are frozen, its LoRA matrices and
- * soft prompts. Fine-tuning runs on Wav2Vec2, HuBERT and WavLM checkpoints. {@link #forInference}
+ * soft prompts. Fine-tuning runs on Wav2Vec2, HuBERT, WavLM and BEATs checkpoints. {@link #forInference}
  * opens a trained one that only predicts.
  */
 final class FinetunedEncoder implements AutoCloseable {
   private static final AudioPreprocessor PREPROCESSOR = AudioPreprocessor.builder().build();
 
-  private final Wav2Vec2FamilyModel encoder;
+  private final TrainableEncoderBlock encoder;
   private final TrainableAdapters adapters;
   private final Finetune finetune;
 
-  private FinetunedEncoder(Wav2Vec2FamilyModel encoder, TrainableAdapters adapters, Finetune finetune) {
+  private FinetunedEncoder(TrainableEncoderBlock encoder, TrainableAdapters adapters, Finetune finetune) {
     this.encoder = encoder;
     this.adapters = adapters;
     this.finetune = finetune;
@@ -54,14 +54,14 @@ final class FinetunedEncoder implements AutoCloseable {
       options = options.withDataType(DataType.FLOAT16);
     }
     SpeechEncoder opened = Encoders.open(reference.model(), options);
-    if (!(opened instanceof Wav2Vec2FamilyModel model)) {
+    if (!(opened instanceof TrainableEncoderBlock model)) {
       String type = opened.modelType();
       opened.close();
-      throw new IllegalArgumentException("fine-tuning supports wav2vec2, hubert and wavlm checkpoints, not " + type
+      throw new IllegalArgumentException("fine-tuning supports wav2vec2, hubert, wavlm and beats checkpoints, not " + type
           + "; train the head only (finetune.freeze: all, no lora, no prompts)");
     }
     try {
-      int layers = model.config().numHiddenLayers();
+      int layers = model.numHiddenLayers();
       if (finetune.freeze() == Freeze.LAYERS && finetune.frozenLayers() > layers) {
         throw new IllegalArgumentException("finetune.frozen_layers is " + finetune.frozenLayers() + " but the encoder has "
             + layers + " layers");
@@ -157,18 +157,14 @@ final class FinetunedEncoder implements AutoCloseable {
     return switch (finetune.freeze()) {
       case ALL -> true;
       case NONE -> false;
-      case FEATURE_EXTRACTOR -> name.startsWith("feature_extractor.");
+      case FEATURE_EXTRACTOR -> encoder.inFrontEnd(name);
       case LAYERS -> {
         String layers = "encoder.layers.";
         if (name.startsWith(layers)) {
           int index = Integer.parseInt(name.substring(layers.length(), name.indexOf('.', layers.length())));
           yield index < finetune.frozenLayers();
         }
-        // below the first layer: conv front end, projection, positional conv, and the layer norm
-        // of post-LN models (pre-LN models normalise after the last layer: that one trains)
-        boolean below = name.startsWith("feature_extractor.") || name.startsWith("feature_projection.")
-            || name.startsWith("encoder.pos_conv_embed.") || name.equals("masked_spec_embed");
-        yield below || name.startsWith("encoder.layer_norm.") && !encoder.config().doStableLayerNorm();
+        yield encoder.belowFirstLayer(name);
       }
     };
   }
@@ -206,7 +202,7 @@ final class FinetunedEncoder implements AutoCloseable {
   }
 
   /** The encoder block. */
-  Wav2Vec2FamilyModel encoder() {
+  TrainableEncoderBlock encoder() {
     return encoder;
   }
 

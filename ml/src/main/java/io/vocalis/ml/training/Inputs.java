@@ -8,7 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.vocalis.ml.OwnedArrays;
 import io.vocalis.ml.encoders.EncoderStates;
-import io.vocalis.ml.encoders.Wav2Vec2FamilyModel;
+import io.vocalis.ml.encoders.TrainableEncoderBlock;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.IntFunction;
@@ -71,7 +71,7 @@ interface Inputs {
    * Inputs computed by {@code encoder} from the 16 kHz waveforms of each row, in every step
    * (fine-tuning); the layer choice picks the states.
    */
-  static Inputs encoded(Wav2Vec2FamilyModel encoder, List<float[]> waveforms, LayerChoice layer) {
+  static Inputs encoded(TrainableEncoderBlock encoder, List<float[]> waveforms, LayerChoice layer) {
     return (rows, scope, training) -> {
       EncoderStates out = encoder.forwardStates(rows.stream().map(waveforms::get).toList(), scope, training);
       NDArray states = switch (layer.kind()) {

@@ -355,6 +355,11 @@ public final class Trainer {
           + String.join(" nor ", inexpressible) + ", and the adapters alone would give other outputs in Python");
       return false;
     }
+    if (tuned.encoder().modelType().equals("beats")) {
+      listener.warning("no PEFT export (models/*/" + PeftExport.FOLDER + "): PEFT loads adapters onto transformers"
+          + " models, and transformers has no BEATs");
+      return false;
+    }
     PeftExport.baseModelWarning(encoder).ifPresent(listener::warning);
     if (tuned.encoder().modelType().equals("wavlm")
         && config.finetune().lora().targets().stream().anyMatch(t -> !t.equals("ff"))) {

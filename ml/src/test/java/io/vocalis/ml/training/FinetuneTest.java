@@ -430,7 +430,7 @@ class FinetuneTest {
     TrainingConfig whisper = ConfigLoader.parse("finetune: {freeze: none}", Map.of("encoder.model",
         Path.of("src/test/resources/encoders/whisper-80").toAbsolutePath().toString()));
     assertThatThrownBy(() -> Trainer.run(TrainingJob.start(Cohorts.tiny(), whisper), temp.resolve("w").toString(),
-        TrainingListener.NONE)).hasMessageContaining("fine-tuning supports wav2vec2, hubert and wavlm");
+        TrainingListener.NONE)).hasMessageContaining("fine-tuning supports wav2vec2, hubert, wavlm and beats checkpoints, not whisper");
     TrainingConfig mixed = ConfigLoader.parse("finetune: {lora: {rank: 2}, mixed_precision: true}",
         Map.of("encoder.model", WAVLM.toString()));
     assertThatThrownBy(() -> Trainer.run(TrainingJob.start(Cohorts.tiny(), mixed), temp.resolve("m").toString(),
