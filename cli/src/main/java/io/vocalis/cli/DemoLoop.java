@@ -353,8 +353,9 @@ final class DemoLoop {
     System.out.println("  report         " + run.resolve("report.md") + " (" + train.url("/api/v1/runs/" + runId
         + "/artifacts/report.md") + ")");
     System.out.println("  plots          " + run.resolve("plots/loss.png") + ", " + run.resolve("plots/val_auroc.png"));
-    System.out.println("  dashboard      tensorboard --logdir " + run.resolve("tensorboard")
-        + " (the web console is a later issue)");
+    System.out.println("  console        " + train.url("/run.html?id=" + runId) + " (runs, models, listen; the key: "
+        + "the api-key file above)");
+    System.out.println("  dashboard      tensorboard --logdir " + run.resolve("tensorboard"));
     return null;
   }
 

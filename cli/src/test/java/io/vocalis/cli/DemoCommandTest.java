@@ -73,6 +73,7 @@ class DemoCommandTest {
     assertThat(auroc.find()).as(out).isTrue();
     assertThat(Double.parseDouble(auroc.group(1))).as("fbank hears the synthetic cohort's features").isGreaterThan(0.55);
     assertThat(out).contains("report         " + state.resolve("data/runs"));
+    assertThat(out).containsPattern("console        http://localhost:" + (basePort + 3) + "/run\\.html\\?id=[0-9a-f-]{36} ");
     try (var entries = Files.walk(state.resolve("data/embeddings"))) {
       assertThat(entries.filter(p -> p.toString().endsWith(".safetensors")).count())
           .as("72 cohort recordings x 2 encoders, and the new ones").isGreaterThanOrEqualTo(144);
