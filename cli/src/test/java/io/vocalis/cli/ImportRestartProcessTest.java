@@ -49,7 +49,8 @@ class ImportRestartProcessTest {
     LocalKafka kafka = new LocalKafka(state.resolve("kafka"), FreePorts.consecutive(2));
     Map<String, String> env = Map.of(
         "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
-        "VOCALIS_STORAGE_ROOT", storage.toUri().toString());
+        "VOCALIS_STORAGE_ROOT", storage.toUri().toString(),
+        "VOCALIS_INGEST_ALLOWED_ROOTS", cohort.toUri().toString());
     int port = FreePorts.consecutive(1);
     LocalService ingest = new LocalService("ingest-service", port, state.resolve("logs/first"));
     LocalService restarted = new LocalService("ingest-service", port, state.resolve("logs/second"));
