@@ -101,24 +101,39 @@ final class Browser {
     return Optional.empty();
   }
 
-  /** apt-get install -y chromium chromium-driver, when running as root with apt-get; its failure is reported by find. */
+  /**
+   * apt-get install -y chromium chromium-driver, when running as root with apt-get (after an
+   * apt-get update when the first try fails: a fresh machine may have no package lists); its
+   * failure is reported by find, the log is in the temporary folder.
+   */
   private static void install() {
     if (!"root".equals(System.getProperty("user.name")) || locate("", "apt-get").isEmpty()) {
       return;
     }
+    Path log = Path.of(System.getProperty("java.io.tmpdir"), "vocalis-chromium-install.log");
     try {
-      Process apt = new ProcessBuilder("apt-get", "install", "-y", "--no-install-recommends", "chromium",
-          "chromium-driver").redirectErrorStream(true)
-          .redirectOutput(Path.of(System.getProperty("java.io.tmpdir"), "vocalis-chromium-install.log").toFile())
-          .start();
-      apt.getOutputStream().close();
-      if (!apt.waitFor(10, TimeUnit.MINUTES)) {
-        apt.destroyForcibly();
+      if (!apt(log, "install", "-y", "--no-install-recommends", "chromium", "chromium-driver")
+          && apt(log, "update")) {
+        apt(log, "install", "-y", "--no-install-recommends", "chromium", "chromium-driver");
       }
     } catch (IOException e) {
       // reported by find: nothing was installed
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** Runs apt-get with {@code args} (10 minutes at most), its output appended to {@code log}; whether it succeeded. */
+  private static boolean apt(Path log, String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of("apt-get"));
+    command.addAll(List.of(args));
+    Process apt = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    apt.getOutputStream().close();
+    if (!apt.waitFor(10, TimeUnit.MINUTES)) {
+      apt.destroyForcibly();
+      return false;
+    }
+    return apt.exitValue() == 0;
   }
 }
