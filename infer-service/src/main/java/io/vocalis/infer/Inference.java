@@ -124,45 +124,35 @@ public class Inference {
     }
   }
 
-  /**
-   * Runs {@code loaded} over {@code inputs}: every one started, then each awaited; outcomes in
-   * order. A recording the model cannot take (too short for its front end, say) is refused when it
-   * starts or when it is computed; either way it is an {@code invalid} outcome.
-   */
+  /** Runs {@code loaded} over {@code inputs}: every one started, then each awaited; outcomes in order. */
   public List<Outcome> run(ServedModels.Loaded loaded, List<Input> inputs, boolean explain) throws InterruptedException {
     ServingModel model = loaded.model();
     List<ServingModel.Pending> pending = new ArrayList<>();
-    List<IllegalArgumentException> refused = new ArrayList<>();
+    List<Outcome> outcomes = new ArrayList<>();
     for (Input in : inputs) {
       try {
         pending.add(model.start(in.contentId(), in.audio(), Priority.LIVE));
-        refused.add(null);
-      } catch (IllegalArgumentException e) {
-        pending.add(null);
-        refused.add(e);
+        outcomes.add(null);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot read recording " + in.contentId(), e);
       }
     }
-    List<Outcome> outcomes = new ArrayList<>();
     for (int i = 0; i < inputs.size(); i++) {
       long start = System.nanoTime();
       Input in = inputs.get(i);
       String outcome = "ok";
       try {
-        if (refused.get(i) != null) {
-          throw refused.get(i);
-        }
         ServingModel.Result result = pending.get(i).await(explain);
         metrics.states(loaded.spec().name(), result.cached());
-        outcomes.add(new Outcome(PredictionBody.of(loaded.spec(), in.contentId(), in.durationSeconds(), result), null));
+        outcomes.set(i, new Outcome(PredictionBody.of(loaded.spec(), in.contentId(), in.durationSeconds(), result),
+            null));
       } catch (RejectedExecutionException e) {
         outcome = "overloaded";
-        outcomes.add(new Outcome(null, new ProblemException(503, "Service Unavailable",
+        outcomes.set(i, new Outcome(null, new ProblemException(503, "Service Unavailable",
             "model '" + loaded.spec().name() + "' is at capacity; retry shortly")));
       } catch (IllegalArgumentException e) {
         outcome = "invalid";
-        outcomes.add(new Outcome(null, new ProblemException(422, "Unprocessable Content",
+        outcomes.set(i, new Outcome(null, new ProblemException(422, "Unprocessable Content",
             "model '" + loaded.spec().name() + "' cannot predict this recording: " + e.getMessage())));
       } finally {
         metrics.request(loaded.spec().name(), outcome, java.time.Duration.ofNanos(System.nanoTime() - start));
