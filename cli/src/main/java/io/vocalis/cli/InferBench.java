@@ -138,6 +138,10 @@ final class InferBench implements Callable<Integer> {
       description = "PyTorch intra-op threads of both servers, one inter-op thread (default: ${DEFAULT-VALUE}).")
   int threads;
 
+  @Option(names = "--encoder-workers", defaultValue = "1",
+      description = "infer-service's vocalis.infer.batch.workers: batches encoded at once (default: ${DEFAULT-VALUE}).")
+  int encoderWorkers;
+
   @Option(names = "--seed", defaultValue = "1", description = "Head weights and clips (default: ${DEFAULT-VALUE}).")
   long seed;
 
@@ -222,7 +226,7 @@ final class InferBench implements Callable<Integer> {
     try (KafkaProducer<String, byte[]> producer = startBroker(kafka, timeout)) {
       publish(producer, storage, pkg, 1);
       service.start(serviceEnvironment(kafka, storage), List.of("-Dai.djl.pytorch.num_threads=" + threads,
-          "-Dai.djl.pytorch.num_interop_threads=1"));
+          "-Dai.djl.pytorch.num_interop_threads=1", "-Dvocalis.infer.batch.workers=" + encoderWorkers));
       service.awaitReady(timeout);
       progress("infer-service ready (pid %d); log %s", service.pid(), service.log());
       Target vocalis = vocalisTarget(service, producer, storage, pkg);
@@ -723,6 +727,7 @@ final class InferBench implements Callable<Integer> {
     r.put("clip_seconds", seconds);
     r.put("clips", clips);
     r.put("threads", threads);
+    r.put("encoder_workers", encoderWorkers);
     r.put("interop_threads", 1);
     r.put("allocator", preload.contains("tcmalloc") ? "tcmalloc" : "glibc");
     r.put("phase_seconds", phaseSeconds);

@@ -29,7 +29,7 @@ import org.jboss.logging.Logger;
  * Runs backfills one at a time in the background: every stored recording that the filter
  * ({@link Snapshots#recordings}) selects and that has no entry yet for the
  * job's encoder is embedded through the same pipeline as the stream, at {@link
- * Priority#BACKGROUND}, so live traffic goes first. State is written to storage ({@code
+ * Priority#BULK}, so the stream's recordings go first. State is written to storage ({@code
  * backfills/<id>.json}) after every recording, so any replica can report it; jobs left unfinished
  * by a restart resume where the counts say they were (done recordings are cache hits).
  */
@@ -86,7 +86,7 @@ public class Backfills {
         try {
           EmbeddingPipeline.Outcome outcome = BoundedRetry.call(OUTAGE_ATTEMPTS, Duration.ofMillis(500),
               "backfill " + job.id() + ", recording " + recording.id(),
-              () -> pipeline.embed(recording, List.of(encoder), Priority.BACKGROUND));
+              () -> pipeline.embed(recording, List.of(encoder), Priority.BULK));
           embedded += outcome.embedded();
           cached += outcome.cached();
         } catch (Exception e) {

@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -124,8 +125,12 @@ public class Inference {
     }
   }
 
-  /** Runs {@code loaded} over {@code inputs}: every one started, then each awaited; outcomes in order. */
-  public List<Outcome> run(ServedModels.Loaded loaded, List<Input> inputs, boolean explain) throws InterruptedException {
+  /**
+   * Runs {@code loaded} over {@code inputs}: every one started, then each awaited; outcomes in
+   * order. When {@code client} closes its connection first, what is still queued is dropped.
+   */
+  List<Outcome> run(ServedModels.Loaded loaded, List<Input> inputs, boolean explain, ClientConnection client)
+      throws InterruptedException {
     ServingModel model = loaded.model();
     List<ServingModel.Pending> pending = new ArrayList<>();
     List<Outcome> outcomes = new ArrayList<>();
@@ -137,6 +142,7 @@ public class Inference {
         throw new UncheckedIOException("cannot read recording " + in.contentId(), e);
       }
     }
+    client.onClose(() -> pending.forEach(ServingModel.Pending::cancel));
     for (int i = 0; i < inputs.size(); i++) {
       long start = System.nanoTime();
       Input in = inputs.get(i);
@@ -146,6 +152,10 @@ public class Inference {
         metrics.states(loaded.spec().name(), result.cached());
         outcomes.set(i, new Outcome(PredictionBody.of(loaded.spec(), in.contentId(), in.durationSeconds(), result),
             null));
+      } catch (CancellationException e) {
+        outcome = "abandoned";
+        outcomes.set(i, new Outcome(null, new ProblemException(503, "Service Unavailable",
+            "the client closed its connection before the prediction was ready")));
       } catch (RejectedExecutionException e) {
         outcome = "overloaded";
         outcomes.set(i, new Outcome(null, new ProblemException(503, "Service Unavailable",

@@ -12,6 +12,7 @@ import io.vocalis.core.storage.Storage;
 import io.vocalis.ml.serving.ModelSlot;
 import io.vocalis.service.Problem;
 import io.vocalis.service.ProblemException;
+import io.vertx.core.http.HttpServerResponse;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
@@ -62,7 +63,8 @@ public class PredictResource {
   @POST
   @Consumes(MediaType.MULTIPART_FORM_DATA)
   public PredictionBody upload(@RestForm("audio") FileUpload audio, @QueryParam("model") String model,
-      @QueryParam("explain") String explain) throws IOException, InterruptedException {
+      @QueryParam("explain") String explain, @Context HttpServerResponse response)
+      throws IOException, InterruptedException {
     boolean explained = explain(explain);
     if (audio == null) {
       throw ProblemException.badRequest("form field 'audio' (the recording file) is missing");
@@ -71,15 +73,16 @@ public class PredictResource {
         Inference.Admission admitted = inference.admit(1)) {
       inference.checkSize(audio.size());
       PreprocessedAudio decoded = inference.decode(Files.readAllBytes(audio.uploadedFile()), audio.fileName());
-      return single(inference.run(lease.get(), List.of(input(decoded)), explained).get(0));
+      return single(inference.run(lease.get(), List.of(input(decoded)), explained, ClientConnection.of(response))
+          .get(0));
     }
   }
 
   /** Predicts a stored recording: {@code {"recordingId": "<content id>"}}. */
   @POST
   @Consumes(MediaType.APPLICATION_JSON)
-  public PredictionBody stored(String body, @QueryParam("model") String model, @QueryParam("explain") String explain)
-      throws InterruptedException {
+  public PredictionBody stored(String body, @QueryParam("model") String model, @QueryParam("explain") String explain,
+      @Context HttpServerResponse response) throws InterruptedException {
     boolean explained = explain(explain);
     String id = recordingId(body);
     RecordingReady recording = StoredRecordings.find(storage, id)
@@ -88,7 +91,7 @@ public class PredictResource {
         Inference.Admission admitted = inference.admit(1)) {
       Inference.Input input = new Inference.Input(id, recording.durationSeconds(),
           () -> PREPROCESSOR.process(storage.readAllBytes(StoredRecordings.audioKey(id))).samples());
-      return single(inference.run(lease.get(), List.of(input), explained).get(0));
+      return single(inference.run(lease.get(), List.of(input), explained, ClientConnection.of(response)).get(0));
     }
   }
 
@@ -97,7 +100,8 @@ public class PredictResource {
   @Path("/batch")
   @Consumes(MediaType.MULTIPART_FORM_DATA)
   public BatchBody batch(@RestForm("audio") List<FileUpload> audio, @QueryParam("model") String model,
-      @QueryParam("explain") String explain, @Context UriInfo uri) throws IOException, InterruptedException {
+      @QueryParam("explain") String explain, @Context UriInfo uri, @Context HttpServerResponse response)
+      throws IOException, InterruptedException {
     boolean explained = explain(explain);
     if (audio == null || audio.isEmpty()) {
       throw ProblemException.badRequest("form field 'audio' (one part per recording) is missing");
@@ -117,7 +121,7 @@ public class PredictResource {
           results[i] = failed(i, part.fileName(), e, uri);
         }
       }
-      List<Inference.Outcome> outcomes = inference.run(lease.get(), inputs, explained);
+      List<Inference.Outcome> outcomes = inference.run(lease.get(), inputs, explained, ClientConnection.of(response));
       for (int k = 0; k < parts.size(); k++) {
         int i = parts.get(k);
         Inference.Outcome o = outcomes.get(k);

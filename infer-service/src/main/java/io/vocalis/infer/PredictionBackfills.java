@@ -2,6 +2,7 @@ package io.vocalis.infer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.runtime.StartupEvent;
+import io.vocalis.core.batching.BucketBatcher.Priority;
 import io.vocalis.core.events.RecordingReady;
 import io.vocalis.core.snapshot.SnapshotFilter;
 import io.vocalis.core.snapshot.Snapshots;
@@ -26,7 +27,7 @@ import org.jboss.logging.Logger;
 /**
  * Runs prediction backfills one at a time in the background: every stored recording the filter
  * selects ({@link Snapshots#recordings}) is predicted with the model's production version through
- * the stream's own path ({@link StreamPredictions#predict(RecordingReady, String)}: stored
+ * the stream's own path ({@link StreamPredictions#predict(RecordingReady, String, Priority)}: stored
  * create-only at the deterministic key, published once), so a second backfill, or one over what
  * the stream already predicted, stores and publishes nothing. One recording at a time, at the
  * encoder's background priority: live requests go first and the stream's records (up to 16 in
@@ -95,7 +96,7 @@ public class PredictionBackfills {
         try {
           StreamPredictions.Outcome outcome = BoundedRetry.call(OUTAGE_ATTEMPTS, Duration.ofMillis(500),
               "prediction backfill " + job.id() + ", recording " + recording.id(),
-              () -> predictions.predict(recording, queued.model()));
+              () -> predictions.predict(recording, queued.model(), Priority.BULK));
           switch (outcome) {
             case PREDICTED -> predicted++;
             case ANNOUNCED -> announced++;

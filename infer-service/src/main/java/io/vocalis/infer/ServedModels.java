@@ -167,7 +167,7 @@ public class ServedModels {
     BatchingEncoder.Batching batching = new BatchingEncoder.Batching(
         b.buckets().map(l -> l.stream().mapToDouble(Double::doubleValue).toArray())
             .orElse(BucketBatcher.DEFAULT_BUCKET_BOUNDS),
-        b.maxSeconds(), b.maxItems(), b.maxWait(), b.maxPending());
+        b.maxSeconds(), b.maxItems(), b.maxWait(), b.maxPending(), b.workers());
     return ServingModel.open(pkg, spec.thresholds(), device.options(), batching, new EmbeddingCache(storage),
         EmbeddingDtype.parse(config.cacheDtype()), spec.name() + "-" + spec.version(),
         metrics.batchListener(spec.name()));

@@ -69,18 +69,18 @@ public class StreamPredictions {
       throw new IllegalStateException("models are loading; " + recording.id() + " waits for them");
     }
     for (String name : models.servedNames()) {
-      predict(recording, name);
+      predict(recording, name, Priority.BACKGROUND);
     }
   }
 
   /**
-   * Predicts {@code recording} with the production version of model {@code name} (at background
-   * priority), stores it create-only and announces it once.
+   * Predicts {@code recording} with the production version of model {@code name} at {@code
+   * priority} (the stream's BACKGROUND, a backfill's BULK), stores it create-only and announces it once.
    *
    * @throws InvalidRecordException when its audio is missing, not what its id says, or cannot be predicted
    * @throws IllegalStateException when the broker does not acknowledge (retry)
    */
-  public Outcome predict(RecordingReady recording, String name) throws Exception {
+  public Outcome predict(RecordingReady recording, String name, Priority priority) throws Exception {
     Optional<ModelSlot.Lease<ServedModels.Loaded>> leased = models.acquire(name);
     if (leased.isEmpty()) {
       return Outcome.NOT_LOADED;
@@ -92,7 +92,7 @@ public class StreamPredictions {
       }
       Optional<Prediction> stored = store.find(recording.id(), name, spec.version());
       Prediction prediction = stored.isPresent() ? stored.get()
-          : store.storeOnce(compute(recording, lease.get()), spec.version());
+          : store.storeOnce(compute(recording, lease.get(), priority), spec.version());
       // the same recording may be in flight twice (a replay beside the original): announce once
       synchronized (stripes[Math.floorMod(recording.id().hashCode(), stripes.length)]) {
         if (store.announced(recording.id(), name, spec.version())) {
@@ -106,10 +106,11 @@ public class StreamPredictions {
     }
   }
 
-  private Prediction compute(RecordingReady recording, ServedModels.Loaded loaded) throws Exception {
+  private Prediction compute(RecordingReady recording, ServedModels.Loaded loaded, Priority priority)
+      throws Exception {
     ServingModel.Result result;
     try {
-      result = loaded.model().start(recording.id(), () -> ReadyAudio.samples(storage, recording), Priority.BACKGROUND)
+      result = loaded.model().start(recording.id(), () -> ReadyAudio.samples(storage, recording), priority)
           .await(false);
     } catch (IllegalArgumentException e) {
       throw new InvalidRecordException("recording " + recording.id() + " cannot be predicted by "

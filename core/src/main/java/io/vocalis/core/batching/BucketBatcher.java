@@ -42,8 +42,10 @@ public final class BucketBatcher<T> implements AutoCloseable {
   public enum Priority {
     /** Someone is waiting for the answer (an HTTP request, a live stream). */
     LIVE,
-    /** Backfills and bulk work: sent only when no LIVE batch is ready. */
-    BACKGROUND
+    /** Work nobody waits on in person (the stream): sent only when no LIVE batch is ready. */
+    BACKGROUND,
+    /** Backfills over stored data: sent only when no LIVE or BACKGROUND batch is ready. */
+    BULK
   }
 
   /**
@@ -134,6 +136,25 @@ public final class BucketBatcher<T> implements AutoCloseable {
         throw new IllegalStateException("the batcher is closed");
       }
       enqueue(item, seconds, priority);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Takes a queued {@code item} (the same instance) out of its lane, e.g. because whoever waited
+   * for it has gone.
+   *
+   * @return whether it was still queued; false once its batch was handed to the handler
+   */
+  public boolean withdraw(T item) {
+    lock.lock();
+    try {
+      boolean removed = lanes.remove(item);
+      if (removed) {
+        notFull.signalAll();
+      }
+      return removed;
     } finally {
       lock.unlock();
     }

@@ -57,6 +57,24 @@ final class Lanes<T> {
     this.seconds += seconds;
   }
 
+  /** Removes the entry holding {@code item} (by identity); whether there was one. */
+  boolean remove(T item) {
+    for (List<ArrayDeque<Entry<T>>> buckets : lanes) {
+      for (ArrayDeque<Entry<T>> lane : buckets) {
+        for (var it = lane.iterator(); it.hasNext(); ) {
+          Entry<T> entry = it.next();
+          if (entry.item() == item) {
+            it.remove();
+            items--;
+            seconds = items == 0 ? 0 : seconds - entry.seconds();
+            return true;
+          }
+        }
+      }
+    }
+    return false;
+  }
+
   double[] bounds() {
     return bounds.clone();
   }
@@ -71,7 +89,7 @@ final class Lanes<T> {
 
   /**
    * Removes and returns the next ready batch at {@code nowNanos}, or null if none is ready. A LIVE
-   * batch goes before any BACKGROUND one; within a priority, the lane with the oldest head goes
+   * batch goes before any BACKGROUND one, a BACKGROUND one before any BULK one; within a priority, the lane with the oldest head goes
    * first. With {@code flush}, every non-empty lane counts as ready.
    */
   Batch<T> poll(long nowNanos, boolean flush) {

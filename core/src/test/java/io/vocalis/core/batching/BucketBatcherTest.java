@@ -36,6 +36,7 @@ class BucketBatcherTest {
   private static final Duration FOREVER = Duration.ofHours(1);
   private static final Priority LIVE = Priority.LIVE;
   private static final Priority BACKGROUND = Priority.BACKGROUND;
+  private static final Priority BULK = Priority.BULK;
 
   private final BlockingQueue<Batch<String>> handled = new LinkedBlockingQueue<>();
   private final List<BucketBatcher<?>> started = new ArrayList<>();
@@ -205,7 +206,8 @@ class BucketBatcherTest {
     BucketBatcher<String> batcher = start(small().handler(handler));
     submitAll(batcher, LIVE, "blocker", 9.0);
     assertThat(nextBatch().items()).containsExactly("blocker");
-    // While the only worker is busy: a full BACKGROUND batch is ready first, then a full LIVE one.
+    // While the only worker is busy: full BULK, then BACKGROUND, then LIVE batches are ready.
+    submitAll(batcher, BULK, "k1", 2.5, "k2", 2.5, "k3", 2.5, "k4", 2.5);
     submitAll(batcher, BACKGROUND, "b1", 2.5, "b2", 2.5, "b3", 2.5, "b4", 2.5);
     submitAll(batcher, LIVE, "l1", 2.5, "l2", 2.5, "l3", 2.5, "l4", 2.5);
     gate.countDown();
@@ -215,16 +217,39 @@ class BucketBatcherTest {
     Batch<String> third = nextBatch();
     assertThat(third.priority()).isEqualTo(BACKGROUND);
     assertThat(third.items()).containsExactly("b1", "b2", "b3", "b4");
+    Batch<String> fourth = nextBatch();
+    assertThat(fourth.priority()).isEqualTo(BULK);
+    assertThat(fourth.items()).containsExactly("k1", "k2", "k3", "k4");
 
     // Interleaved in one bucket, they still form separate batches; on close LIVE flushes first.
+    submitAll(batcher, BULK, "k5", 1.0);
     submitAll(batcher, BACKGROUND, "b5", 1.0);
     submitAll(batcher, LIVE, "l5", 1.0);
     submitAll(batcher, BACKGROUND, "b6", 1.0);
     submitAll(batcher, LIVE, "l6", 1.0);
     List<Batch<String>> flushed = closeAndDrain(batcher);
-    assertThat(flushed).extracting(Batch::priority).containsExactly(LIVE, BACKGROUND);
+    assertThat(flushed).extracting(Batch::priority).containsExactly(LIVE, BACKGROUND, BULK);
     assertThat(flushed).extracting(Batch::items)
-        .containsExactly(List.of("l5", "l6"), List.of("b5", "b6"));
+        .containsExactly(List.of("l5", "l6"), List.of("b5", "b6"), List.of("k5"));
+  }
+
+  @Test
+  void aWithdrawnItemLeavesItsLaneAndIsNeverHandled() throws Exception {
+    BucketBatcher<String> batcher =
+        start(small().maxPendingItems(3).maxWait(Duration.ofMillis(50)).ticker(ticker::get));
+    String b = new String("b");
+    submitAll(batcher, LIVE, "a", 0.5, b, 1.5, "c", 0.5);
+    assertThat(batcher.trySubmit("d", 0.5, LIVE)).as("full").isFalse();
+    assertThat(batcher.withdraw(new String("b"))).as("by identity, not equality").isFalse();
+    assertThat(batcher.withdraw(b)).isTrue();
+    assertThat(batcher.withdraw(b)).as("only once").isFalse();
+    assertThat(batcher.pendingItems()).isEqualTo(2);
+    assertThat(batcher.pendingSeconds()).isEqualTo(1.0);
+    assertThat(batcher.trySubmit("d", 0.5, LIVE)).as("room again").isTrue();
+    ticker.addAndGet(MILLISECONDS.toNanos(50));
+    assertThat(nextBatch().items()).containsExactly("a", "c", "d");
+    assertThat(batcher.withdraw("a")).as("already handed to the handler").isFalse();
+    assertNothingHandledFor(100);
   }
 
   @Test

@@ -41,13 +41,24 @@ public final class BatchingEncoder implements AutoCloseable {
    * @param maxBatchItems most recordings in one batch
    * @param maxWait how long the oldest member of an unfilled batch waits before it is sent anyway
    * @param maxPending most recordings waiting; {@link #submit} refuses more
+   * @param workers batches encoded at the same time (threads calling the encoder); on a CPU, two
+   *     overlap one batch's single-threaded stretches with another's work
    */
   public record Batching(double[] bucketBounds, double maxBatchSeconds, int maxBatchItems, Duration maxWait,
-      int maxPending) {
+      int maxPending, int workers) {
     /** Copies the bounds. */
     public Batching {
       bucketBounds = bucketBounds.clone();
       Objects.requireNonNull(maxWait, "maxWait");
+      if (workers < 1) {
+        throw new IllegalArgumentException("workers must be at least 1, got " + workers);
+      }
+    }
+
+    /** One worker. */
+    public Batching(double[] bucketBounds, double maxBatchSeconds, int maxBatchItems, Duration maxWait,
+        int maxPending) {
+      this(bucketBounds, maxBatchSeconds, maxBatchItems, maxWait, maxPending, 1);
     }
 
     /** The batcher's defaults with {@code maxWait}. */
@@ -84,7 +95,7 @@ public final class BatchingEncoder implements AutoCloseable {
         .maxBatchItems(batching.maxBatchItems())
         .maxWait(batching.maxWait())
         .maxPendingItems(batching.maxPending())
-        .workers(1)
+        .workers(batching.workers())
         .threadName("encoder-" + name)
         .handler(this::encodeBatch)
         .build();
@@ -97,12 +108,21 @@ public final class BatchingEncoder implements AutoCloseable {
 
   /**
    * Queues one 16 kHz mono recording; the future completes with its states once its batch ran.
-   * Fails with {@link RejectedExecutionException} when the queue is full or closed.
+   * Fails with {@link RejectedExecutionException} when the queue is full or closed. Cancelling the
+   * future takes the recording out of the queue if its batch has not been formed yet, and out of
+   * its batch if that has not started encoding: nobody's work is spent on it.
    */
   public CompletableFuture<EncodedRecording> submit(float[] samples, Priority priority) {
     CompletableFuture<EncodedRecording> result = new CompletableFuture<>();
-    if (!batcher.trySubmit(new Pending(samples, result), samples.length / 16_000.0, priority)) {
+    Pending pending = new Pending(samples, result);
+    if (!batcher.trySubmit(pending, samples.length / 16_000.0, priority)) {
       result.completeExceptionally(new RejectedExecutionException("the encoder's queue is full"));
+    } else {
+      result.whenComplete((states, failure) -> {
+        if (result.isCancelled()) {
+          batcher.withdraw(pending);
+        }
+      });
     }
     return result;
   }
@@ -133,16 +153,20 @@ public final class BatchingEncoder implements AutoCloseable {
   }
 
   private void encodeBatch(Batch<Pending> batch) {
+    List<Pending> wanted = batch.items().stream().filter(p -> !p.result().isCancelled()).toList();
+    if (wanted.isEmpty()) {
+      return;
+    }
     long start = System.nanoTime();
-    List<float[]> waves = new ArrayList<>(batch.size());
-    batch.items().forEach(p -> waves.add(p.samples()));
+    List<float[]> waves = new ArrayList<>(wanted.size());
+    wanted.forEach(p -> waves.add(p.samples()));
     try {
       List<EncodedRecording> encoded = encoder.encode(waves, allHiddenStates);
       for (int i = 0; i < encoded.size(); i++) {
-        batch.items().get(i).result().complete(encoded.get(i));
+        wanted.get(i).result().complete(encoded.get(i));
       }
     } catch (RuntimeException | OutOfMemoryError batchFailure) {
-      for (Pending p : batch.items()) {
+      for (Pending p : wanted) {
         try {
           p.result().complete(encoder.encode(List.of(p.samples()), allHiddenStates).get(0));
         } catch (RuntimeException | OutOfMemoryError alone) {

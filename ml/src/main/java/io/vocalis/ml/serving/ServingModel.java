@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -95,10 +96,22 @@ public final class ServingModel implements AutoCloseable {
     }
 
     /**
+     * Gives the recording up (its caller has gone): it leaves the encoder's queue unless its batch
+     * is being encoded already, and {@link #await} then throws {@link CancellationException}.
+     * Nothing to do for cached states.
+     */
+    public void cancel() {
+      if (encoding != null) {
+        encoding.cancel(false);
+      }
+    }
+
+    /**
      * Waits for the recording's states and runs the head.
      *
      * @throws RejectedExecutionException when the encoder's queue was full (overload: retry later)
      * @throws IllegalArgumentException when the encoder cannot encode the recording (too short)
+     * @throws CancellationException when it was {@linkplain #cancel() given up}
      */
     public Result await(boolean explain) throws InterruptedException {
       Embedding states = cachedStates;

@@ -48,8 +48,9 @@ import org.junit.jupiter.api.Test;
 class FinetunedServingTest {
   private static final Path WAVLM = Path.of("src/test/resources/encoders/wavlm-group").toAbsolutePath();
   private static final AudioPreprocessor PREPROCESSOR = AudioPreprocessor.builder().build();
+  /** Two workers: the fine-tuned encoder is also called from two threads at once. */
   private static final BatchingEncoder.Batching BATCHING = new BatchingEncoder.Batching(
-      BucketBatcher.DEFAULT_BUCKET_BOUNDS, 96, 16, Duration.ofMillis(20), 256);
+      BucketBatcher.DEFAULT_BUCKET_BOUNDS, 96, 16, Duration.ofMillis(20), 256, 2);
 
   private static Path root;
   private static List<Path> files;

@@ -46,8 +46,9 @@ import org.junit.jupiter.api.Test;
  */
 class ServingModelTest {
   private static final AudioPreprocessor PREPROCESSOR = AudioPreprocessor.builder().build();
+  /** Two workers: the encoder is also called from two threads at once. */
   private static final BatchingEncoder.Batching BATCHING = new BatchingEncoder.Batching(
-      BucketBatcher.DEFAULT_BUCKET_BOUNDS, 96, 16, Duration.ofMillis(20), 256);
+      BucketBatcher.DEFAULT_BUCKET_BOUNDS, 96, 16, Duration.ofMillis(20), 256, 2);
 
   private static Path root;
   private static Path cohort;
@@ -180,6 +181,28 @@ class ServingModelTest {
     assertThatThrownBy(() -> ServingModel.open(pkg("mean"), Map.of("hoarse_harsh", 0.4, "tempo", 0.5),
         EncoderOptions.cpu(), BATCHING, null, EmbeddingDtype.FLOAT32, "test", BatchingEncoder.Listener.NONE))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no threshold for the model's feature");
+  }
+
+  @Test
+  void aCancelledRecordingNeverReachesTheEncoder() throws Exception {
+    List<Integer> batchSizes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    BatchingEncoder.Batching slow = new BatchingEncoder.Batching(BucketBatcher.DEFAULT_BUCKET_BOUNDS, 96, 16,
+        Duration.ofMillis(400), 256);
+    try (ServingModel model = ServingModel.open(pkg("mean"), Map.of(), EncoderOptions.cpu(), slow, null,
+        EmbeddingDtype.FLOAT32, "cancel", (batch, elapsed) -> batchSizes.add(batch.size()))) {
+      float[] kept = samples(files.get(0));
+      float[] given = samples(files.get(1));
+      ServingModel.Result alone = model.predict(kept, false);
+      batchSizes.clear();
+      ServingModel.Pending first = model.start("kept", () -> kept, BucketBatcher.Priority.LIVE);
+      ServingModel.Pending second = model.start("given-up", () -> given, BucketBatcher.Priority.LIVE);
+      assertThat(model.pendingItems()).isEqualTo(2);
+      second.cancel();
+      assertThat(model.pendingItems()).as("left the queue at once").isEqualTo(1);
+      assertThatThrownBy(() -> second.await(false)).isInstanceOf(java.util.concurrent.CancellationException.class);
+      assertThat(first.await(false).probabilities()).isEqualTo(alone.probabilities());
+      assertThat(batchSizes).as("one batch, of the recording still wanted").containsExactly(1);
+    }
   }
 
   @Test
