@@ -30,8 +30,8 @@ import org.jboss.logging.Logger;
  * the stream's own path ({@link StreamPredictions#predict(RecordingReady, String, Priority)}: stored
  * create-only at the deterministic key, published once), so a second backfill, or one over what
  * the stream already predicted, stores and publishes nothing. One recording at a time, at the
- * encoder's background priority: live requests go first and the stream's records (up to 16 in
- * flight) far outnumber it in every batch. State is written to storage ({@code
+ * encoder's lowest priority ({@link Priority#BULK}): live requests and the stream's records go
+ * first. State is written to storage ({@code
  * prediction-backfills/<id>.json}) after every recording; unfinished jobs resume after a restart
  * once the models are loaded.
  */
