@@ -35,7 +35,8 @@ export function lineChart(container, series, data, options = {}) {
         scale: s.scale ?? 'y',
         dash: s.dash,
         fill: s.fill,
-        points: { show: s.points ?? true, ...(s.pointSize ? { size: s.pointSize } : {}) },
+        points: { show: s.points ?? true, ...(s.pointSize ? { size: s.pointSize } : {}),
+          ...(s.line === false ? { fill: s.colour ?? COLOURS[i % COLOURS.length] } : {}) },
         spanGaps: true,
         ...(s.line === false ? { paths: () => null } : {}), // points only
       })),

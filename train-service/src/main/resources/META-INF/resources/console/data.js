@@ -37,7 +37,9 @@ function overview(data) {
   lineChart(document.getElementById('coverage-chart'),
     [{ label: 'recordings' }, { label: 'rated', colour: '#1b7a3a' }, { label: 'unrated', colour: '#b3261e', dash: [6, 3] }],
     [xs, days.map((d) => d.recordings), days.map((d) => d.rated), days.map((d) => d.unrated)],
-    { xLabel: 'day', yLabel: 'recordings', scales: { x: { time: true } } });
+    { xLabel: 'day', yLabel: 'recordings',
+      // one day alone: a day either side, or uPlot spans years around it
+      scales: { x: { time: true, ...(xs.length === 1 ? { range: [xs[0] - 86400, xs[0] + 86400] } : {}) } } });
 }
 
 function failures(f) {
