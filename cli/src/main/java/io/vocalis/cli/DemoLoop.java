@@ -353,7 +353,7 @@ final class DemoLoop {
     System.out.println("  report         " + run.resolve("report.md") + " (" + train.url("/api/v1/runs/" + runId
         + "/artifacts/report.md") + ")");
     System.out.println("  plots          " + run.resolve("plots/loss.png") + ", " + run.resolve("plots/val_auroc.png"));
-    System.out.println("  console        " + train.url("/run.html?id=" + runId) + " (runs, models, listen; the key: "
+    System.out.println("  console        " + train.url("/run.html?id=" + runId) + " (runs, models, data, speakers, embeddings, listen; the key: "
         + "the api-key file above)");
     System.out.println("  dashboard      tensorboard --logdir " + run.resolve("tensorboard"));
     return null;

@@ -7,6 +7,7 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.HttpHeaders;
@@ -25,15 +26,17 @@ import java.util.Map;
 
 /**
  * What the web console (static pages at {@code /}) needs besides the runs and models APIs: {@code
- * GET /api/v1/console/config} (the other services' URLs) and {@code POST
+ * GET /api/v1/console/config} (the other services' URLs), {@code POST
  * /api/v1/console/predict[?model=&explain=]}, which forwards an upload to infer-service's predict
- * API with the caller's own credentials, so the page stays on one origin and the other services
- * need no CORS settings. No secret is ever served: the page asks its user for the key.
+ * API, and {@code GET /api/v1/console/predictions/{recordingId}}, which forwards to its stored
+ * predictions, both with the caller's own credentials, so the page stays on one origin and the
+ * other services need no CORS settings. No secret is ever served: the page asks its user for the key.
  */
 @Path("/api/v1/console")
 public class ConsoleResource {
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private static final Duration PREDICT_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration READ_TIMEOUT = Duration.ofSeconds(10);
 
   @Inject ConsoleConfig config;
 
@@ -58,8 +61,25 @@ public class ConsoleResource {
     append(query, "model", model);
     append(query, "explain", explain);
     URI target = URI.create(config.inferUrl().toString().replaceAll("/+$", "") + "/api/v1/predict" + query);
-    HttpRequest.Builder request = HttpRequest.newBuilder(target).timeout(PREDICT_TIMEOUT)
-        .header(HttpHeaders.CONTENT_TYPE, type).POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    return forward(HttpRequest.newBuilder(target).timeout(PREDICT_TIMEOUT)
+        .header(HttpHeaders.CONTENT_TYPE, type).POST(HttpRequest.BodyPublishers.ofByteArray(body)), authorization);
+  }
+
+  /**
+   * infer-service's stored stream predictions of a recording ({@code GET
+   * /api/v1/predictions/{recordingId}}: one per model version), its answer as is, asked with the
+   * caller's own credentials; a 502 problem when it cannot be reached.
+   */
+  @GET
+  @Path("predictions/{recordingId}")
+  public Response predictions(@PathParam("recordingId") String recordingId,
+      @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) throws InterruptedException {
+    URI target = URI.create(config.inferUrl().toString().replaceAll("/+$", "") + "/api/v1/predictions/"
+        + URLEncoder.encode(recordingId, StandardCharsets.UTF_8));
+    return forward(HttpRequest.newBuilder(target).timeout(READ_TIMEOUT).GET(), authorization);
+  }
+
+  private Response forward(HttpRequest.Builder request, String authorization) throws InterruptedException {
     if (authorization != null) {
       request.header(HttpHeaders.AUTHORIZATION, authorization);
     }

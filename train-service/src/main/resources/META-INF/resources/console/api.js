@@ -153,6 +153,21 @@ export function showError(error) {
 window.addEventListener('error', (e) => showError(e.error ?? new Error(e.message)));
 window.addEventListener('unhandledrejection', (e) => showError(e.reason instanceof Error ? e.reason : new Error(String(e.reason))));
 
+/** The console's sections, in the order the header lists them. */
+const SECTIONS = [['runs', '/', 'Runs'], ['models', '/models.html', 'Models'], ['data', '/data.html', 'Data'],
+  ['speakers', '/speakers.html', 'Speakers'], ['embeddings', '/embeddings.html', 'Embeddings'],
+  ['listen', '/listen.html', 'Listen']];
+
+/** Fills the page's <header data-section=…> with the console's navigation, the current section marked. */
+function header() {
+  const h = document.querySelector('header[data-section]');
+  if (!h) return;
+  h.append(element('nav', { 'aria-label': 'Console sections' }, element('ul', {},
+    ...SECTIONS.map(([id, href, label]) => element('li', {},
+      element('a', { href, 'aria-current': id === h.dataset.section ? 'page' : null }, label))))));
+}
+header();
+
 /** A query parameter of the page's URL. */
 export function param(name) {
   return new URLSearchParams(location.search).get(name);

@@ -6,7 +6,7 @@
 export const COLOURS = ['#1f5fa8', '#b3261e', '#1b7a3a', '#7a4a00', '#6a1b9a'];
 
 /**
- * A line chart in container: series [{label, colour?, scale?, dash?}], data [xs, ...ys];
+ * A line chart in container: series [{label, colour?, scale?, dash?, line? (false: points only), pointSize?}], data [xs, ...ys];
  * options {xLabel, yLabel, xRange, yRange: [min, max], wholeX (ticks on whole numbers), scales, axes}.
  * Returns {update(data), plot}.
  */
@@ -35,8 +35,10 @@ export function lineChart(container, series, data, options = {}) {
         scale: s.scale ?? 'y',
         dash: s.dash,
         fill: s.fill,
-        points: { show: s.points ?? true },
+        points: { show: s.points ?? true, ...(s.pointSize ? { size: s.pointSize } : {}),
+          ...(s.line === false ? { fill: s.colour ?? COLOURS[i % COLOURS.length] } : {}) },
         spanGaps: true,
+        ...(s.line === false ? { paths: () => null } : {}), // points only
       })),
     ],
     legend: { live: false },

@@ -1,7 +1,8 @@
 // Listen: a dropped or picked recording is sent to infer-service's predict API (explain=true,
 // through POST /api/v1/console/predict) and decoded here for its waveform; the attention weights
-// per encoder frame are drawn over the waveform, the probabilities against their thresholds, and
-// a line on the chart follows the audio player (a click on the chart seeks it).
+// per encoder frame are drawn over the waveform and over its log mel spectrogram (POST
+// /api/v1/console/spectrogram, drawn as an ECharts heatmap), the probabilities against their
+// thresholds, and a line on the waveform follows the audio player (a click on it seeks).
 import { lineChart } from './charts.js';
 import { element, fmt, getJson, numberCell, showError } from './api.js';
 
@@ -37,13 +38,50 @@ function draw(buffer, explanation) {
   const axes = [{ scale: 'w', side: 1, label: 'attention weight', grid: { show: false } }];
   if (explanation) {
     series.push({ label: 'attention', colour: '#b3261e', scale: 'w', points: false, width: 2 });
-    data.push(times.map((t) => explanation.weights[Math.min(explanation.weights.length - 1,
-      Math.floor(t / explanation.frameSeconds))]));
+    data.push(times.map((t) => weightAt(explanation, t)));
   }
   const container = document.getElementById('wave-chart');
   const chart = lineChart(container, series, data, { xLabel: 'seconds', yLabel: 'amplitude', yRange: [-1, 1],
     scales, axes, height: 260 });
   return { chart, container };
+}
+
+/** The attention weight at t seconds (the frame holding t), or null without an explanation. */
+function weightAt(explanation, t) {
+  if (!explanation) return null;
+  return explanation.weights[Math.min(explanation.weights.length - 1, Math.floor(t / explanation.frameSeconds))];
+}
+
+/** The spectrogram as an ECharts heatmap (column x mel bin), the attention weights as a line on a right axis. */
+function spectrogram(s, explanation) {
+  const container = document.getElementById('spectrogram-chart');
+  echarts.getInstanceByDom(container)?.dispose();
+  const chart = echarts.init(container, null, { width: Math.max(280, container.clientWidth || 480), height: 280 });
+  const cells = [];
+  let low = Infinity;
+  let high = -Infinity;
+  s.values.forEach((column, c) => column.forEach((v, m) => {
+    cells.push([c, m, v]);
+    low = Math.min(low, v);
+    high = Math.max(high, v);
+  }));
+  const times = s.values.map((_, c) => (c * s.columnSeconds).toFixed(2));
+  const weights = s.values.map((_, c) => weightAt(explanation, c * s.columnSeconds));
+  chart.setOption({
+    animation: false,
+    grid: { left: 56, right: 64, top: 12, bottom: 44 },
+    xAxis: { type: 'category', data: times, name: 'seconds', nameLocation: 'middle', nameGap: 28 },
+    yAxis: [{ type: 'category', data: s.values[0].map((_, m) => m), name: 'mel bin', nameLocation: 'middle', nameGap: 36 },
+      { type: 'value', name: 'attention', min: 0, max: Math.max(...weights.map((w) => w ?? 0)) * 1.1 || 1, splitLine: { show: false } }],
+    visualMap: { type: 'continuous', seriesIndex: 0, dimension: 2, min: low, max: high, show: false,
+      inRange: { color: ['#0d0887', '#6a00a8', '#b12a90', '#e16462', '#fca636', '#f0f921'] } },
+    tooltip: { show: false },
+    series: [{ name: 'log mel energy', type: 'heatmap', data: cells, progressive: 0 },
+      ...(explanation ? [{ name: 'attention', type: 'line', yAxisIndex: 1, data: weights, showSymbol: false,
+        lineStyle: { color: '#ffffff', width: 2 } }] : [])],
+  });
+  container.dataset.columns = String(s.columns);
+  container.dataset.melBins = String(s.melBins);
 }
 
 function follow(player, { chart, container }) {
@@ -101,8 +139,11 @@ async function listen(file) {
   form.append('audio', file, file.name);
   const model = document.getElementById('model').value.trim();
   const query = new URLSearchParams({ explain: 'true', ...(model ? { model } : {}) });
-  const [prediction, buffer] = await Promise.all([
-    getJson(`/api/v1/console/predict?${query}`, { method: 'POST', body: form }), decode(file)]);
+  const upload = new FormData();
+  upload.append('audio', file, file.name);
+  const [prediction, buffer, spectrum] = await Promise.all([
+    getJson(`/api/v1/console/predict?${query}`, { method: 'POST', body: form }), decode(file),
+    getJson('/api/v1/console/spectrogram', { method: 'POST', body: upload })]);
   const result = document.getElementById('result');
   result.hidden = false;
   const player = document.getElementById('player');
@@ -112,6 +153,7 @@ async function listen(file) {
   probabilities(prediction);
   attention(prediction.explanation);
   follow(player, draw(buffer, prediction.explanation));
+  spectrogram(spectrum, prediction.explanation);
 }
 
 const input = document.getElementById('audio');

@@ -109,6 +109,18 @@ function curvesSection(curves) {
   }
 }
 
+/** The learned layer mix (metrics.layer_mix), when the run's head reads a weighted sum of hidden states. */
+function layerMix(metrics) {
+  const mix = metrics?.layer_mix;
+  const section = document.getElementById('layer-mix');
+  section.hidden = !mix;
+  if (!mix) return;
+  document.querySelector('#layer-mix-table tbody').replaceChildren(...mix.map((w, i) => element('tr', { 'data-state': i },
+    element('th', { scope: 'row' }, i), numberCell(w, { 'data-field': 'weight' }))));
+  lineChart(document.getElementById('layer-mix-chart'), [{ label: 'weight', colour: '#1f5fa8' }],
+    [mix.map((_, i) => i), mix], { xLabel: 'hidden state', yLabel: 'weight', yRange: [0, Math.max(...mix) * 1.1], wholeX: true, height: 200 });
+}
+
 function dataSection(run) {
   const rows = [['Dataset', JSON.stringify(run.dataset)], ['Snapshot', run.snapshot ?? '– (a dataset folder)'],
     ['Encoder', run.metrics ? `${run.metrics.encoder} (${run.metrics.encoder_id}), layer ${run.metrics.layer}` : '–'],
@@ -121,6 +133,7 @@ function dataSection(run) {
 async function showFinished(run) {
   summary(run);
   metricsTable(run.metrics);
+  layerMix(run.metrics);
   dataSection(run);
   const curves = await getJsonOrNull(`${base}/artifacts/curves.json`);
   (curves?.epochs ?? []).forEach((e) => addEpoch(fromCurves(e)));

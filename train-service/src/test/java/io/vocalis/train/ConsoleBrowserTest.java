@@ -12,8 +12,6 @@ import static org.hamcrest.Matchers.startsWith;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.RestAssured;
-import io.restassured.http.ContentType;
 import io.vocalis.core.audio.WavWriter;
 import io.vocalis.core.storage.Storage;
 import io.vocalis.testkit.KafkaBrokerResource;
@@ -28,13 +26,9 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
 
 /**
  * The web console in headless Chromium against this train-service (a real broker, real files, a
@@ -42,105 +36,15 @@ import org.openqa.selenium.chrome.ChromeDriver;
  * curve gains points over server-sent events as epochs end, with ROC/PR curves and confusion
  * counts; the models page promoting through the guard rail's verdict and rolling back; the
  * Listen page drawing a prediction of the {@link FakeInferService} reached through the console's
- * predict proxy. Screenshots in {@code target/console-screenshots/}.
+ * predict proxy, with train-service's spectrogram under the waveform. Screenshots in {@code
+ * target/console-screenshots/}.
  */
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
 @WithTestResource(FakeInferService.class)
-class ConsoleBrowserTest {
-  private static ChromeDriver browser;
-
+class ConsoleBrowserTest extends ConsoleBrowserBase {
   @Inject Storage storage;
   @Inject InProcessRunner runner;
-
-  @BeforeAll
-  static void startBrowser() {
-    browser = Browser.start();
-  }
-
-  @AfterAll
-  static void stopBrowser() {
-    if (browser != null) {
-      browser.quit();
-    }
-  }
-
-  private static void open(String path) {
-    browser.get("http://localhost:" + RestAssured.port + path);
-  }
-
-  /** Polls until the page satisfies {@code condition} (an element missing or replaced meanwhile counts as not yet). */
-  private static void await(int seconds, String what, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
-    for (;;) {
-      try {
-        if (condition.getAsBoolean()) {
-          return;
-        }
-      } catch (org.openqa.selenium.NoSuchElementException | org.openqa.selenium.StaleElementReferenceException e) {
-        // not there yet
-      }
-      assertThat(System.nanoTime()).as("waiting %ss for %s; the page shows: %s", seconds, what,
-          browser.findElements(By.cssSelector("main")).stream().map(WebElement::getText).toList())
-          .isLessThan(deadline);
-      Thread.sleep(20);
-    }
-  }
-
-  private static WebElement find(String css) {
-    return browser.findElement(By.cssSelector(css));
-  }
-
-  private static String attribute(String css, String name) {
-    List<WebElement> found = browser.findElements(By.cssSelector(css));
-    return found.isEmpty() ? null : found.get(0).getDomAttribute(name);
-  }
-
-  /** The cell shows the API's number: its exact value in data-value, 4 decimals on screen (as toFixed). */
-  private static void assertShows(WebElement cell, JsonNode expected) {
-    if (expected == null || expected.isNull()) {
-      assertThat(cell.getText()).isEqualTo("–");
-      return;
-    }
-    assertThat(Double.parseDouble(cell.getDomAttribute("data-value"))).isEqualTo(expected.asDouble());
-    assertThat(cell.getText()).isEqualTo(new BigDecimal(expected.asDouble()).setScale(4, RoundingMode.HALF_UP)
-        .toPlainString());
-  }
-
-  private static JsonNode artifact(String run, String path) throws Exception {
-    return JSON.readTree(given().get("/api/v1/runs/" + run + "/artifacts/" + path).then().statusCode(200)
-        .extract().asString());
-  }
-
-  private static void assertNoError() {
-    assertThat(find("#status").getText()).as("the page's error region").isEmpty();
-  }
-
-  /**
-   * Keyboard and screen-reader basics of the page as it is now: one h1, a skip link first, every
-   * form control labelled, every button named, every chart named by its caption, every data
-   * table captioned (uPlot's legends are not data tables).
-   */
-  private static void assertAccessibleBasics() {
-    Object problems = browser.executeScript("""
-        const p = [];
-        if (document.querySelectorAll('h1').length !== 1) p.push('not one h1');
-        const first = document.querySelector('a, button, input, select, textarea, summary, audio');
-        if (!first || !first.classList.contains('skip')) p.push('the skip link is not the first control');
-        for (const c of document.querySelectorAll('input, select, textarea')) {
-          if (!(c.id && document.querySelector(`label[for="${c.id}"]`)) && !c.getAttribute('aria-label')) {
-            p.push('unlabelled ' + c.outerHTML);
-          }
-        }
-        for (const b of document.querySelectorAll('button')) if (!b.textContent.trim()) p.push('unnamed button');
-        for (const f of document.querySelectorAll('[role=img]')) {
-          const name = document.getElementById(f.getAttribute('aria-labelledby'));
-          if (!name || !name.textContent.trim()) p.push('unnamed chart ' + f.id);
-        }
-        for (const t of document.querySelectorAll('table:not(.u-legend)')) if (!t.querySelector('caption')) p.push('uncaptioned table');
-        return p;""");
-    assertThat((List<?>) problems).as("accessibility basics of %s", browser.getCurrentUrl()).isEmpty();
-  }
 
   @Test
   void thePredictProxyForwardsTheCallersCredentials() {
@@ -157,6 +61,7 @@ class ConsoleBrowserTest {
     given().get("/").then().statusCode(200).contentType(startsWith("text/html"))
         .body(containsString("/webjars/uplot/dist/uPlot.iife.min.js"));
     given().get("/webjars/uplot/dist/uPlot.iife.min.js").then().statusCode(200).body(containsString("uPlot"));
+    given().get("/webjars/echarts/dist/echarts.min.js").then().statusCode(200).body(containsString("echarts"));
     given().get("/api/v1/console/config").then().statusCode(200)
         .body("ingestUrl", equalTo("http://localhost:8081"))
         .body("inferUrl", startsWith("http://127.0.0.1:"))
@@ -396,6 +301,38 @@ class ConsoleBrowserTest {
         org.assertj.core.api.Assertions.within(1e-6));
     assertThat(((Number) values.get(1)).doubleValue()).as("quiet first half").isBetween(0.04, 0.06);
     assertThat(((Number) values.get(2)).doubleValue()).as("loud second half").isBetween(0.55, 0.62);
+
+    // the spectrogram under it is train-service's, drawn cell by cell, with the attention on top
+    JsonNode spectrogram = JSON.readTree(given().multiPart("audio", "tone.wav", bytes, "audio/wav")
+        .post("/api/v1/console/spectrogram").then().statusCode(200).extract().asString());
+    int columns = spectrogram.get("columns").asInt();
+    assertThat(columns).as("1.5 s in 10 ms frames").isEqualTo(148);
+    assertThat(spectrogram.get("melBins").asInt()).isEqualTo(64);
+    assertThat(attribute("#spectrogram-chart", "data-columns")).isEqualTo(String.valueOf(columns));
+    List<?> heat = (List<?>) browser.executeScript("const o = echarts.getInstanceByDom("
+        + "document.querySelector('#spectrogram-chart')).getOption();"
+        + "return [o.series[0].type, o.series[0].data.length, o.series[0].data[64 * 100 + 10], o.series[1].data];");
+    assertThat(heat.get(0)).isEqualTo("heatmap");
+    assertThat(((Number) heat.get(1)).intValue()).isEqualTo(columns * 64);
+    List<?> cell = (List<?>) heat.get(2);
+    assertThat(((Number) cell.get(0)).intValue()).isEqualTo(100);
+    assertThat(((Number) cell.get(1)).intValue()).isEqualTo(10);
+    assertThat(((Number) cell.get(2)).doubleValue()).isEqualTo(spectrogram.at("/values/100/10").asDouble());
+    int peak = 0;
+    for (int m = 1; m < 64; m++) {
+      peak = spectrogram.at("/values/120/" + m).asDouble() > spectrogram.at("/values/120/" + peak).asDouble() ? m : peak;
+    }
+    assertThat(spectrogram.at("/values/120/" + peak).asDouble() - spectrogram.at("/values/30/" + peak).asDouble())
+        .as("the tone 12 times louder in the second half: ln(12²) ≈ 5 in its mel bin").isCloseTo(Math.log(144),
+            org.assertj.core.api.Assertions.within(0.3));
+    List<?> line = (List<?>) heat.get(3);
+    assertThat(line).hasSize(columns);
+    double columnSeconds = spectrogram.get("columnSeconds").asDouble();
+    for (int c : new int[] {0, 100, 147}) {
+      int frame = Math.min(FakeInferService.FRAMES - 1, (int) Math.floor(c * columnSeconds / 0.02));
+      assertThat(((Number) line.get(c)).doubleValue()).as("attention at column %s", c)
+          .isCloseTo(answer.at("/explanation/weights/" + frame).asDouble(), org.assertj.core.api.Assertions.within(1e-6));
+    }
 
     browser.executeScript("const a = document.querySelector('#player'); a.currentTime = 0.75;");
     await(10, "the cursor to follow the player", () -> "0.750".equals(attribute("#wave-chart", "data-cursor-seconds")));

@@ -1,5 +1,6 @@
 package io.vocalis.train;
 
+import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
@@ -7,12 +8,15 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A fake infer-service (a JDK HTTP server) for the console's Listen page: answers {@code POST
  * /api/v1/predict} with {@link #ANSWER}, a response in infer-service's documented shape
  * (features with probability, present and threshold; an explanation with frameSeconds and
- * weights), and keeps the last request it got. A fake because the real infer-service needs its
+ * weights), {@code GET /api/v1/predictions/{recordingId}} with what a test put in {@link
+ * #PREDICTIONS} (infer-service's stored stream predictions), requires a key when a test sets
+ * {@link #requiredKey}, and keeps the last request it got. A fake because the real infer-service needs its
  * own Quarkus application, model and broker beside this test's. Points {@code
  * vocalis.console.infer-url} at itself.
  */
@@ -26,6 +30,10 @@ public final class FakeInferService implements QuarkusTestResourceLifecycleManag
   record Request(String query, String contentType, String authorization, byte[] body) {}
 
   static volatile Request last;
+  /** What {@code GET /api/v1/predictions/{recordingId}} answers per recording id (a JSON array); 404 for others. */
+  static final Map<String, String> PREDICTIONS = new ConcurrentHashMap<>();
+  /** When set, every request without {@code Authorization: Bearer <this>} gets a 401 problem, as infer-service with auth on. */
+  static volatile String requiredKey;
   private HttpServer server;
 
   static {
@@ -53,17 +61,47 @@ public final class FakeInferService implements QuarkusTestResourceLifecycleManag
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    server.createContext("/api/v1/predictions/", exchange -> {
+      last = new Request(exchange.getRequestURI().getRawQuery(), null,
+          exchange.getRequestHeaders().getFirst("Authorization"), new byte[0]);
+      if (refused(exchange)) {
+        return;
+      }
+      String id = exchange.getRequestURI().getPath().substring("/api/v1/predictions/".length());
+      String stored = PREDICTIONS.get(id);
+      answer(exchange, stored == null ? 404 : 200, stored == null ? "application/problem+json" : "application/json",
+          stored == null ? "{\"status\":404,\"title\":\"Not Found\",\"detail\":\"no stored prediction of recording '"
+              + id + "'\"}" : stored);
+    });
     server.createContext("/api/v1/predict", exchange -> {
       last = new Request(exchange.getRequestURI().getRawQuery(), exchange.getRequestHeaders().getFirst("Content-Type"),
           exchange.getRequestHeaders().getFirst("Authorization"), exchange.getRequestBody().readAllBytes());
-      byte[] body = ANSWER.getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().set("Content-Type", "application/json");
-      exchange.sendResponseHeaders(200, body.length);
-      exchange.getResponseBody().write(body);
-      exchange.close();
+      if (!refused(exchange)) {
+        answer(exchange, 200, "application/json", ANSWER);
+      }
     });
     server.start();
     return Map.of("vocalis.console.infer-url", "http://127.0.0.1:" + server.getAddress().getPort());
+  }
+
+  /** Answers 401 (and returns true) when a key is required and the request does not carry it. */
+  private static boolean refused(HttpExchange exchange) throws IOException {
+    String key = requiredKey;
+    if (key == null || ("Bearer " + key).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+      return false;
+    }
+    exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+    answer(exchange, 401, "application/problem+json", "{\"status\":401,\"title\":\"Unauthorized\","
+        + "\"detail\":\"the fake infer-service needs credentials: send 'Authorization: Bearer <API key>'\"}");
+    return true;
+  }
+
+  private static void answer(HttpExchange exchange, int status, String type, String text) throws IOException {
+    byte[] body = text.getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().set("Content-Type", type);
+    exchange.sendResponseHeaders(status, body.length);
+    exchange.getResponseBody().write(body);
+    exchange.close();
   }
 
   @Override

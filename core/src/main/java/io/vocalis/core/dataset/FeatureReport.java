@@ -38,9 +38,6 @@ public record FeatureReport(
    * @param topK how many features to rank, at least 1
    */
   public static FeatureReport of(Dataset dataset, int topK) {
-    if (topK < 1) {
-      throw new IllegalArgumentException("top-k must be at least 1: " + topK);
-    }
     List<FeatureFrequency> features = new ArrayList<>();
     for (String feature : dataset.features()) {
       int rated = 0;
@@ -54,8 +51,19 @@ public record FeatureReport(
       }
       features.add(new FeatureFrequency(feature, rated, positives, rated == 0 ? null : (double) positives / rated));
     }
-    List<FeatureFrequency> top =
-        features.stream()
+    return new FeatureReport(1, dataset.rows().size(), dataset.speakers().size(), dataset.threshold(), features,
+        top(features, topK));
+  }
+
+  /**
+   * The at most {@code topK} most common of {@code features}: positives descending, then
+   * prevalence descending, then name; features without a positive are not ranked.
+   */
+  public static List<FeatureFrequency> top(List<FeatureFrequency> features, int topK) {
+    if (topK < 1) {
+      throw new IllegalArgumentException("top-k must be at least 1: " + topK);
+    }
+    return features.stream()
             .filter(f -> f.positives() > 0)
             .sorted(
                 Comparator.comparingInt(FeatureFrequency::positives)
@@ -64,7 +72,6 @@ public record FeatureReport(
                     .thenComparing(FeatureFrequency::feature))
             .limit(topK)
             .toList();
-    return new FeatureReport(1, dataset.rows().size(), dataset.speakers().size(), dataset.threshold(), features, top);
   }
 
   /** The report as indented JSON; a prevalence with nothing rated is null. */

@@ -179,6 +179,26 @@ public final class Snapshots {
   }
 
   /**
+   * Every stored recording with its current ratings revision, sorted by id, read as {@link
+   * #select} reads them (one listing of {@code recordings/} and of {@code ratings/}).
+   */
+  public List<CurrentRecording> current() {
+    RatingsStore ratings = new RatingsStore(storage, Presence.DEFAULT, clock);
+    Map<String, Integer> revisions = ratings.latestRevisions();
+    List<String> ids = new ArrayList<>();
+    for (ObjectInfo info : storage.list(StoredRecordings.PREFIX)) {
+      StoredRecordings.idOfEventKey(info.key()).ifPresent(ids::add);
+    }
+    List<CurrentRecording> all = readAll(ids, id -> {
+      RecordingReady recording =
+          EventCodec.decode(storage.readAllBytes(StoredRecordings.eventKey(id)), RecordingReady.class);
+      return new CurrentRecording(recording, ratings.at(recording, revisions.getOrDefault(id, 1)));
+    });
+    all.sort(Comparator.comparing(c -> c.recording().id()));
+    return all;
+  }
+
+  /**
    * The snapshot named {@code hash}, if stored (a name that is not a SHA-256 finds nothing).
    *
    * @throws StorageException when the stored object does not hash to its name

@@ -33,6 +33,9 @@ import java.util.Map;
 public final class ClassifierHead implements AutoCloseable {
   private final HeadSpec spec;
   private final NDManager manager;
+  /** The name of the layer mix's logits. */
+  static final String LAYER_WEIGHTS = "layer_weights";
+
   private final Map<String, NDArray> parameters = new LinkedHashMap<>();
   private final Map<String, NDArray> buffers = new LinkedHashMap<>();
 
@@ -50,7 +53,7 @@ public final class ClassifierHead implements AutoCloseable {
     int states = spec.states();
     int in = spec.inputSize();
     if (states > 1) {
-      head.put("layer_weights", new float[states], states);
+      head.put(LAYER_WEIGHTS, new float[states], states);
     }
     if (spec.pooling() == Pooling.ATTENTION) {
       head.put("pooling.query", uniform(seed, "pooling.query", in, in), in);
@@ -205,7 +208,7 @@ public final class ClassifierHead implements AutoCloseable {
     }
     if (spec.states() > 1) {
       // zeros + logits keeps the mix (and its graph) in the batch's manager, not the head's
-      NDArray logits = x.getManager().zeros(new Shape(spec.states())).add(parameters.get("layer_weights"));
+      NDArray logits = x.getManager().zeros(new Shape(spec.states())).add(parameters.get(LAYER_WEIGHTS));
       return x.mul(logits.softmax(0).reshape(1, spec.states(), 1, 1)).sum(new int[] {1});
     }
     return x.squeeze(1);

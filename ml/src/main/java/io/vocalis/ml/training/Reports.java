@@ -64,6 +64,31 @@ final class Reports {
   }
 
   /**
+   * Adds {@code "layer_mix"} to {@code node} when the head learned a layer mix ({@code logits} not
+   * null): the softmax of its logits, the weight of each hidden state in transformers' numbering
+   * (0 = the encoder's input to its first layer), summing to 1.
+   */
+  static void layerMix(ObjectNode node, float[] logits) {
+    if (logits == null) {
+      return;
+    }
+    double max = Double.NEGATIVE_INFINITY;
+    for (float v : logits) {
+      max = Math.max(max, v);
+    }
+    double[] w = new double[logits.length];
+    double sum = 0;
+    for (int i = 0; i < w.length; i++) {
+      w[i] = Math.exp(logits[i] - max);
+      sum += w[i];
+    }
+    ArrayNode mix = node.putArray("layer_mix");
+    for (double v : w) {
+      mix.add(v / sum);
+    }
+  }
+
+  /**
    * {@code test_predictions.json}: per test recording (in dataset order) its dataset row, file,
    * speaker and P(present) per feature.
    */

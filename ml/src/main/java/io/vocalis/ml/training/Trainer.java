@@ -599,6 +599,8 @@ public final class Trainer {
     int bestEpoch = hasBest ? state.bestEpoch() : state.epochsDone();
     ObjectNode metrics = Reports.metrics(config, state, bestEpoch, best.val(), best.test(), best.thresholds(),
         last.val(), last.test(), last.thresholds(), encoder);
+    Reports.layerMix(metrics, bestWeights.get(ClassifierHead.LAYER_WEIGHTS));
+    Reports.layerMix((ObjectNode) metrics.get("final"), finalWeights.get(ClassifierHead.LAYER_WEIGHTS));
     writePackage(RunLayout.BEST_MODEL, s, encoder, bestWeights, best, bestEpoch);
     writePackage(RunLayout.FINAL_MODEL, s, encoder, finalWeights, last, state.epochsDone());
     run.write(RunLayout.TEST_PREDICTIONS, WriteCondition.overwrite(),

@@ -186,6 +186,22 @@ class TrainerTest {
     assertThat(model.at("/encoder/id").asText()).startsWith("sha256:");
     assertThat(model.at("/encoder/layer").asText()).isEqualTo("weighted");
     assertThat(model.at("/head/states").asInt()).isEqualTo(3);
+    // metrics.json carries the learned mix: the softmax of the selected model's layer_weights
+    JsonNode mix = Json.MAPPER.readTree(run.resolve("metrics.json").toFile()).get("layer_mix");
+    float[] logits;
+    try (Storage runFolder = Storage.open(run.toString())) {
+      logits = ModelPackage.read(runFolder, "models/best").weights().get("layer_weights");
+    }
+    assertThat(logits).hasSize(3);
+    double sum = 0;
+    for (float l : logits) {
+      sum += Math.exp(l);
+    }
+    assertThat(mix).hasSize(3);
+    for (int i = 0; i < 3; i++) {
+      assertThat(mix.get(i).asDouble()).isCloseTo(Math.exp(logits[i]) / sum, org.assertj.core.api.Assertions.within(1e-6));
+    }
+    assertThat(logits[0]).as("the mix was learned, not left at its start").isNotEqualTo(0f);
     assertThat(model.at("/head/input_size").asInt()).isEqualTo(32);
     assertThat(model.at("/head/levels").asInt()).isEqualTo(5);
     assertThat(model.at("/head/present_step").asInt()).isEqualTo(1);
