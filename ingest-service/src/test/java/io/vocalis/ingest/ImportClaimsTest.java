@@ -62,11 +62,11 @@ class ImportClaimsTest {
 
   @Test
   void ofTwoReplicasResumingAtOnceEachJobIsClaimedByOneAndRunsOnce() throws Exception {
-    Path dataset = dataset();
     storage = Storage.open(temp.resolve("storage").toUri());
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < JOBS; i++) {
-      ImportJob job = ImportJob.queued(UUID.randomUUID().toString(), dataset.toUri().toString(), Instant.now());
+      // a dataset of its own per job: a recording announced twice can only be a job run twice
+      ImportJob job = ImportJob.queued(UUID.randomUUID().toString(), dataset(i).toUri().toString(), Instant.now());
       new JobStore<>(storage, json, "imports", ImportJob.class).save(job.id(), job);
       ids.add(job.id());
     }
@@ -97,9 +97,9 @@ class ImportClaimsTest {
     for (String id : ids) {
       ImportJob done = b.get(id).orElseThrow();
       assertThat(done.rows()).extracting(ImportJob.RowOutcome::line).containsExactly(2, 3, 4);
-      assertThat(done.stored() + done.duplicates()).isEqualTo(ROWS);
+      assertThat(done.stored()).isEqualTo(ROWS);
     }
-    assertThat(announced).hasSize(ROWS);
+    assertThat(announced).hasSize(JOBS * ROWS);
     assertThat(announced.values()).allMatch(count -> count.get() == 1);
     // every claim was given up when its job ended: nothing left for anyone to resume
     assertThat(a.resumeUnfinished()).isEmpty();
@@ -108,7 +108,7 @@ class ImportClaimsTest {
 
   @Test
   void aDeadReplicasClaimIsTakenOverOnlyOnceItExpires() throws Exception {
-    Path dataset = dataset();
+    Path dataset = dataset(0);
     storage = Storage.open(temp.resolve("storage").toUri());
     ImportJob job = ImportJob.queued(UUID.randomUUID().toString(), dataset.toUri().toString(), Instant.now());
     new JobStore<>(storage, json, "imports", ImportJob.class).save(job.id(), job);
@@ -144,12 +144,12 @@ class ImportClaimsTest {
     return jobs;
   }
 
-  private Path dataset() throws IOException {
-    Path folder = temp.resolve("dataset");
+  private Path dataset(int n) throws IOException {
+    Path folder = temp.resolve("dataset-" + n);
     Files.createDirectories(folder);
     StringBuilder csv = new StringBuilder("file,speaker_id,task\n");
     for (int i = 0; i < ROWS; i++) {
-      Files.write(folder.resolve(i + ".wav"), Sounds.wav(16_000, 1, 0.3, 200 + 50 * i));
+      Files.write(folder.resolve(i + ".wav"), Sounds.wav(16_000, 1, 0.3, 200 + 10 * (n * ROWS + i)));
       csv.append(i).append(".wav,s").append(i).append(",reading\n");
     }
     Files.writeString(folder.resolve("metadata.csv"), csv);

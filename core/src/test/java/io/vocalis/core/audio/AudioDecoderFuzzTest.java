@@ -1,17 +1,21 @@
 package io.vocalis.core.audio;
 
+import com.code_intelligence.jazzer.junit.FuzzTest;
+
 /**
- * The property both decoder fuzz tests check: any input decodes to plausible audio or is refused
- * with an {@link AudioFormatException} that has a reason and a message. Any other throwable (an
- * index, arithmetic or allocation error, a stack overflow) escapes and is Jazzer's finding.
+ * Jazzer fuzzes {@link AudioDecoder} (WAV and FLAC) from the decoder fixtures ({@code
+ * audio/decoder/}, copied into {@code AudioDecoderFuzzTestInputs/} by the build) and any
+ * regression inputs kept there: every input decodes to plausible audio or is refused with an
+ * {@link AudioFormatException} that has a reason and a message. Any other throwable (an index,
+ * arithmetic or allocation error, a stack overflow) is a finding. The suite fuzzes for a bounded
+ * time (the surefire execution {@code fuzz}); without {@code JAZZER_FUZZ} it replays the inputs.
  */
-final class DecoderFuzzing {
+class AudioDecoderFuzzTest {
   /** The duration limit fuzzing decodes under: bounds memory (768 kHz, 8 channels: 49 MB). */
-  static final double MAX_SECONDS = 2;
+  private static final double MAX_SECONDS = 2;
 
-  private DecoderFuzzing() {}
-
-  static void decodeOrRefuse(byte[] input) {
+  @FuzzTest(maxDuration = "12s")
+  void decodesOrRefusesWithAnAudioFormatException(byte[] input) {
     DecodedAudio audio;
     try {
       audio = AudioDecoder.decode(input, MAX_SECONDS);
