@@ -15,6 +15,11 @@ import java.util.List;
 class InferAuthTest extends ServiceAuthTest {
 
   @Override
+  protected String uploadPath() {
+    return "/api/v1/predict";
+  }
+
+  @Override
   protected List<Call> writes() {
     return List.of(new Call("predict a malformed recording id", r -> r.contentType("application/json")
         .body("{\"recordingId\":\"../etc/passwd\"}").post("/api/v1/predict"), 400));

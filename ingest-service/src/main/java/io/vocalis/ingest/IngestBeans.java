@@ -58,7 +58,8 @@ public class IngestBeans {
   @Produces
   @Singleton
   IngestSources sources(IngestConfig config) {
-    return new IngestSources(config.allowedRoots(), Storage::open);
+    return new IngestSources(config.allowedRoots(), Storage::open,
+        new IngestSources.DatasetLimits(config.maxImportBytes(), config.maxImportFiles()));
   }
 
   void close(@Disposes IngestSources sources) {

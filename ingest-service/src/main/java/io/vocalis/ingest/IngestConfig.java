@@ -5,6 +5,7 @@ import io.smallrye.config.WithDefault;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /** {@code vocalis.ingest.*}: limits and sources of ingestion. */
 @ConfigMapping(prefix = "vocalis.ingest")
@@ -36,4 +37,25 @@ public interface IngestConfig {
   /** The {@code Retry-After} of that 503. */
   @WithDefault("PT5S")
   Duration retryAfter();
+
+  /**
+   * This replica's name in import claims; by default the host name (a pod's name in Kubernetes).
+   * Give replicas that share a host distinct ids.
+   */
+  Optional<String> instanceId();
+
+  /** How long an import claim lasts unrenewed: after a crash, how soon another replica takes the job over. */
+  @WithDefault("PT60S")
+  Duration importLease();
+
+  /**
+   * Largest {@code gs://} dataset folder an import downloads, in bytes (every object under the
+   * prefix counted, as listed, before anything is downloaded).
+   */
+  @WithDefault("20000000000")
+  long maxImportBytes();
+
+  /** Most objects a {@code gs://} dataset folder may hold. */
+  @WithDefault("100000")
+  int maxImportFiles();
 }

@@ -21,6 +21,11 @@ import org.junit.jupiter.api.Test;
 class IngestAuthTest extends ServiceAuthTest {
 
   @Override
+  protected String uploadPath() {
+    return "/api/v1/recordings";
+  }
+
+  @Override
   protected List<Call> writes() {
     return List.of(
         new Call("upload without audio", r -> r.multiPart("metadata", "{\"speaker_id\":\"p1\"}")

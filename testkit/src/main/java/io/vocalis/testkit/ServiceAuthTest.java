@@ -109,6 +109,63 @@ public abstract class ServiceAuthTest {
     }
   }
 
+  /**
+   * A write path that takes a large body (an upload where the service has one); the refusal comes
+   * before routing, so any write path under {@code /api/} shows it.
+   */
+  protected String uploadPath() {
+    return "/api/v1/uploads";
+  }
+
+  @Test
+  void aStrangersLargeUploadIs401BeforeItsBodyIsReadAndTheRestIsNeverReceived() throws Exception {
+    long declared = 200_000_000L;
+    byte[] chunk = new byte[64 * 1024];
+    try (java.net.Socket socket = new java.net.Socket("localhost", io.restassured.RestAssured.port)) {
+      socket.setSoTimeout(10_000);
+      java.io.OutputStream out = socket.getOutputStream();
+      out.write(("POST " + uploadPath() + " HTTP/1.1\r\nHost: localhost\r\n"
+          + "Content-Type: multipart/form-data; boundary=vocalis\r\nContent-Length: " + declared + "\r\n\r\n")
+          .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      out.write(chunk);
+      out.flush();
+      long started = System.nanoTime();
+      java.io.BufferedReader in = new java.io.BufferedReader(
+          new java.io.InputStreamReader(socket.getInputStream(), java.nio.charset.StandardCharsets.US_ASCII));
+      String status = in.readLine(); // only 64 KiB of the 200 MB were sent: a server waiting for the body blocks here
+      long millis = (System.nanoTime() - started) / 1_000_000;
+      org.junit.jupiter.api.Assertions.assertTrue(status != null && status.startsWith("HTTP/1.1 401"),
+          "answer to a stranger's upload: " + status);
+      org.junit.jupiter.api.Assertions.assertTrue(millis < 5000, "the 401 took " + millis + " ms");
+      // go on sending: the server closes the connection after at most about 1 MiB more
+      java.util.concurrent.atomic.AtomicBoolean stuck = new java.util.concurrent.atomic.AtomicBoolean();
+      java.util.concurrent.ScheduledExecutorService watchdog = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+      watchdog.schedule(() -> {
+        stuck.set(true);
+        try {
+          socket.close(); // a server that stops reading without closing would block the writes for ever
+        } catch (java.io.IOException ignored) {
+          // closing is all that is left to do
+        }
+      }, 20, java.util.concurrent.TimeUnit.SECONDS);
+      long sent = chunk.length;
+      try {
+        while (sent < declared) {
+          out.write(chunk);
+          sent += chunk.length;
+        }
+      } catch (java.io.IOException closed) {
+        // what a server that stopped receiving does to the sender
+      } finally {
+        watchdog.shutdownNow();
+      }
+      org.junit.jupiter.api.Assertions.assertFalse(stuck.get(), "the server neither read nor closed for 20 s");
+      // kernel buffers on both sides hold a few MB more than the server read
+      org.junit.jupiter.api.Assertions.assertTrue(sent < 32L << 20,
+          "the server accepted " + sent + " of " + declared + " body bytes from a stranger");
+    }
+  }
+
   private List<Call> all() {
     assertFalse(writes().isEmpty(), "no write calls named");
     assertFalse(reads().isEmpty(), "no read calls named");

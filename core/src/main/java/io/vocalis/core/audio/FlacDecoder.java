@@ -108,7 +108,11 @@ final class FlacDecoder {
   private DecodedAudio readFrames(int pos) throws AudioFormatException {
     MessageDigest digest = md5Digest();
     int bytesPerSample = (bits + 7) / 8;
-    int capacity = totalSamples > 0 ? (int) totalSamples : 1 << 16;
+    // STREAMINFO's count is only a claim: start from what the input could hold at a plain
+    // compression ratio and grow as frames really decode (a 42-byte header claiming hours of
+    // 8-channel audio must not allocate them before the first frame).
+    long plausible = Math.max(1 << 16, 4L * in.length / ((long) channels * bytesPerSample));
+    int capacity = (int) (totalSamples > 0 ? Math.min(totalSamples, plausible) : Math.min(plausible, 1 << 16));
     float[][] out = new float[channels][capacity];
     float scale = (float) (1.0 / (1L << (bits - 1)));
     long[][] block = new long[channels][];
@@ -118,13 +122,18 @@ final class FlacDecoder {
     while (pos < in.length && !(totalSamples > 0 && decoded == totalSamples)) {
       int blockSize = readFrame(pos, frame, block);
       pos = frameEnd;
-      if (decoded + (long) blockSize > (totalSamples > 0 ? totalSamples : Integer.MAX_VALUE)) {
+      if (totalSamples > 0 && decoded + (long) blockSize > totalSamples) {
         throw new AudioFormatException(
             Reason.CORRUPT, "FLAC frames hold more samples than STREAMINFO declares (" + totalSamples + ")");
       }
+      if (decoded + (long) blockSize > Integer.MAX_VALUE - 8) {
+        throw new AudioFormatException(
+            Reason.UNSUPPORTED, "FLAC holds more than " + (Integer.MAX_VALUE - 8) + " samples per channel, more than one array can");
+      }
       AudioDecoder.checkDuration(decoded + (long) blockSize, sampleRate, maxSeconds, "lasts at least");
       if (decoded + blockSize > capacity) {
-        capacity = (int) Math.min(Integer.MAX_VALUE - 8L, Math.max(2L * capacity, decoded + (long) blockSize));
+        long grown = Math.max(2L * capacity, decoded + (long) blockSize);
+        capacity = (int) Math.min(totalSamples > 0 ? totalSamples : Integer.MAX_VALUE - 8L, grown);
         for (int c = 0; c < channels; c++) {
           out[c] = Arrays.copyOf(out[c], capacity);
         }
@@ -247,10 +256,11 @@ final class FlacDecoder {
     int type = (int) r.readBits(6);
     int wasted = 0;
     if (r.readBits(1) != 0) {
-      wasted = (int) r.readUnary() + 1;
-      if (wasted >= sampleBits) {
-        throw corrupt(frame, pos, wasted + " wasted bits in a " + sampleBits + "-bit subframe");
+      long unary = r.readUnary();
+      if (unary + 1 >= sampleBits) {
+        throw corrupt(frame, pos, (unary + 1) + " wasted bits in a " + sampleBits + "-bit subframe");
       }
+      wasted = (int) unary + 1;
       sampleBits -= wasted;
     }
     if (type == 0) {

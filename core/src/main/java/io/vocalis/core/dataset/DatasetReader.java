@@ -11,6 +11,7 @@ import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -343,7 +344,13 @@ public final class DatasetReader {
       errors.add(DatasetIssue.error(line, FILE, "'" + file + "' is an absolute path: write it relative to the dataset folder"));
       return null;
     }
-    Path resolved = root.resolve(file).normalize();
+    Path resolved;
+    try {
+      resolved = root.resolve(file).normalize();
+    } catch (InvalidPathException e) {
+      errors.add(DatasetIssue.error(line, FILE, "'" + printable(file) + "' is not a valid path: " + e.getReason()));
+      return null;
+    }
     if (!resolved.startsWith(root) || resolved.equals(root)) {
       errors.add(DatasetIssue.error(line, FILE, "'" + file + "' leaves the dataset folder"));
       return null;
@@ -407,6 +414,13 @@ public final class DatasetReader {
         warnings.add(DatasetIssue.warning(1, feature, "feature never rated"));
       }
     }
+  }
+
+  /** {@code text} with control characters (a NUL in a path, say) written as Java u-escapes. */
+  private static String printable(String text) {
+    StringBuilder out = new StringBuilder();
+    text.chars().forEach(ch -> out.append(Character.isISOControl(ch) ? String.format("\\u%04x", ch) : String.valueOf((char) ch)));
+    return out.toString();
   }
 
   private static String number(double v) {

@@ -3,7 +3,10 @@ package io.vocalis.core.ingest;
 import io.vocalis.core.storage.NoSuchObjectException;
 import io.vocalis.core.storage.ObjectInfo;
 import io.vocalis.core.storage.Storage;
+import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -24,6 +27,7 @@ import java.util.stream.Stream;
 public final class IngestSources implements AutoCloseable {
   private final List<URI> allowedRoots;
   private final Function<URI, Storage> gcs;
+  private final DatasetLimits datasetLimits;
   private final Map<String, Storage> buckets = new ConcurrentHashMap<>();
 
   /**
@@ -32,8 +36,36 @@ public final class IngestSources implements AutoCloseable {
    * @param gcs opens the storage of a {@code gs://bucket/} root (e.g. {@link Storage#open(URI)})
    */
   public IngestSources(List<URI> allowedRoots, Function<URI, Storage> gcs) {
+    this(allowedRoots, gcs, DatasetLimits.DEFAULT);
+  }
+
+  /**
+   * @param allowedRoots as above
+   * @param gcs as above
+   * @param datasetLimits how much a {@code gs://} dataset folder may hold
+   */
+  public IngestSources(List<URI> allowedRoots, Function<URI, Storage> gcs, DatasetLimits datasetLimits) {
     this.allowedRoots = allowedRoots.stream().map(IngestSources::asDirectory).toList();
     this.gcs = gcs;
+    this.datasetLimits = datasetLimits;
+  }
+
+  /**
+   * Upper bounds on a {@code gs://} dataset folder, checked on its listing before anything is
+   * downloaded (and while downloading, against objects that grow meanwhile).
+   *
+   * @param maxBytes most bytes all its objects together may hold
+   * @param maxFiles most objects it may hold
+   */
+  public record DatasetLimits(long maxBytes, int maxFiles) {
+    /** 20 GB in at most 100 000 objects. */
+    public static final DatasetLimits DEFAULT = new DatasetLimits(20_000_000_000L, 100_000);
+
+    public DatasetLimits {
+      if (maxBytes <= 0 || maxFiles <= 0) {
+        throw new IllegalArgumentException("dataset limits must be positive: " + maxBytes + " bytes, " + maxFiles + " files");
+      }
+    }
   }
 
   /**
@@ -71,7 +103,9 @@ public final class IngestSources implements AutoCloseable {
       Path file = Path.of(object);
       try {
         limits.checkBytes(Files.size(file));
-        return Files.readAllBytes(file);
+        try (InputStream in = Files.newInputStream(file)) {
+          return readAtMost(in, limits);
+        }
       } catch (NoSuchFileException e) {
         throw new IllegalArgumentException("no such object: " + uri);
       }
@@ -81,34 +115,100 @@ public final class IngestSources implements AutoCloseable {
     ObjectInfo info =
         bucket.stat(key).orElseThrow(() -> new IllegalArgumentException("no such object: " + uri));
     limits.checkBytes(info.size());
-    try {
-      return bucket.readAllBytes(key);
+    try (InputStream in = bucket.openRead(key)) {
+      return readAtMost(in, limits);
     } catch (NoSuchObjectException e) {
       throw new IllegalArgumentException("no such object: " + uri);
     }
   }
 
+  /** All of {@code in}, refused as soon as it passes the limit (an object that grew since its size was read). */
+  private static byte[] readAtMost(InputStream in, IngestLimits limits) throws IOException {
+    byte[] bytes = in.readNBytes((int) Math.min(limits.maxBytes(), Integer.MAX_VALUE - 8));
+    if (in.read() >= 0) {
+      limits.checkBytes(limits.maxBytes() + 1);
+    }
+    return bytes;
+  }
+
   /**
    * A dataset folder as a local folder: a {@code file:} folder as it is, a {@code gs://} prefix
-   * downloaded into a temporary folder that closing the result deletes.
+   * downloaded into a temporary folder that closing the result deletes. A {@code gs://} folder over
+   * the {@link DatasetLimits} is refused from its listing, before anything is downloaded.
+   *
+   * @throws IllegalArgumentException when the URI is not allowed or the folder is over the limits
    */
   public DatasetFolder dataset(URI uri) throws IOException {
     URI folder = requireAllowed(asDirectory(uri));
     if ("file".equals(folder.getScheme())) {
       return new DatasetFolder(Path.of(folder), false);
     }
-    Path temp = Files.createTempDirectory("vocalis-import-");
     try (Storage prefix = gcs.apply(folder)) {
-      for (ObjectInfo object : prefix.list("")) {
-        Path target = temp.resolve(object.key());
+      List<ObjectInfo> objects = prefix.list("");
+      if (objects.size() > datasetLimits.maxFiles()) {
+        throw new IllegalArgumentException("dataset " + folder + " holds more than " + datasetLimits.maxFiles()
+            + " objects (vocalis.ingest.max-import-files)");
+      }
+      long total = objects.stream().mapToLong(ObjectInfo::size).sum();
+      if (total > datasetLimits.maxBytes()) {
+        throw new IllegalArgumentException("dataset " + folder + " holds " + total + " bytes; the limit is "
+            + datasetLimits.maxBytes() + " bytes (vocalis.ingest.max-import-bytes)");
+      }
+      return download(prefix, objects, folder);
+    }
+  }
+
+  private DatasetFolder download(Storage prefix, List<ObjectInfo> objects, URI folder) throws IOException {
+    Path temp = Files.createTempDirectory("vocalis-import-");
+    try {
+      for (ObjectInfo object : objects) {
+        Path target = temp.resolve(object.key()).normalize();
+        if (!target.startsWith(temp) || target.equals(temp)) {
+          throw new IllegalArgumentException("dataset " + folder + " holds an object named '" + object.key()
+              + "', which leaves the folder");
+        }
         Files.createDirectories(target.getParent());
-        Files.write(target, prefix.readAllBytes(object.key()));
+        try (InputStream in = prefix.openRead(object.key()); OutputStream out = Files.newOutputStream(target)) {
+          long copied = in.transferTo(new BoundedOutput(out, object.size(), object.uri()));
+          if (copied != object.size()) {
+            throw new IllegalArgumentException(object.uri() + " changed while it was downloaded: "
+                + copied + " bytes, listed as " + object.size());
+          }
+        }
       }
     } catch (RuntimeException | IOException e) {
       deleteTree(temp);
       throw e;
     }
     return new DatasetFolder(temp, true);
+  }
+
+  /** Passes at most {@code limit} bytes on; refuses more (an object that grew since it was listed). */
+  private static final class BoundedOutput extends FilterOutputStream {
+    private final long limit;
+    private final URI what;
+    private long written;
+
+    BoundedOutput(OutputStream out, long limit, URI what) {
+      super(out);
+      this.limit = limit;
+      this.what = what;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      written += len;
+      if (written > limit) {
+        throw new IllegalArgumentException(what + " grew while it was downloaded: over the " + limit
+            + " bytes it was listed with");
+      }
+      out.write(b, off, len);
+    }
   }
 
   private Storage bucket(URI object) {

@@ -116,6 +116,15 @@ class FlacDecoderTest {
   }
 
   @Test
+  void aHeaderClaimingHoursOfSurroundAllocatesNothingBeforeItsFrames() {
+    // 42 bytes claiming 2^31 - 16 samples of 8 channels at 768 kHz: 46 minutes, 64 GiB of floats.
+    // Without a duration limit, allocating what STREAMINFO claims ran out of memory; now the
+    // buffers grow only with frames that really decode.
+    byte[] header = stream(768_000, 8, 16, Integer.MAX_VALUE - 16, new byte[0]);
+    assertFails(() -> AudioDecoder.decode(header), Reason.TRUNCATED, "ends after 0 of 2147483631 samples");
+  }
+
+  @Test
   void aStreamEndingAtAFrameBoundaryBeforeTheDeclaredLengthIsTruncated() {
     Bits f = frameHeader(false, 0x6, 0, 0, 4).bits(1, 8);
     f.bits(0, 1).bits(0, 6).bits(0, 1).signed(5, 16);

@@ -110,6 +110,15 @@ class DatasetReaderTest {
   }
 
   @Test
+  void aNulInAFilePathIsAnErrorOnItsLineNotAnException() {
+    // Path.resolve threw InvalidPathException out of read(); also a DatasetReaderFuzzTest regression input
+    folder().audio("a.wav").metadata("file,speaker_id,task\na\u0000b.wav,s1,t\na.wav,s1,t\n");
+    assertThat(DatasetReader.read(dir, DatasetOptions.defaults()).errors())
+        .extracting(Object::toString)
+        .containsExactly("metadata.csv:2: column 'file': 'a\\u0000b.wav' is not a valid path: Nul character not allowed");
+  }
+
+  @Test
   void missingRequiredColumnsAndBadHeadersAreLine1Errors() {
     folder().metadata("file,task,a,a,\naudio/x.wav,reading,1,2,3\n");
     assertThat(DatasetReader.read(dir, DatasetOptions.defaults()).errors())

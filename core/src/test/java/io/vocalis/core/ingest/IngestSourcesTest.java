@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.cloud.storage.contrib.nio.testing.LocalStorageHelper;
 import io.vocalis.core.storage.GcsStorage;
+import io.vocalis.core.storage.ObjectInfo;
 import io.vocalis.core.storage.Storage;
 import io.vocalis.core.storage.WriteCondition;
 import java.net.URI;
@@ -74,5 +75,75 @@ class IngestSourcesTest {
       }
       assertThat(local).doesNotExist();
     }
+  }
+
+  @Test
+  void aGcsDatasetOverItsLimitsIsRefusedFromItsListingBeforeAnyDownload() throws Exception {
+    try (Storage bucket = new GcsStorage(fakeGcs, URI.create("gs://clinic-a/drop/"))) {
+      bucket.write("big/metadata.csv", WriteCondition.overwrite(), "file,speaker_id,task\na.wav,s,t\n".getBytes());
+      bucket.write("big/a.wav", WriteCondition.overwrite(), new byte[6000]);
+      bucket.write("big/b.wav", WriteCondition.overwrite(), new byte[5000]);
+    }
+    URI big = URI.create("gs://clinic-a/drop/big");
+    try (IngestSources bytes = limited(new IngestSources.DatasetLimits(10_000, 10));
+        IngestSources files = limited(new IngestSources.DatasetLimits(1_000_000, 2));
+        IngestSources enough = limited(new IngestSources.DatasetLimits(11_031, 3))) {
+      assertThatThrownBy(() -> bytes.dataset(big))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("dataset gs://clinic-a/drop/big/ holds 11031 bytes; the limit is 10000 bytes"
+              + " (vocalis.ingest.max-import-bytes)");
+      assertThatThrownBy(() -> files.dataset(big))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("dataset gs://clinic-a/drop/big/ holds more than 2 objects (vocalis.ingest.max-import-files)");
+      try (IngestSources.DatasetFolder folder = enough.dataset(big)) {
+        assertThat(folder.path().resolve("b.wav")).hasSize(5000);
+      }
+    }
+  }
+
+  @Test
+  void objectsThatGrowAfterTheirSizeWasReadAreCutOffAtTheLimit() throws Exception {
+    try (Storage bucket = new GcsStorage(fakeGcs, URI.create("gs://clinic-a/drop/"))) {
+      bucket.write("grows.wav", WriteCondition.overwrite(), new byte[3000]);
+      bucket.write("set/metadata.csv", WriteCondition.overwrite(), "file,speaker_id,task\ngrows.wav,s,t\n".getBytes());
+      bucket.write("set/grows.wav", WriteCondition.overwrite(), new byte[3000]);
+    }
+    // a bucket whose sizes (stat and listing) say 10 bytes: the object was replaced after they were read
+    try (IngestSources sources = new IngestSources(List.of(URI.create("gs://clinic-a/drop")),
+        root -> understating(new GcsStorage(fakeGcs, root)))) {
+      assertThatThrownBy(() -> sources.read(URI.create("gs://clinic-a/drop/grows.wav"), new IngestLimits(2999, 60)))
+          .isInstanceOf(RecordingTooLargeException.class);
+      assertThatThrownBy(() -> sources.dataset(URI.create("gs://clinic-a/drop/set")))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageEndingWith("grew while it was downloaded: over the 10 bytes it was listed with");
+    }
+  }
+
+  /** {@code real}, except that every size it reports is 10 bytes. */
+  private static Storage understating(Storage real) {
+    return (Storage) java.lang.reflect.Proxy.newProxyInstance(Storage.class.getClassLoader(), new Class<?>[] {Storage.class},
+        (proxy, method, args) -> {
+          Object result;
+          try {
+            result = method.invoke(real, args);
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+          }
+          if (result instanceof java.util.Optional<?> info && info.orElse(null) instanceof ObjectInfo i) {
+            return java.util.Optional.of(tenBytes(i));
+          }
+          if (method.getName().equals("list")) {
+            return ((List<?>) result).stream().map(i -> tenBytes((ObjectInfo) i)).toList();
+          }
+          return result;
+        });
+  }
+
+  private static ObjectInfo tenBytes(ObjectInfo info) {
+    return new ObjectInfo(info.key(), info.uri(), 10, info.version());
+  }
+
+  private IngestSources limited(IngestSources.DatasetLimits limits) {
+    return new IngestSources(List.of(URI.create("gs://clinic-a/drop")), root -> new GcsStorage(fakeGcs, root), limits);
   }
 }

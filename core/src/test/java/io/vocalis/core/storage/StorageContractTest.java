@@ -322,4 +322,90 @@ abstract class StorageContractTest {
     storage.write("after-probe", WriteCondition.ifAbsent(), new byte[] {1});
     storage.checkAvailable();
   }
+
+  // ---- leases ---------------------------------------------------------------------------------
+
+  @Test
+  void ofOwnersRacingForALeaseExactlyOneWins() throws Exception {
+    int owners = 6;
+    for (int round = 0; round < 5; round++) {
+      String key = "imports/race-" + round + ".lease";
+      java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(owners);
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(owners);
+      try {
+        List<java.util.concurrent.Future<java.util.Optional<Lease>>> tries = new java.util.ArrayList<>();
+        for (int i = 0; i < owners; i++) {
+          String owner = "replica-" + i;
+          tries.add(pool.submit(() -> {
+            start.await();
+            return Lease.acquire(storage, key, owner, java.time.Duration.ofMinutes(1), java.time.Clock.systemUTC());
+          }));
+        }
+        long winners = 0;
+        for (java.util.concurrent.Future<java.util.Optional<Lease>> attempt : tries) {
+          winners += attempt.get().isPresent() ? 1 : 0;
+        }
+        assertThat(winners).as("owners holding " + key).isEqualTo(1);
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+  }
+
+  @Test
+  void aLeaseIsTakenOverOnlyOnceExpiredAndItsHolderLearnsItLostIt() {
+    SettableClock clock = new SettableClock();
+    java.time.Duration minute = java.time.Duration.ofMinutes(1);
+    Lease a = Lease.acquire(storage, "jobs/j.lease", "a", minute, clock).orElseThrow();
+    clock.advance(java.time.Duration.ofSeconds(40));
+    assertThat(a.renew()).isTrue(); // now until 1:40
+    clock.advance(java.time.Duration.ofSeconds(50));
+    assertThat(Lease.acquire(storage, "jobs/j.lease", "b", minute, clock)).as("b at 1:30").isEmpty();
+    clock.advance(java.time.Duration.ofSeconds(11));
+    Lease b = Lease.acquire(storage, "jobs/j.lease", "b", minute, clock).orElseThrow(); // 1:41: expired
+    assertThat(a.held()).isFalse();
+    assertThat(a.renew()).isFalse();
+    assertThat(b.held()).isTrue();
+    assertThat(b.renew()).isTrue();
+    a.release(); // gives nothing away: b still holds it
+    assertThat(Lease.acquire(storage, "jobs/j.lease", "c", minute, clock)).isEmpty();
+    b.release();
+    assertThat(Lease.acquire(storage, "jobs/j.lease", "c", minute, clock)).isPresent();
+  }
+
+  @Test
+  void theSameOwnerTakesItsUnexpiredLeaseBackAndAnUnreadableOneCountsAsExpired() {
+    SettableClock clock = new SettableClock();
+    java.time.Duration minute = java.time.Duration.ofMinutes(1);
+    Lease.acquire(storage, "jobs/k.lease", "pod-1", minute, clock).orElseThrow();
+    assertThat(Lease.acquire(storage, "jobs/k.lease", "pod-2", minute, clock)).isEmpty();
+    assertThat(Lease.acquire(storage, "jobs/k.lease", "pod-1", minute, clock)).as("pod-1 restarted").isPresent();
+
+    storage.write("jobs/l.lease", WriteCondition.overwrite(), "{not json".getBytes(UTF_8));
+    assertThat(Lease.acquire(storage, "jobs/l.lease", "pod-2", minute, clock)).isPresent();
+  }
+
+  /** A clock that moves only when told. */
+  static final class SettableClock extends java.time.Clock {
+    private java.time.Instant now = java.time.Instant.parse("2026-12-01T00:00:00Z");
+
+    void advance(java.time.Duration by) {
+      now = now.plus(by);
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return java.time.ZoneOffset.UTC;
+    }
+
+    @Override
+    public java.time.Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public java.time.Instant instant() {
+      return now;
+    }
+  }
 }

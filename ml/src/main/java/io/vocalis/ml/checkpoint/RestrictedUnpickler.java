@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +19,11 @@ import java.util.Map;
  * collections.OrderedDict}, {@code torch._utils._rebuild_tensor_v2}, {@code
  * torch._utils._rebuild_parameter} and the typed storage classes ({@code torch.FloatStorage} and
  * the like). Any other global or opcode is refused with an error that names it.
+ *
+ * <p>Malformed input of any kind ends in a {@link CheckpointException} naming the source: appends
+ * to a tuple, string lengths past the end of the pickle, dict keys that are not plain values,
+ * self-referential or deeper than {@value #MAX_DEPTH} levels structures. Shared substructures
+ * (memo references) are converted once, so the work stays linear in the pickle's size.
  */
 final class RestrictedUnpickler {
 
@@ -37,7 +43,8 @@ final class RestrictedUnpickler {
   private record StorageType(TensorDtype dtype) {}
 
   private static final Map<String, Object> ALLOWED_GLOBALS = allowedGlobals();
-  private static final Object MARK = new Object();
+  /** Deepest nesting of dicts, lists and tuples accepted (a state dict needs three or four). */
+  static final int MAX_DEPTH = 100;
 
   private final ByteBuffer in;
   private final String source;
@@ -82,7 +89,8 @@ final class RestrictedUnpickler {
    * and tensors ({@link TensorRef}). {@code source} names the file in errors.
    */
   static Object read(byte[] pickle, String source) {
-    return plain(new RestrictedUnpickler(pickle, source).run());
+    RestrictedUnpickler unpickler = new RestrictedUnpickler(pickle, source);
+    return unpickler.plain(unpickler.run(), new IdentityHashMap<>(), 0);
   }
 
   /** {@code value} (a result of {@link #read}) as a state dict: tensor name to tensor reference. */
@@ -94,30 +102,56 @@ final class RestrictedUnpickler {
     for (Map.Entry<?, ?> e : map.entrySet()) {
       if (!(e.getKey() instanceof String name) || !(e.getValue() instanceof TensorRef tensor)) {
         throw new CheckpointException(
-            source + ": entry " + e.getKey() + " of the state dict is not a tensor");
+            source + ": entry " + describe(e.getKey()) + " of the state dict is not a tensor");
       }
       tensors.put(name, tensor);
     }
     return tensors;
   }
 
-  /** {@code value} with Python's None as {@code null}, in every nested dict, list and tuple. */
-  private static Object plain(Object value) {
+  /**
+   * {@code value} with Python's None as {@code null}, in every nested dict, list and tuple; each
+   * container is converted once ({@code converted}: container to result, {@link #IN_PROGRESS}
+   * while its items are converted, which finds cycles).
+   */
+  private Object plain(Object value, Map<Object, Object> converted, int depth) {
     if (value == NoneValue.NONE) {
       return null;
     }
+    if (!(value instanceof Map<?, ?>) && !(value instanceof List<?>)) {
+      return value;
+    }
+    Object done = converted.get(value);
+    if (done == IN_PROGRESS) {
+      throw new CheckpointException(source + ": the pickle holds a self-referential " + kind(value)
+          + ": a state dict never does");
+    }
+    if (done != null) {
+      return done;
+    }
+    if (depth >= MAX_DEPTH) {
+      throw new CheckpointException(source + ": the pickle nests containers deeper than " + MAX_DEPTH + " levels");
+    }
+    converted.put(value, IN_PROGRESS);
+    Object out;
     if (value instanceof Map<?, ?> map) {
-      Map<Object, Object> out = new LinkedHashMap<>();
-      map.forEach((k, v) -> out.put(plain(k), plain(v)));
-      return out;
+      Map<Object, Object> dict = new LinkedHashMap<>();
+      for (Map.Entry<?, ?> e : map.entrySet()) {
+        dict.put(plain(e.getKey(), converted, depth + 1), plain(e.getValue(), converted, depth + 1));
+      }
+      out = dict;
+    } else {
+      List<Object> list = new ArrayList<>();
+      for (Object item : (List<?>) value) {
+        list.add(plain(item, converted, depth + 1));
+      }
+      out = list;
     }
-    if (value instanceof List<?> list) {
-      List<Object> out = new ArrayList<>();
-      list.forEach(v -> out.add(plain(v)));
-      return out;
-    }
-    return value;
+    converted.put(value, out);
+    return out;
   }
+
+  private static final Object IN_PROGRESS = new Object();
 
   private Object run() {
     try {
@@ -140,11 +174,11 @@ final class RestrictedUnpickler {
           case 'l' -> stack.push(new ArrayList<>(popToMark()));
           case 'a' -> {
             Object value = pop();
-            list(peek()).add(value);
+            appendable(peek(), "APPEND").add(value);
           }
           case 'e' -> {
             List<Object> values = popToMark();
-            list(peek()).addAll(values);
+            appendable(peek(), "APPENDS").addAll(values);
           }
           case 'd' -> {
             Map<Object, Object> dict = new LinkedHashMap<>();
@@ -154,15 +188,15 @@ final class RestrictedUnpickler {
           case 's' -> {
             Object value = pop();
             Object key = pop();
-            dict(peek()).put(key, value);
+            dict(peek()).put(key(key), value);
           }
           case 'u' -> {
             List<Object> items = popToMark();
             putAll(dict(peek()), items);
           }
-          case 'X' -> stack.push(string(in.getInt()));
+          case 'X' -> stack.push(string(in.getInt() & 0xffffffffL));
           case 0x8c -> stack.push(string(in.get() & 0xff));
-          case 0x8d -> stack.push(string(Math.toIntExact(in.getLong())));
+          case 0x8d -> stack.push(string(in.getLong()));
           case 'J' -> stack.push((long) in.getInt());
           case 'K' -> stack.push((long) (in.get() & 0xff));
           case 'M' -> stack.push((long) (in.getShort() & 0xffff));
@@ -180,7 +214,11 @@ final class RestrictedUnpickler {
           case 0x93 -> {
             Object name = pop();
             Object module = pop();
-            stack.push(global(String.valueOf(module), String.valueOf(name)));
+            if (!(module instanceof String m) || !(name instanceof String n)) {
+              throw new CheckpointException(source + ": STACK_GLOBAL of " + describe(module) + " and "
+                  + describe(name) + ": expected two strings");
+            }
+            stack.push(global(m, n));
           }
           case 'R' -> {
             Object args = pop();
@@ -258,10 +296,11 @@ final class RestrictedUnpickler {
 
   private Object persistent(Object pid) {
     List<Object> id = list(pid);
-    if (id.size() != 5 || !"storage".equals(id.get(0)) || !(id.get(1) instanceof StorageType type)) {
-      throw new CheckpointException(source + ": unsupported persistent id " + id);
+    if (id.size() != 5 || !"storage".equals(id.get(0)) || !(id.get(1) instanceof StorageType type)
+        || !(id.get(2) instanceof String key)) {
+      throw new CheckpointException(source + ": unsupported persistent id " + describe(pid));
     }
-    return new StorageRef(String.valueOf(id.get(2)), type.dtype(), number(id.get(4)));
+    return new StorageRef(key, type.dtype(), number(id.get(4)));
   }
 
   private List<Object> tuple(int n) {
@@ -277,10 +316,11 @@ final class RestrictedUnpickler {
       throw new CheckpointException(source + ": pickle MARK missing");
     }
     int mark = marks.pop();
-    List<Object> items = new ArrayList<>();
+    List<Object> items = new ArrayList<>(Math.max(0, stack.size() - mark));
     while (stack.size() > mark) {
-      items.add(0, stack.pop());
+      items.add(stack.pop());
     }
+    Collections.reverse(items);
     return items;
   }
 
@@ -289,7 +329,7 @@ final class RestrictedUnpickler {
       throw new CheckpointException(source + ": odd number of dict items");
     }
     for (int i = 0; i < items.size(); i += 2) {
-      dict.put(items.get(i), items.get(i + 1));
+      dict.put(key(items.get(i)), items.get(i + 1));
     }
   }
 
@@ -315,11 +355,12 @@ final class RestrictedUnpickler {
     return value;
   }
 
-  private String string(int length) {
+  private String string(long length) {
     if (length < 0 || length > in.remaining()) {
-      throw new CheckpointException(source + ": truncated pickle string");
+      throw new CheckpointException(source + ": pickle string of " + Long.toUnsignedString(length)
+          + " bytes at byte " + in.position() + " reaches past the end (" + in.remaining() + " bytes left)");
     }
-    byte[] bytes = new byte[length];
+    byte[] bytes = new byte[(int) length];
     in.get(bytes);
     return new String(bytes, StandardCharsets.UTF_8);
   }
@@ -351,6 +392,24 @@ final class RestrictedUnpickler {
       value -= 1L << (8 * n);
     }
     return value;
+  }
+
+  /** A list that APPEND/APPENDS may extend: never a tuple, which is immutable in Python too. */
+  @SuppressWarnings("unchecked")
+  private List<Object> appendable(Object value, String opcode) {
+    if (value instanceof ArrayList<?> l) {
+      return (List<Object>) l;
+    }
+    throw new CheckpointException(source + ": refusing " + opcode + " onto " + describe(value) + ": only lists grow");
+  }
+
+  /** A dict key: a string, number, boolean or None, as every state dict and config uses. */
+  private Object key(Object key) {
+    if (key instanceof String || key instanceof Long || key instanceof Double || key instanceof Boolean
+        || key == NoneValue.NONE) {
+      return key;
+    }
+    throw new CheckpointException(source + ": dict key " + describe(key) + " is not a string, number, boolean or None");
   }
 
   @SuppressWarnings("unchecked")
@@ -385,8 +444,20 @@ final class RestrictedUnpickler {
     return result;
   }
 
+  /** A short description of a pickled value: never its whole content (it may be huge or cyclic). */
   private static String describe(Object value) {
-    return value == null ? "nothing" : value.getClass().getSimpleName() + " " + value;
+    if (value == null) {
+      return "nothing";
+    }
+    if (value instanceof Map<?, ?> || value instanceof List<?>) {
+      return kind(value) + " of " + (value instanceof Map<?, ?> m ? m.size() : ((List<?>) value).size()) + " items";
+    }
+    String text = value instanceof String s ? "'" + s + "'" : String.valueOf(value);
+    return value.getClass().getSimpleName() + " " + (text.length() > 80 ? text.substring(0, 80) + "..." : text);
+  }
+
+  private static String kind(Object container) {
+    return container instanceof Map<?, ?> ? "dict" : container instanceof ArrayList<?> ? "list" : "tuple";
   }
 
   private static String opcodeName(int op) {

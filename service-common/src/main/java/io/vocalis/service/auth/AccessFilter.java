@@ -4,6 +4,7 @@ import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.identity.CurrentIdentityAssociation;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpServerRequest;
 import io.vocalis.service.Problem;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.container.ContainerRequestContext;
@@ -17,7 +18,9 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
  * writes (POST, PUT, PATCH, DELETE) need {@link Roles#WRITER}, reads (GET, HEAD) need {@link
  * Roles#READER} unless reads are open. Missing or invalid credentials get 401 with {@code
  * WWW-Authenticate: Bearer}, credentials without the role 403, both as problem+json. Health and
- * metrics are not JAX-RS endpoints and stay open. With authentication off it does nothing.
+ * metrics are not JAX-RS endpoints and stay open. With authentication off it does nothing. Requests
+ * without usable credentials are mostly refused earlier, before any body is read, by {@link
+ * BodyGuard}; of a body this filter refuses, at most {@link BodyGuard#DRAIN_BYTES} are read.
  */
 public final class AccessFilter {
   private static final Set<String> READS = Set.of("GET", "HEAD", "OPTIONS");
@@ -26,7 +29,7 @@ public final class AccessFilter {
   @Inject CurrentIdentityAssociation identity;
 
   @ServerRequestFilter
-  public Uni<Response> authorize(ContainerRequestContext request) {
+  public Uni<Response> authorize(ContainerRequestContext request, HttpServerRequest raw) {
     if (!settings.enabled()) {
       return Uni.createFrom().nullItem();
     }
@@ -39,7 +42,12 @@ public final class AccessFilter {
     return identity.getDeferredIdentity()
         .map(who -> decide(who, role, request.getMethod(), path))
         .onFailure(AuthenticationFailedException.class)
-        .recoverWithItem(() -> unauthorized(path, "the bearer credentials are not valid"));
+        .recoverWithItem(() -> unauthorized(path, "the bearer credentials are not valid"))
+        .invoke(refusal -> {
+          if (refusal != null) {
+            BodyGuard.bound(raw); // the body of a refused request is never read: do not receive it all
+          }
+        });
   }
 
   private static Response decide(SecurityIdentity who, String role, String method, String path) {

@@ -29,6 +29,11 @@ public class AuthSettings {
     return apiKey.isPresent() || oidc;
   }
 
+  /** Whether OIDC bearer tokens are accepted ({@code quarkus.oidc.tenant-enabled}). */
+  public boolean oidcEnabled() {
+    return oidc;
+  }
+
   /** The configured API key, if any. */
   public Optional<ApiKey> apiKey() {
     return apiKey;
