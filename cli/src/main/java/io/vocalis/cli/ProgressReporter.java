@@ -28,6 +28,13 @@ final class ProgressReporter implements TrainingListener {
   }
 
   @Override
+  public void device(String device) {
+    endBar();
+    err.println("training on " + device);
+    err.flush();
+  }
+
+  @Override
   public void progress(String name, long done, long total) {
     if (!name.equals(task)) {
       endBar();

@@ -60,6 +60,11 @@ final class StopOnSignal implements AutoCloseable {
   TrainingListener around(TrainingListener listener) {
     return new TrainingListener() {
       @Override
+      public void device(String device) {
+        listener.device(device);
+      }
+
+      @Override
       public void progress(String task, long done, long total) {
         listener.progress(task, done, total);
       }

@@ -42,7 +42,7 @@ class TrainCommandTest {
         "--features", "slow_rate,hoarse_harsh", "--epochs", "2", "--seed", "5", "--set", "optimizer.head_lr=0.01");
     assertThat(train.code()).as(train.err()).isZero();
     assertThat(train.out()).startsWith("vocalis train: test macro AUROC ").contains("model of epoch");
-    assertThat(train.err()).contains("embeddings: 36/36", "epoch 2: train loss");
+    assertThat(train.err()).contains("training on cpu\n", "embeddings: 36/36", "epoch 2: train loss");
     String saved = Files.readString(run.resolve("config.yaml"));
     assertThat(saved).contains("seed: 5", "epochs: 2", "pooling: attention", "head_lr: 0.01", "- slow_rate");
     JsonNode metrics = new ObjectMapper().readTree(run.resolve("metrics.json").toFile());

@@ -56,6 +56,6 @@ public class InferDevice {
 
   /** {@code cpu} or {@code gpu:N}, as the setting spells it. */
   static String name(Device device) {
-    return device.isGpu() ? "gpu:" + device.getDeviceId() : "cpu";
+    return EncoderOptions.deviceName(device);
   }
 }

@@ -83,6 +83,17 @@ class BrokenManifestsTest {
         new Breakage("training image unpinned", "overlays/gke",
             r -> ((ObjectNode) r.configMap("vocalis-train").orElseThrow().path("data")).put("VOCALIS_TRAIN_KUBERNETES_IMAGE", "vocalis/train-job-gpu"),
             "Deployment/vocalis-train: (its Job template, from vocalis.train.kubernetes.*) spec.template.spec.containers[0].image: 'vocalis/train-job-gpu' is not pinned"),
+        new Breakage("training Jobs on the service's image", "overlays/gke",
+            r -> ((ObjectNode) r.configMap("vocalis-train").orElseThrow().path("data")).put("VOCALIS_TRAIN_KUBERNETES_IMAGE",
+                "europe-docker.pkg.dev/PROJECT/vocalis/train-service:0.1.0"),
+            "Deployment/vocalis-train: (its Job template, from vocalis.train.kubernetes.*) spec.template.spec.containers[0].image:"
+                + " 'europe-docker.pkg.dev/PROJECT/vocalis/train-service:0.1.0' is not the training image"
+                + " europe-docker.pkg.dev/PROJECT/vocalis/train-job-gpu:0.1.0"),
+        new Breakage("training image of another release", "overlays/gke",
+            r -> ((ObjectNode) r.configMap("vocalis-train").orElseThrow().path("data")).put("VOCALIS_TRAIN_KUBERNETES_IMAGE",
+                "europe-docker.pkg.dev/PROJECT/vocalis/train-job-gpu:0.0.9"),
+            "Deployment/vocalis-train: (its Job template, from vocalis.train.kubernetes.*) spec.template.spec.containers[0].image:"
+                + " 'europe-docker.pkg.dev/PROJECT/vocalis/train-job-gpu:0.0.9' is not the training image"),
         new Breakage("root allowed", "overlays/gke",
             r -> ((ObjectNode) pod(r, "vocalis-embed").path("securityContext")).put("runAsNonRoot", false),
             "Deployment/vocalis-embed: spec.template.spec.containers[0].securityContext.runAsNonRoot: must be true"),

@@ -3,57 +3,41 @@ package io.vocalis.k8s;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedInputStream;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.GZIPInputStream;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * ingest-service's image, as its package phase builds it twice with {@code jib:buildTar} (offline,
- * from {@code scratch}: the production base adds the JRE underneath): identical digests, and the
- * layers, entrypoint, user and port the manifests rely on.
+ * from {@code scratch}: the production base adds the operating system underneath): identical
+ * digests; the layers, entrypoint, user and port the manifests rely on; and the image's own Java
+ * runtime with the class archive a training run of that runtime made, used by the entrypoint and
+ * accepted by that runtime for the jars in the image.
  */
 class ImageTarTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Path IMAGES = Kustomize.home().resolve("ingest-service/target/image");
 
-  /** Each layer's history comment → its entries by path (Jib names the extra-files layers alike). */
-  private static final Map<String, Map<String, Entry>> LAYERS = new LinkedHashMap<>();
+  private static ImageTar image;
   private static JsonNode config;
 
   @BeforeAll
   static void readTheImage() throws IOException {
     Path tar = IMAGES.resolve("first.tar");
     assertThat(tar).as("ingest-service's image tar (built by ./mvnw -pl ingest-service -am package, not with -DskipTests)").exists();
-    Map<String, byte[]> blobs = new LinkedHashMap<>();
-    try (InputStream in = new BufferedInputStream(Files.newInputStream(tar))) {
-      untar(in).forEach((path, entry) -> blobs.put(path, entry.data()));
-    }
-    JsonNode index = JSON.readTree(blobs.get("index.json"));
-    JsonNode manifest = JSON.readTree(blob(blobs, index.path("manifests").path(0).path("digest").asText()));
-    config = JSON.readTree(blob(blobs, manifest.path("config").path("digest").asText()));
-    JsonNode history = config.path("history");
-    for (int i = 0; i < manifest.path("layers").size(); i++) {
-      Map<String, Entry> entries;
-      try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(blob(blobs, manifest.path("layers").path(i).path("digest").asText())))) {
-        entries = untar(in);
-      }
-      LAYERS.merge(history.path(i).path("comment").asText(), entries, (a, b) -> {
-        a.putAll(b);
-        return a;
-      });
-    }
+    image = ImageTar.read(tar);
+    config = image.config;
   }
 
   @Test
@@ -73,76 +57,88 @@ class ImageTarTest {
     assertThat(container.path("Entrypoint").toString()).isEqualTo("[\"/opt/vocalis/bin/run-service\"]");
     assertThat(container.path("WorkingDir").asText() + "/config").isEqualTo(TrainingJobs.CONFIG_FOLDER);
     assertThat(container.path("ExposedPorts").has(ServiceConfig.all().get("vocalis-ingest").port() + "/tcp")).isTrue();
-    assertThat(container.path("Env").toString()).contains("DJL_OFFLINE=true");
+    assertThat(image.env("DJL_OFFLINE")).contains("true");
 
     int runAsUser = Rendered.overlay("overlays/gke").get("Deployment", "vocalis-ingest")
         .path("spec").path("template").path("spec").path("securityContext").path("runAsUser").asInt();
     assertThat(container.path("User").asText()).isEqualTo(runAsUser + ":" + runAsUser);
 
-    Entry script = LAYERS.get("extra files").get("opt/vocalis/bin/run-service");
+    ImageTar.Entry script = image.layers.get("extra files").get("opt/vocalis/bin/run-service");
     String entrypoint = new String(script.data(), StandardCharsets.UTF_8);
     assertThat(script.mode() & 0111).isEqualTo(0111);
     assertThat(entrypoint).contains("LD_PRELOAD=/opt/vocalis/lib/libtcmalloc_minimal.so.4")
-        .contains("exec java ${JAVA_OPTS:-} -jar /deployments/quarkus-run.jar");
-    assertThat(LAYERS.get("extra files").get("opt/vocalis/lib/libtcmalloc_minimal.so.4").data()).startsWith(0x7f, 'E', 'L', 'F');
+        .contains("cd /deployments")
+        .contains("exec java ${archive} ${JAVA_OPTS:-} -jar quarkus-run.jar");
+    assertThat(image.layers.get("extra files").get("opt/vocalis/lib/libtcmalloc_minimal.so.4").data()).startsWith(0x7f, 'E', 'L', 'F');
   }
 
   @Test
   void layersSplitTheFastJarByHowOftenItChanges() {
-    assertThat(LAYERS.keySet()).containsExactly("extra files", "quarkus-lib", "quarkus-generated", "quarkus-app");
+    assertThat(image.layers.keySet()).containsExactly("extra files", "quarkus-lib", "quarkus-generated", "quarkus-app", "jvm",
+        "class-archive");
     List<String> all = new ArrayList<>();
-    LAYERS.values().forEach(entries -> all.addAll(entries.keySet()));
+    image.layers.values().forEach(entries -> all.addAll(entries.keySet()));
     assertThat(all).noneMatch(path -> path.startsWith("app/")).contains("deployments/quarkus-run.jar");
-    assertThat(files(LAYERS.get("quarkus-lib"))).allMatch(path -> path.startsWith("deployments/lib/"))
+    assertThat(files(image.layers.get("quarkus-lib"))).allMatch(path -> path.startsWith("deployments/lib/"))
         .anyMatch(path -> path.startsWith("deployments/lib/boot/io.quarkus.quarkus-bootstrap-runner-"));
-    assertThat(LAYERS.get("quarkus-generated")).containsKey("deployments/quarkus/quarkus-application.dat");
-    assertThat(LAYERS.get("quarkus-app")).containsKey("deployments/app/vocalis-ingest-service-0.1.0-SNAPSHOT.jar");
+    assertThat(image.layers.get("quarkus-generated")).containsKey("deployments/quarkus/quarkus-application.dat");
+    assertThat(image.layers.get("quarkus-app")).containsKey("deployments/app/vocalis-ingest-service-0.1.0-SNAPSHOT.jar");
+    assertThat(files(image.layers.get("jvm"))).allMatch(path -> path.startsWith("opt/java/"))
+        .contains("opt/java/bin/java", "opt/java/release", "opt/java/lib/modules");
+    assertThat(files(image.layers.get("class-archive"))).containsExactly("deployments/" + archive());
   }
 
-  private static List<String> files(Map<String, Entry> layer) {
+  @Test
+  void theEntrypointStartsTheImagesRuntimeWithTheClassArchiveItMade() throws IOException {
+    assertThat(image.env("JAVA_HOME")).contains("/opt/java");
+    assertThat(image.onPath("java")).contains("/opt/java/bin/java");
+    byte[] archive = image.file("/deployments/" + archive()).orElseThrow().data();
+    // a CDS archive's header: magic 0xf00baba2 (static: AppCDS made by -XX:ArchiveClassesAtExit's base, or an AOT cache)
+    // or 0xf00baba8 (dynamic: -XX:ArchiveClassesAtExit), little-endian
+    assertThat(archive.length).isGreaterThan(1 << 20);
+    assertThat(magic(archive)).isIn(0xf00baba2, 0xf00baba8);
+    String flag = archive().equals("app.aot") ? "-XX:AOTCache=app.aot" : "-XX:SharedArchiveFile=app.jsa";
+    assertThat(image.text("/opt/vocalis/bin/run-service")).contains("archive=" + flag);
+  }
+
+  @Test
+  void theImagesRuntimeAcceptsTheArchiveForTheJarsInTheImageAndAnotherRuntimeDoesNot(@TempDir Path root) throws Exception {
+    image.extract(root, List.of("/opt/java/", "/deployments/"));
+    Path imageJava = root.resolve("opt/java/bin/java");
+    Path otherJava = Path.of(System.getProperty("java.home"), "bin", "java");
+
+    assertThat(check(imageJava, root)).as("the image's runtime validating the archive against /deployments").isZero();
+    // the runtime the image's was linked from (or any other) refuses it: why the image carries its runtime
+    assertThat(check(otherJava, root)).isNotZero();
+  }
+
+  /** Exit status of {@code java} checking the archive ({@code -XX:+PrintSharedArchiveAndExit}) in /deployments, strictly. */
+  private static int check(Path java, Path root) throws Exception {
+    List<String> flags = archive().equals("app.aot")
+        ? List.of("-XX:AOTCache=app.aot", "-XX:AOTMode=on")
+        : List.of("-XX:SharedArchiveFile=app.jsa", "-Xshare:on");
+    List<String> command = new ArrayList<>(List.of(java.toString()));
+    command.addAll(flags);
+    command.addAll(List.of("-XX:+PrintSharedArchiveAndExit", "-jar", "quarkus-run.jar"));
+    Process process = new ProcessBuilder(command).directory(root.resolve("deployments").toFile())
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    return process.exitValue();
+  }
+
+  /** The archive the image's runtime makes: an AOT cache from JDK 24 on, an AppCDS archive before. */
+  private static String archive() {
+    String release = image.text("/opt/java/release");
+    Matcher version = Pattern.compile("JAVA_VERSION=\"(\\d+)").matcher(release);
+    assertThat(version.find()).as("JAVA_VERSION in the runtime's release file").isTrue();
+    return Integer.parseInt(version.group(1)) >= 24 ? "app.aot" : "app.jsa";
+  }
+
+  private static int magic(byte[] bytes) {
+    return ByteBuffer.wrap(bytes, 0, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
+  }
+
+  private static List<String> files(Map<String, ImageTar.Entry> layer) {
     return layer.entrySet().stream().filter(e -> !e.getValue().directory()).map(Map.Entry::getKey).toList();
-  }
-
-  private static byte[] blob(Map<String, byte[]> blobs, String digest) {
-    return blobs.get("blobs/sha256/" + digest.substring("sha256:".length()));
-  }
-
-  /** A tar entry: its mode, whether it is a directory, its bytes. */
-  record Entry(int mode, boolean directory, byte[] data) {}
-
-  /** Every entry of a tar stream by path (ustar, with PAX extended headers for long paths). */
-  static Map<String, Entry> untar(InputStream in) throws IOException {
-    Map<String, Entry> entries = new LinkedHashMap<>();
-    byte[] header = new byte[512];
-    String longPath = null;
-    while (in.readNBytes(header, 0, 512) == 512 && header[0] != 0) {
-      String name = field(header, 0, 100);
-      String prefix = field(header, 345, 155);
-      long size = Long.parseLong(field(header, 124, 12).trim(), 8);
-      byte[] data = in.readNBytes((int) size);
-      in.skipNBytes((512 - size % 512) % 512);
-      char type = (char) header[156];
-      if (type == 'x') {
-        for (String record : new String(data, StandardCharsets.UTF_8).split("\n")) {
-          int path = record.indexOf(" path=");
-          if (path >= 0) {
-            longPath = record.substring(path + " path=".length());
-          }
-        }
-        continue;
-      }
-      String path = longPath != null ? longPath : prefix.isEmpty() ? name : prefix + "/" + name;
-      longPath = null;
-      entries.put(path.replaceAll("/$", ""), new Entry(Integer.parseInt(field(header, 100, 8).trim(), 8), type == '5', data));
-    }
-    return entries;
-  }
-
-  private static String field(byte[] header, int offset, int length) {
-    int end = offset;
-    while (end < offset + length && header[end] != 0) {
-      end++;
-    }
-    return new String(header, offset, end - offset, StandardCharsets.US_ASCII);
   }
 }

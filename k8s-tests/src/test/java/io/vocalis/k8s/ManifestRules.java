@@ -385,6 +385,12 @@ final class ManifestRules {
       problem(train, jobBase + ".containers[0].securityContext", "must have readOnlyRootFilesystem true and"
           + " allowPrivilegeEscalation false");
     }
+    String trainImage = train.path("spec").path("template").path("spec").path("containers").path(0).path("image").asText();
+    String expected = trainingImage(trainImage, jobContainer.path("resources").path("limits").path(GPU).asDouble(0) > 0);
+    if (!jobContainer.path("image").asText().equals(expected)) {
+      problem(train, jobBase + ".containers[0].image", "'" + jobContainer.path("image").asText() + "' is not the training image "
+          + expected + " (the CLI's image, -gpu for a GPU Job, beside train-service's " + trainImage + ")");
+    }
     Set<String> jobMounts = new HashSet<>();
     jobContainer.path("volumeMounts").forEach(m -> jobMounts.add(m.path("mountPath").asText()));
     if (!jobMounts.contains("/tmp")) {
@@ -405,6 +411,21 @@ final class ManifestRules {
     if (!namespace.equals(template.get().namespace())) {
       problem(train, "env VOCALIS_TRAIN_KUBERNETES_NAMESPACE", "'" + template.get().namespace() + "' is not the namespace its Role is in (" + namespace + ")");
     }
+  }
+
+  /** The training Jobs' image (cli's {@code vocalis.image.name}: TrainImageTest reads it from the built image). */
+  static final String TRAIN_IMAGE = "train-job";
+
+  /**
+   * The image a training Job should run beside train-service's {@code serviceImage}: the CLI's
+   * image ({@link #TRAIN_IMAGE}, {@code -gpu} for a Job that asks for a GPU) in the same registry
+   * and at the same tag.
+   */
+  static String trainingImage(String serviceImage, boolean gpu) {
+    int colon = serviceImage.lastIndexOf(':');
+    int slash = serviceImage.lastIndexOf('/');
+    String tag = colon > slash ? serviceImage.substring(colon) : "";
+    return serviceImage.substring(0, slash + 1) + TRAIN_IMAGE + (gpu ? "-gpu" : "") + tag;
   }
 
   // ---- disruption budgets ----

@@ -185,6 +185,11 @@ public class InProcessRunner {
   private TrainingListener listener(String id) {
     return new TrainingListener() {
       @Override
+      public void device(String device) {
+        LOG.infof("run %s trains on %s", id, device);
+      }
+
+      @Override
       public void epoch(EpochRecord record, SplitMetrics validation, Map<String, Double> learningRates) {
         Run run = runs.update(id, r -> r.withProgress(record.epoch()));
         runs.publish(id, new Runs.RunEvent("epoch", epochEvent(record, run.progress().epochs(), validation,

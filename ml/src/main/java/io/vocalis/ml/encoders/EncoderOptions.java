@@ -64,6 +64,11 @@ public record EncoderOptions(Device device, DataType dataType) {
     return new EncoderOptions(chosen, type);
   }
 
+  /** {@code device} as the settings spell it: {@code cpu} or {@code gpu:N}. */
+  public static String deviceName(Device device) {
+    return device.isGpu() ? "gpu:" + device.getDeviceId() : "cpu";
+  }
+
   /** float32 on the CPU. */
   public static EncoderOptions cpu() {
     return new EncoderOptions(Device.cpu(), DataType.FLOAT32);

@@ -155,11 +155,12 @@ public final class Trainer {
       info.put("encoder", config.encoder().model());
       run.write(RunLayout.RUN, WriteCondition.overwrite(), Json.bytes(info));
     }
+    Device device = EncoderOptions.defaults().device();
+    listener.device(EncoderOptions.deviceName(device));
     TrainingConfig.SplitSpec split = config.data().split();
     if (split.method() == TrainingConfig.SplitMethod.KFOLD && split.fold() == 0) {
       return CrossValidation.run(config, data, run, listener, seams);
     }
-    Device device = EncoderOptions.defaults().device();
     return new Trainer(config, run, listener, device, seams, cacheHome).train(data);
   }
 

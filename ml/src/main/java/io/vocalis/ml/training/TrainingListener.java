@@ -10,6 +10,9 @@ public interface TrainingListener {
   /** A listener that hears nothing and never stops a run. */
   TrainingListener NONE = new TrainingListener() {};
 
+  /** The device the run trains on ({@code cpu}, {@code gpu:N}), once, before it reads its data. */
+  default void device(String device) {}
+
   /** {@code done} of {@code total} units of {@code task} (e.g. "embeddings", "epoch 3") are done. */
   default void progress(String task, long done, long total) {}
 
