@@ -37,7 +37,7 @@ import java.util.List;
  *
  * <p>Training ({@link #forwardStates}) windows recordings the same way and joins each one's
  * windows inside the graph, so gradients reach every window. The front end is the two
- * convolutions and the positions, which never train (transformers freezes {@code
+ * convolutions and the positions; the positions never train (transformers freezes {@code
  * embed_positions}). Soft prompts are prepended to every window's transformer input after the
  * positions are added: the 1500 learned positions stay with the audio frames they belong to, and
  * the layers themselves (no mask, no relative positions) take any sequence length.
