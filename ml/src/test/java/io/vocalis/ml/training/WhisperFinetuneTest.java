@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vocalis.core.audio.AudioPreprocessor;
@@ -68,7 +70,7 @@ class WhisperFinetuneTest {
       for (int i = 0; i < v.length; i++) {
         v[i] = (float) random.nextGaussian() * scale;
       }
-      a.set(v);
+      Trainables.assign(a, v);
     });
   }
 
@@ -244,6 +246,36 @@ class WhisperFinetuneTest {
           List.of("adapter.layers.0.self_attn.v_proj.lora_B.weight", "adapter.layers.1.fc1.lora_A.weight",
               "adapter.prompts"));
       assertThat(checked).isEqualTo(9);
+    }
+  }
+
+  @Test
+  void mixedPrecisionBackpropagatesFiniteGradientsThroughFloat16Windows() {
+    // the trainer allows float16 on GPUs only; the CPU's float16 path exercises the same graph
+    Finetune half = new Finetune(Freeze.ALL, 0, new Lora(2, 4, 0, List.of("q", "ff")), 2, true);
+    try (FinetunedEncoder tuned = open(WHISPER_4S, half, LayerChoice.weighted(), 5);
+        NDManager scope = NDManager.newBaseManager()) {
+      Trainables trainables = new Trainables();
+      tuned.addTrainables(trainables);
+      randomize(trainables, 0.2f);
+      try (GradientCollector c = Engine.getInstance().newGradientCollector()) {
+        EncoderStates states = tuned.encoder().forwardStates(List.of(wave(16_000, 3), wave(5 * 16_000, 4)), scope, true);
+        assertThat(states.frames()).containsExactly(50, 250);
+        // type promotion to float32, as Inputs does (a cast would cut the graph)
+        NDArray last = states.last().add(scope.zeros(new Shape(1)));
+        assertThat(last.getDataType()).isEqualTo(DataType.FLOAT32);
+        c.backward(last.square().mean());
+      }
+      trainables.arrays().forEach((name, a) -> {
+        assertThat(a.getDataType()).as(name).isEqualTo(DataType.FLOAT16);
+        float[] g = a.getGradient().toType(DataType.FLOAT32, false).toFloatArray();
+        double norm = 0;
+        for (float v : g) {
+          assertThat(Float.isFinite(v)).as(name).isTrue();
+          norm += v * v;
+        }
+        assertThat(norm).as(name).isGreaterThan(0);
+      });
     }
   }
 
