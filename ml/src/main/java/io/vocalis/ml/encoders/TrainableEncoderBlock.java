@@ -10,8 +10,9 @@ import java.util.List;
 
 /**
  * An encoder that can train with a head (freezing by part, LoRA, soft prompts): the Wav2Vec2
- * family and BEATs. Each family turns waveforms into its padded model input ({@link #prepare});
- * transformer layers are named {@code encoder.layers.<i>.}, so freezing by layer needs no mapping.
+ * family, BEATs and Whisper. Each family turns waveforms into its padded model input ({@link
+ * #prepare}) and names where its transformer layers are ({@link #layerOf}). Whisper, which cuts
+ * recordings into windows, overrides {@link #encode} and {@link #forwardStates}.
  */
 public abstract class TrainableEncoderBlock extends HfEncoderBlock {
 
@@ -22,6 +23,27 @@ public abstract class TrainableEncoderBlock extends HfEncoderBlock {
 
   /** Transformer layers. */
   public abstract int numHiddenLayers();
+
+  /**
+   * The transformer layer the weight {@code name} belongs to, or -1; layers are {@code
+   * encoder.layers.<i>.} unless a family says otherwise.
+   */
+  public int layerOf(String name) {
+    return layerIndex(name, "encoder.layers.");
+  }
+
+  /** The index {@code <i>} of a weight named {@code <prefix><i>.…}, or -1. */
+  protected static int layerIndex(String name, String prefix) {
+    if (!name.startsWith(prefix)) {
+      return -1;
+    }
+    return Integer.parseInt(name.substring(prefix.length(), name.indexOf('.', prefix.length())));
+  }
+
+  /** Whether the weight {@code name} never trains, whatever the freezing (none by default). */
+  public boolean neverTrains(String name) {
+    return false;
+  }
 
   /** Whether the weight {@code name} belongs to the front end that {@code freeze: feature_extractor} fixes. */
   public abstract boolean inFrontEnd(String name);
@@ -41,7 +63,7 @@ public abstract class TrainableEncoderBlock extends HfEncoderBlock {
   protected abstract NDArray prepare(List<float[]> waveforms, int[] lengths, NDManager scope);
 
   @Override
-  public final List<EncodedRecording> encode(List<float[]> waveforms, boolean allHiddenStates) {
+  public List<EncodedRecording> encode(List<float[]> waveforms, boolean allHiddenStates) {
     if (waveforms.isEmpty()) {
       return List.of();
     }
@@ -55,9 +77,13 @@ public abstract class TrainableEncoderBlock extends HfEncoderBlock {
    * The forward pass as arrays in {@code scope}, for training: gradients reach every parameter
    * whose array requires them. {@code training} keeps intermediates for the backward pass.
    */
-  public final EncoderStates forwardStates(List<float[]> waveforms, NDManager scope, boolean training) {
+  public EncoderStates forwardStates(List<float[]> waveforms, NDManager scope, boolean training) {
     int[] lengths = new int[waveforms.size()];
-    NDArray input = prepare(waveforms, lengths, scope);
+    return forwardPrepared(prepare(waveforms, lengths, scope), lengths, scope, training);
+  }
+
+  /** {@link #forwardStates} of a prepared {@code input} with {@code lengths}, in {@code scope}. */
+  protected final EncoderStates forwardPrepared(NDArray input, int[] lengths, NDManager scope, boolean training) {
     NDList out = forward(new ParameterStore(scope, false), new NDList(input, OwnedArrays.of(scope, lengths)), training, null);
     int states = out.size() - 2;
     List<NDArray> hidden = new ArrayList<>();

@@ -431,7 +431,7 @@ final class Wav2Vec2Modules {
    * with them), and how many frames to strip from the hidden states again.
    *
    * @param x (batch, prompts + time, hidden)
-   * @param valid (batch, 1, prompts + time)
+   * @param valid (batch, 1, prompts + time); null for a model without a padding mask (Whisper)
    * @param prompts prepended frames
    */
   record Prompted(NDArray x, NDArray valid, int prompts) {
@@ -443,8 +443,9 @@ final class Wav2Vec2Modules {
       long batch = x.getShape().get(0);
       long count = p.getShape().get(0);
       NDArray repeated = p.expandDims(0).repeat(0, batch);
-      NDArray ones = valid.getManager().ones(new Shape(batch, 1, count), valid.getDataType());
-      return new Prompted(repeated.concat(x, 1), ones.concat(valid, 2), (int) count);
+      NDArray extended = valid == null ? null
+          : valid.getManager().ones(new Shape(batch, 1, count), valid.getDataType()).concat(valid, 2);
+      return new Prompted(repeated.concat(x, 1), extended, (int) count);
     }
 
     List<NDArray> strip(List<NDArray> states) {

@@ -1,15 +1,18 @@
 package io.vocalis.ml.encoders;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import io.vocalis.ml.OwnedArrays;
 import io.vocalis.ml.checkpoint.StateDict;
 import io.vocalis.ml.encoders.Wav2Vec2Modules.Attention;
 import io.vocalis.ml.encoders.Wav2Vec2Modules.FeedForward;
 import io.vocalis.ml.encoders.Wav2Vec2Modules.LayerNormParams;
+import io.vocalis.ml.encoders.Wav2Vec2Modules.Prompted;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -31,8 +34,15 @@ import java.util.List;
  *
  * <p>As in transformers, {@code hidden_states[N]} is the final-layer-normed {@code
  * last_hidden_state} (Wav2Vec2-style stable-LN models keep the un-normed one there).
+ *
+ * <p>Training ({@link #forwardStates}) windows recordings the same way and joins each one's
+ * windows inside the graph, so gradients reach every window. The front end is the two
+ * convolutions and the positions; the positions never train (transformers freezes {@code
+ * embed_positions}). Soft prompts are prepended to every window's transformer input after the
+ * positions are added: the 1500 learned positions stay with the audio frames they belong to, and
+ * the layers themselves (no mask, no relative positions) take any sequence length.
  */
-public final class WhisperEncoderModel extends HfEncoderBlock {
+public final class WhisperEncoderModel extends TrainableEncoderBlock {
   private final WhisperConfig config;
   private final WhisperFeatureExtractor featureExtractor;
   private final Parameter conv1Weight;
@@ -103,6 +113,32 @@ public final class WhisperEncoderModel extends HfEncoderBlock {
     return 2.0 * config.hopLength() / 16_000.0;
   }
 
+  @Override
+  public int numHiddenLayers() {
+    return config.encoderLayers();
+  }
+
+  @Override
+  public int layerOf(String name) {
+    return layerIndex(name, "layers.");
+  }
+
+  @Override
+  public boolean neverTrains(String name) {
+    return name.startsWith("embed_positions.");
+  }
+
+  @Override
+  public boolean inFrontEnd(String name) {
+    return name.startsWith("conv1.") || name.startsWith("conv2.") || name.startsWith("embed_positions.");
+  }
+
+  /** The front end: the final layer norm is above the layers (pre-LN). */
+  @Override
+  public boolean belowFirstLayer(String name) {
+    return inFrontEnd(name);
+  }
+
   /**
    * Encodes each recording window by window (see the class comment), at most as many windows at a
    * time as there are recordings.
@@ -112,39 +148,97 @@ public final class WhisperEncoderModel extends HfEncoderBlock {
     if (waveforms.isEmpty()) {
       return List.of();
     }
-    int window = config.windowSamples();
-    List<float[]> windows = new ArrayList<>();
-    int[] windowCount = new int[waveforms.size()];
-    for (int r = 0; r < waveforms.size(); r++) {
-      float[] wave = waveforms.get(r);
-      windowCount[r] = Math.max(1, (int) ((wave.length + (long) window - 1) / window));
-      for (int w = 0; w < windowCount[r]; w++) {
-        windows.add(windowCount[r] == 1 ? wave
-            : Arrays.copyOfRange(wave, w * window, (int) Math.min(wave.length, (long) (w + 1) * window)));
-      }
-    }
+    Windows windows = Windows.of(waveforms, config.windowSamples());
     List<EncodedRecording> encoded = new ArrayList<>();
-    for (int start = 0; start < windows.size(); start += waveforms.size()) {
-      encoded.addAll(encodeWindows(windows.subList(start, Math.min(windows.size(), start + waveforms.size())),
-          allHiddenStates));
+    for (int start = 0; start < windows.all().size(); start += waveforms.size()) {
+      List<float[]> some = windows.all().subList(start, Math.min(windows.all().size(), start + waveforms.size()));
+      int[] lengths = new int[some.size()];
+      try (NDManager scope = manager().newSubManager()) {
+        encoded.addAll(run(prepare(some, lengths, scope), lengths, allHiddenStates));
+      }
     }
     List<EncodedRecording> result = new ArrayList<>();
     int next = 0;
-    for (int count : windowCount) {
+    for (int count : windows.counts()) {
       result.add(join(encoded.subList(next, next + count)));
       next += count;
     }
     return result;
   }
 
-  private List<EncodedRecording> encodeWindows(List<float[]> windows, boolean allHiddenStates) {
-    try (NDManager scope = manager().newSubManager()) {
-      NDArray features = featureExtractor.extract(scope, windows).toType(options().dataType(), false);
-      int[] lengths = new int[windows.size()];
-      for (int i = 0; i < lengths.length; i++) {
-        lengths[i] = config.validMelFrames(windows.get(i).length);
+  /**
+   * All windows of the batch in one forward pass; each recording's states are its windows' valid
+   * frames in order (as {@link #encode} gives them), padded with zeros to the longest recording.
+   */
+  @Override
+  public EncoderStates forwardStates(List<float[]> waveforms, NDManager scope, boolean training) {
+    Windows windows = Windows.of(waveforms, config.windowSamples());
+    int[] lengths = new int[windows.all().size()];
+    EncoderStates out = forwardPrepared(prepare(windows.all(), lengths, scope), lengths, scope, training);
+    int[] frames = new int[waveforms.size()];
+    int next = 0;
+    for (int r = 0; r < frames.length; r++) {
+      for (int w = 0; w < windows.counts()[r]; w++) {
+        frames[r] += out.frames()[next++];
       }
-      return run(features, lengths, allHiddenStates);
+    }
+    int longest = Arrays.stream(frames).max().orElse(0);
+    List<NDArray> hidden = new ArrayList<>();
+    for (NDArray state : out.hiddenStates()) {
+      hidden.add(joinStates(state, out.frames(), windows.counts(), longest));
+    }
+    return new EncoderStates(hidden, joinStates(out.last(), out.frames(), windows.counts(), longest), frames);
+  }
+
+  /** (recordings, longest, hidden) from (windows, window frames, hidden) {@code states}. */
+  private static NDArray joinStates(NDArray states, int[] windowFrames, int[] counts, int longest) {
+    NDList items = new NDList();
+    int next = 0;
+    for (int count : counts) {
+      NDList parts = new NDList();
+      int frames = 0;
+      for (int w = 0; w < count; w++, next++) {
+        parts.add(states.get(next).get(":" + windowFrames[next]));
+        frames += windowFrames[next];
+      }
+      if (frames < longest) {
+        parts.add(states.getManager().zeros(new Shape(longest - frames, states.getShape().get(2)), states.getDataType()));
+      }
+      items.add(parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts));
+    }
+    return NDArrays.stack(items);
+  }
+
+  /**
+   * The log-mel features of {@code windows} (each at most one window long), valid mel frames in
+   * {@code lengths}.
+   */
+  @Override
+  protected NDArray prepare(List<float[]> windows, int[] lengths, NDManager scope) {
+    for (int i = 0; i < lengths.length; i++) {
+      if (windows.get(i).length > config.windowSamples()) {
+        throw new IllegalArgumentException("window " + i + " has " + windows.get(i).length + " samples, more than "
+            + config.windowSamples());
+      }
+      lengths[i] = config.validMelFrames(windows.get(i).length);
+    }
+    return featureExtractor.extract(scope, windows).toType(options().dataType(), false);
+  }
+
+  /** Recordings cut into windows: every window in order, and how many each recording has. */
+  private record Windows(List<float[]> all, int[] counts) {
+    static Windows of(List<float[]> waveforms, int window) {
+      List<float[]> all = new ArrayList<>();
+      int[] counts = new int[waveforms.size()];
+      for (int r = 0; r < waveforms.size(); r++) {
+        float[] wave = waveforms.get(r);
+        counts[r] = Math.max(1, (int) ((wave.length + (long) window - 1) / window));
+        for (int w = 0; w < counts[r]; w++) {
+          all.add(counts[r] == 1 ? wave
+              : Arrays.copyOfRange(wave, w * window, (int) Math.min(wave.length, (long) (w + 1) * window)));
+        }
+      }
+      return new Windows(all, counts);
     }
   }
 
@@ -195,6 +289,8 @@ public final class WhisperEncoderModel extends HfEncoderBlock {
       h = Nn.gelu(Nn.conv1d(h, f.get(conv2Weight, h), f.get(conv2Bias, h), 2, 1, 1));
       return h.transpose(0, 2, 1).add(f.get(positions, h));
     });
+    Prompted prompted = Prompted.of(f, x, null);
+    x = prompted.x();
     HiddenStates states = new HiddenStates(f);
     states.add(x);
     for (EncoderLayer layer : layers) {
@@ -205,7 +301,7 @@ public final class WhisperEncoderModel extends HfEncoderBlock {
     NDArray last = layerNorm.forward(f, x);
     states.replaceNewest(last);
     states.add(last);
-    NDList out = new NDList(states.withLast(last).toArray(new NDArray[0]));
+    NDList out = new NDList(prompted.strip(states.withLast(last)).toArray(new NDArray[0]));
     int[] frames = new int[lengths.length];
     for (int b = 0; b < lengths.length; b++) {
       frames[b] = (lengths[b] + 1) / 2;

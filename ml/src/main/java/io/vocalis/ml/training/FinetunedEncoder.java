@@ -20,8 +20,8 @@ import java.util.Map;
 
 /**
  * An encoder that trains with the head: which of its weights are frozen, its LoRA matrices and
- * soft prompts. Fine-tuning runs on Wav2Vec2, HuBERT, WavLM and BEATs checkpoints. {@link #forInference}
- * opens a trained one that only predicts.
+ * soft prompts. Fine-tuning runs on Wav2Vec2, HuBERT, WavLM, BEATs and Whisper checkpoints.
+ * {@link #forInference} opens a trained one that only predicts.
  */
 final class FinetunedEncoder implements AutoCloseable {
   private static final AudioPreprocessor PREPROCESSOR = AudioPreprocessor.builder().build();
@@ -57,7 +57,7 @@ final class FinetunedEncoder implements AutoCloseable {
     if (!(opened instanceof TrainableEncoderBlock model)) {
       String type = opened.modelType();
       opened.close();
-      throw new IllegalArgumentException("fine-tuning supports wav2vec2, hubert, wavlm and beats checkpoints, not " + type
+      throw new IllegalArgumentException("fine-tuning supports wav2vec2, hubert, wavlm, beats and whisper checkpoints, not " + type
           + "; train the head only (finetune.freeze: all, no lora, no prompts)");
     }
     try {
@@ -154,17 +154,16 @@ final class FinetunedEncoder implements AutoCloseable {
 
   /** Whether the encoder weight {@code name} stays fixed. */
   boolean frozen(String name) {
+    if (encoder.neverTrains(name)) {
+      return true;
+    }
     return switch (finetune.freeze()) {
       case ALL -> true;
       case NONE -> false;
       case FEATURE_EXTRACTOR -> encoder.inFrontEnd(name);
       case LAYERS -> {
-        String layers = "encoder.layers.";
-        if (name.startsWith(layers)) {
-          int index = Integer.parseInt(name.substring(layers.length(), name.indexOf('.', layers.length())));
-          yield index < finetune.frozenLayers();
-        }
-        yield encoder.belowFirstLayer(name);
+        int index = encoder.layerOf(name);
+        yield index >= 0 ? index < finetune.frozenLayers() : encoder.belowFirstLayer(name);
       }
     };
   }

@@ -33,6 +33,12 @@ import java.util.regex.Pattern;
  * #baseModelWarning} says so. Only an exact export is written: soft prompts and trained encoder
  * weights have no place in PEFT's LoRA layout, and adapters without them would give other outputs
  * in Python ({@link #inexpressible}).
+ *
+ * <p>Modules are named as in the checkpoint's {@code AutoModel}: the encoder's own names for the
+ * Wav2Vec2 family, {@code encoder.} + Vocalis's name for Whisper ({@code WhisperModel}). Whisper's
+ * decoder reuses the encoder's module names ({@code q_proj}, {@code fc1}, ...), so its {@code
+ * target_modules} list the adapted modules' full names: PEFT would otherwise put adapters on the
+ * decoder too.
  */
 final class PeftExport {
   /** The folder inside a model package. */
@@ -87,18 +93,27 @@ final class PeftExport {
         + " PeftModel.from_pretrained (use an hf://org/name checkpoint to get a hub id and revision)");
   }
 
-  /** Writes the LoRA part of {@code model} (adapting {@code modules}) under {@code prefix}. */
-  static void write(ModelPackage model, List<String> modules, Storage storage, String prefix) {
+  /** The name in the {@code AutoModel} of a {@code modelType} checkpoint of the encoder's {@code module}. */
+  static String peftModule(String modelType, String module) {
+    return modelType.equals("whisper") ? "encoder." + module : module;
+  }
+
+  /**
+   * Writes the LoRA part of {@code model} (adapting {@code modules} of its {@code modelType}
+   * encoder) under {@code prefix}.
+   */
+  static void write(ModelPackage model, String modelType, List<String> modules, Storage storage, String prefix) {
     Lora lora = model.finetune().lora();
     Map<String, StoredTensor> tensors = new LinkedHashMap<>();
     Set<String> targetModules = new LinkedHashSet<>();
     for (String module : modules) {
+      String named = peftModule(modelType, module);
       for (String matrix : List.of("lora_A", "lora_B")) {
         String name = TrainableAdapters.PREFIX + module + "." + matrix + ".weight";
-        tensors.put("base_model.model." + module + "." + matrix + ".weight",
+        tensors.put("base_model.model." + named + "." + matrix + ".weight",
             StoredTensor.ofFloats(model.weights().get(name), model.shapes().get(name)));
       }
-      targetModules.add(module.substring(module.lastIndexOf('.') + 1));
+      targetModules.add(modelType.equals("whisper") ? named : named.substring(named.lastIndexOf('.') + 1));
     }
     storage.write(prefix + "/adapter_model.safetensors", WriteCondition.overwrite(),
         out -> SafetensorsWriter.write(out, tensors, Map.of("format", "pt")));

@@ -649,7 +649,8 @@ public final class Trainer {
         config.data().threshold(), evaluated.thresholds(), metrics, training, weights, shapes);
     model.write(run, prefix);
     if (s.peft()) {
-      PeftExport.write(model, s.tuned().adapters().modules(), run, prefix + "/" + PeftExport.FOLDER);
+      PeftExport.write(model, s.tuned().encoder().modelType(), s.tuned().adapters().modules(), run,
+          prefix + "/" + PeftExport.FOLDER);
     }
   }
 
