@@ -139,11 +139,6 @@ final class StreamRig implements AutoCloseable {
     return List.of(ingest, embed, infer);
   }
 
-  /** The number of cohort recordings. */
-  int size() {
-    return rows.size();
-  }
-
   /** The cohort's audio file of recording {@code i}. */
   Path file(int i) {
     return cohort.resolve(rows.get(i).get("file"));
