@@ -59,7 +59,7 @@ final class LocalService {
     ProcessBuilder builder =
         new ProcessBuilder(command)
             .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())); // a restart keeps the earlier log
     builder.environment().putAll(environment);
     builder.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
     process = builder.start();

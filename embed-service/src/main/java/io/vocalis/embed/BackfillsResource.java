@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vocalis.core.embeddings.StateSelection;
 import io.vocalis.core.snapshot.SnapshotFilter;
+import io.vocalis.service.Backend;
 import io.vocalis.service.ProblemException;
+import io.vocalis.service.RequiresBackends;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -37,6 +39,7 @@ public class BackfillsResource {
   @POST
   @Consumes(MediaType.APPLICATION_JSON)
   @Produces(MediaType.APPLICATION_JSON)
+  @RequiresBackends({Backend.STORAGE, Backend.BROKER})
   public Response start(Map<String, Object> body) throws InterruptedException {
     if (body == null) {
       throw ProblemException.badRequest("a JSON object {encoder, layers?, filter?} is required");

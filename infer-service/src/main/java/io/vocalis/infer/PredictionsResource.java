@@ -5,7 +5,9 @@ import io.vocalis.core.events.Prediction;
 import io.vocalis.core.ingest.StoredRecordings;
 import io.vocalis.core.snapshot.SnapshotFilter;
 import io.vocalis.ml.serving.ModelSlot;
+import io.vocalis.service.Backend;
 import io.vocalis.service.ProblemException;
+import io.vocalis.service.RequiresBackends;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -56,6 +58,7 @@ public class PredictionsResource {
   @POST
   @Path("/backfill")
   @Consumes(MediaType.APPLICATION_JSON)
+  @RequiresBackends({Backend.STORAGE, Backend.BROKER})
   public Response backfill(JsonNode body) {
     if (body == null || !body.isObject()) {
       throw ProblemException.badRequest("a JSON object {model, filter?} is required");

@@ -1,7 +1,9 @@
 package io.vocalis.ingest;
 
 import io.vocalis.core.ingest.ImportJob;
+import io.vocalis.service.Backend;
 import io.vocalis.service.ProblemException;
+import io.vocalis.service.RequiresBackends;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -31,6 +33,7 @@ public class ImportsResource {
   /** Starts an import; poll the returned location for progress and per-row outcomes. */
   @POST
   @Consumes(MediaType.APPLICATION_JSON)
+  @RequiresBackends({Backend.STORAGE, Backend.BROKER})
   public Response start(ImportRequest request) {
     if (request == null || request.uri() == null || request.uri().isBlank()) {
       throw ProblemException.badRequest("field 'uri' (the dataset folder) is required");

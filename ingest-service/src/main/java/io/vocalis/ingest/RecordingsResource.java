@@ -20,7 +20,10 @@ import io.vocalis.core.ingest.RecordingMetadata;
 import io.vocalis.core.ingest.RecordingNotFoundException;
 import io.vocalis.core.ingest.RecordingTooLargeException;
 import io.vocalis.service.AudioProblems;
+import io.vocalis.service.Backend;
 import io.vocalis.service.ProblemException;
+import io.vocalis.service.ProblemMappers;
+import io.vocalis.service.RequiresBackends;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -103,6 +106,7 @@ public class RecordingsResource {
    */
   @POST
   @Consumes(MediaType.MULTIPART_FORM_DATA)
+  @RequiresBackends({Backend.STORAGE, Backend.BROKER})
   public Response upload(@RestForm("audio") FileUpload audio, @RestForm("metadata") String metadata)
       throws IOException {
     if (audio == null) {
@@ -155,6 +159,7 @@ public class RecordingsResource {
    */
   @PUT
   @Path("/{id}/ratings")
+  @RequiresBackends({Backend.STORAGE, Backend.BROKER})
   @Consumes(MediaType.APPLICATION_JSON)
   public Response updateRatings(@PathParam("id") String id, @HeaderParam("If-Match") String ifMatch, String body) {
     Map<String, Double> changes = parseRatings(body);
@@ -172,8 +177,9 @@ public class RecordingsResource {
       throw new ProblemException(409, "Conflict", e.getMessage());
     } catch (AnnouncementFailedException e) {
       metrics.ratings("unannounced");
-      throw new ProblemException(503, "Service Unavailable", e.getMessage()
-          + "; it is announced again with the next update or restart, and retrying this request is safe");
+      throw ProblemException.unavailable(e.getMessage()
+          + "; it is announced again with the next update or restart, and retrying this request is safe",
+          ProblemMappers.OUTAGE_RETRY_AFTER);
     }
     metrics.ratings(update.changed().isEmpty() ? "unchanged" : "stored");
     RatingsRevision current = update.current();

@@ -56,6 +56,8 @@ public final class FileStorage implements Storage {
   private static final int BUFFER_SIZE = 64 * 1024;
   private static final ReentrantLock[] DIRECTORY_LOCKS = new ReentrantLock[64];
   private static final AtomicLong LAST_STAMP = new AtomicLong();
+  /** What {@link #checkAvailable()} writes: a page's worth, so a full file system refuses it. */
+  private static final byte[] PROBE = new byte[4096];
 
   static {
     for (int i = 0; i < DIRECTORY_LOCKS.length; i++) {
@@ -213,7 +215,11 @@ public final class FileStorage implements Storage {
     }
   }
 
-  /** Creates the root directory if missing and checks that it is a writable directory. */
+  /**
+   * Creates the root directory if missing and writes (then deletes) a hidden probe file in it: a
+   * read-only, immutable or full file system fails here as every write would, even for root, whom
+   * permission bits do not stop.
+   */
   @Override
   public void checkAvailable() {
     try {
@@ -223,6 +229,14 @@ public final class FileStorage implements Storage {
     }
     if (!Files.isWritable(root)) {
       throw new StorageException("Storage root " + rootUri + " is not writable");
+    }
+    Path probe = root.resolve(".probe-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+    try {
+      Files.write(probe, PROBE, CREATE_NEW, WRITE);
+    } catch (IOException e) {
+      throw new StorageException("Storage root " + rootUri + " is not writable: " + e, e);
+    } finally {
+      deleteTemp(probe);
     }
   }
 

@@ -18,8 +18,8 @@ public final class Acknowledged {
   /**
    * Sends {@code event} keyed by {@code key} and waits up to 30 s for the acknowledgement.
    *
-   * @throws IllegalStateException when the broker does not acknowledge in time, or the thread is
-   *     interrupted (an outage: the caller retries)
+   * @throws BrokerUnavailableException when the broker does not acknowledge in time, or the thread
+   *     is interrupted (an outage: the caller retries)
    */
   public static void send(Emitter<Record<String, byte[]>> emitter, String key, Event event) {
     send(emitter, key, event, TIMEOUT);
@@ -36,10 +36,10 @@ public final class Acknowledged {
           .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while sending " + what, e);
+      throw new BrokerUnavailableException("interrupted while sending " + what, e);
     } catch (ExecutionException | TimeoutException e) {
       Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-      throw new IllegalStateException("Kafka did not acknowledge " + what + ": " + cause, cause);
+      throw new BrokerUnavailableException("Kafka did not acknowledge " + what + ": " + cause, cause);
     }
   }
 }

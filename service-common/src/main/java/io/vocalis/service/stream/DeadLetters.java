@@ -34,7 +34,7 @@ public class DeadLetters {
   /**
    * Dead-letters {@code record} for {@code reason}.
    *
-   * @throws IllegalStateException when the broker does not acknowledge (an outage: retry)
+   * @throws BrokerUnavailableException when the broker does not acknowledge (an outage: retry)
    */
   public void send(ConsumerRecord<String, byte[]> record, Throwable reason) {
     RecordHeaders headers = new RecordHeaders();
@@ -60,9 +60,9 @@ public class DeadLetters {
       acknowledged.get(ACK_TIMEOUT_SECONDS, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while dead-lettering " + where(record), e);
+      throw new BrokerUnavailableException("interrupted while dead-lettering " + where(record), e);
     } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalStateException("Kafka did not acknowledge the dead letter of " + where(record), e);
+      throw new BrokerUnavailableException("Kafka did not acknowledge the dead letter of " + where(record), e);
     }
   }
 
