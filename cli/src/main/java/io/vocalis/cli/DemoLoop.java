@@ -186,8 +186,9 @@ final class DemoLoop {
     data.putObject("split").put("method", "metadata");
     ObjectNode head = config.putObject("head").put("pooling", "mean").put("activation", "relu").put("dropout", 0.1);
     head.putArray("hidden").add(128);
+    config.putObject("loss").put("pos_weight", "none");
     config.putObject("optimizer").put("head_lr", 0.003);
-    config.putObject("training").put("epochs", epochs).put("batch_size", 8);
+    config.putObject("training").put("epochs", epochs).put("batch_size", 8).put("selection_smoothing", 1);
     ObjectNode request = JSON.createObjectNode();
     request.set("config", config);
     request.putObject("dataset").putObject("filter");

@@ -2,6 +2,7 @@ package io.vocalis.ml.training;
 
 import io.vocalis.core.dataset.Presence;
 import io.vocalis.core.embeddings.EmbeddingDtype;
+import io.vocalis.ml.encoders.Encoders;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -189,7 +190,8 @@ public final class ConfigLoader {
 
     Node h = root.section("head");
     h.known("pooling", "hidden", "activation", "dropout", "normalize");
-    Head head = new Head(h.choice("pooling", Pooling.MEAN, Pooling.class), h.sizes("hidden", List.of(128)),
+    Pooling pooling = h.choice("pooling", defaultPooling(encoder.model()), Pooling.class);
+    Head head = new Head(pooling, h.sizes("hidden", List.of(128)),
         h.choice("activation", HeadActivation.RELU, HeadActivation.class),
         h.number("dropout", 0.1, 0, 1, true, false), h.bool("normalize", true));
 
@@ -197,7 +199,7 @@ public final class ConfigLoader {
     l.known("type", "pos_weight", "levels");
     LossType type = l.choice("type", LossType.BCE, LossType.class);
     Map<String, Double> posWeight = new LinkedHashMap<>();
-    boolean auto = l.posWeight("pos_weight", posWeight);
+    boolean auto = l.posWeight("pos_weight", type == LossType.BCE, posWeight);
     int levels = (int) l.integer("levels", 0, 0, 100);
     if (levels == 1) {
       throw new IllegalArgumentException("config key loss.levels: must be 0 (from the data) or >= 2, got 1");
@@ -207,7 +209,7 @@ public final class ConfigLoader {
     Node o = root.section("optimizer");
     o.known("head_lr", "head_weight_decay", "encoder_lr", "encoder_weight_decay", "adapter_lr",
         "adapter_weight_decay", "beta1", "beta2", "eps");
-    Optimizer optimizer = new Optimizer(o.number("head_lr", 1e-3, 0, 10, false, true),
+    Optimizer optimizer = new Optimizer(o.number("head_lr", 3e-3, 0, 10, false, true),
         o.number("head_weight_decay", 0.01, 0, 10, true, true),
         o.number("encoder_lr", 1e-6, 0, 10, true, true),
         o.number("encoder_weight_decay", 0.01, 0, 10, true, true),
@@ -226,11 +228,12 @@ public final class ConfigLoader {
 
     Node t = root.section("training");
     t.known("epochs", "batch_size", "accumulation", "clip_norm", "early_stopping", "selection_metric",
-        "checkpoint_every");
-    Training training = new Training((int) t.integer("epochs", 30, 1, 1_000_000),
+        "selection_smoothing", "min_delta", "checkpoint_every");
+    Training training = new Training((int) t.integer("epochs", 40, 1, 1_000_000),
         (int) t.integer("batch_size", 16, 1, 1_000_000), (int) t.integer("accumulation", 1, 1, 1_000_000),
         t.number("clip_norm", 1.0, 0, 1e9, true, true), (int) t.integer("early_stopping", 10, 0, 1_000_000),
         t.choice("selection_metric", SelectionMetric.VAL_MACRO_AUROC, SelectionMetric.class),
+        (int) t.integer("selection_smoothing", 5, 1, 1_000), t.number("min_delta", 0, 0, 1e9, true, true),
         (int) t.integer("checkpoint_every", 1, 1, 1_000_000));
 
     Node f = root.section("finetune");
@@ -255,6 +258,15 @@ public final class ConfigLoader {
           + "layers to keep fixed (>= 1)");
     }
     return new TrainingConfig(name, seed, data, encoder, head, loss, optimizer, schedule, training, finetune);
+  }
+
+  /**
+   * {@code head.pooling} when the configuration names none: statistics (mean and standard
+   * deviation) for the fbank baseline, whose frames' spread over time is where pauses, rate and
+   * intonation show; the mean for foundation models, whose frames already carry their context.
+   */
+  static Pooling defaultPooling(String model) {
+    return Encoders.FBANK.equals(model) ? Pooling.STATS : Pooling.MEAN;
   }
 
   /** The model name when the configuration names none. */
@@ -346,6 +358,8 @@ public final class ConfigLoader {
     t.put("clip_norm", c.training().clipNorm());
     t.put("early_stopping", c.training().earlyStopping());
     t.put("selection_metric", c.training().selectionMetric().toString());
+    t.put("selection_smoothing", c.training().selectionSmoothing());
+    t.put("min_delta", c.training().minDelta());
     t.put("checkpoint_every", c.training().checkpointEvery());
     ObjectNode f = root.putObject("finetune");
     f.put("freeze", c.finetune().freeze().toString());
@@ -581,12 +595,16 @@ public final class ConfigLoader {
 
     /**
      * {@code none}, {@code auto}, one positive number for every feature, or a mapping of feature
-     * to positive number (into {@code given}); returns whether it is {@code auto}.
+     * to positive number (into {@code given}); returns whether it is {@code auto} ({@code
+     * autoByDefault} when the key is absent).
      */
-    boolean posWeight(String key, Map<String, Double> given) {
+    boolean posWeight(String key, boolean autoByDefault, Map<String, Double> given) {
       JsonNode v = value(key);
       String expected = "must be none, auto, a positive number or a mapping of feature to positive number";
-      if (v == null || v.isTextual() && v.asText().strip().equalsIgnoreCase("none")) {
+      if (v == null) {
+        return autoByDefault;
+      }
+      if (v.isTextual() && v.asText().strip().equalsIgnoreCase("none")) {
         return false;
       }
       if (v.isTextual() && v.asText().strip().equalsIgnoreCase("auto")) {

@@ -234,7 +234,9 @@ public final class Trainer {
           SplitMetrics valMetrics = Evaluator.metrics(val, examples, Map.of());
           Map<String, Double> lrs = learningRates(trainables, schedule.factor(Math.max(0, adam.steps() - 1), epoch));
           EpochRecord record = state.endEpoch(epoch + 1, trainLoss, val.loss(), valMetrics.macroAuroc(),
-              valMetrics.macroAuprc(), lrs.get("head"), config.training().selectionMetric(), trainables);
+              valMetrics.macroAuprc(), lrs.get("head"), config.training().selectionMetric(),
+              Math.min(config.training().selectionSmoothing(), config.training().epochs()),
+              config.training().minDelta(), trainables);
           schedule.endEpoch(record.metric(config.training().selectionMetric()));
           boolean last = state.epochsDone() == config.training().epochs();
           boolean early = config.training().earlyStopping() > 0

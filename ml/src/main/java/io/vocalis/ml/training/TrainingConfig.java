@@ -192,10 +192,14 @@ public record TrainingConfig(
    * @param clipNorm maximum global gradient norm; 0 for no clipping
    * @param earlyStopping stop after this many epochs without improvement; 0 never stops early
    * @param selectionMetric the validation metric that picks the best model
+   * @param selectionSmoothing model selection and early stopping compare the mean of the selection
+   *     metric over the last this many epochs (fewer at the start), not one epoch's value: on a
+   *     small validation split one epoch's AUROC is mostly noise; 1 compares single epochs
+   * @param minDelta an epoch improves on the best only by more than this (in the metric's units)
    * @param checkpointEvery write a checkpoint every this many epochs (the last epoch always)
    */
   public record Training(int epochs, int batchSize, int accumulation, double clipNorm, int earlyStopping,
-      SelectionMetric selectionMetric, int checkpointEvery) {}
+      SelectionMetric selectionMetric, int selectionSmoothing, double minDelta, int checkpointEvery) {}
 
   /**
    * Training through the encoder. Any of: unfrozen encoder weights, LoRA, soft prompts makes a

@@ -62,7 +62,8 @@ final class TrainingState {
     }
   }
 
-  private TrainingState() {}
+  /** The state of a run before its first epoch. */
+  TrainingState() {}
 
   /**
    * The state of the run's latest checkpoint, loaded into {@code head}, {@code adam} and {@code
@@ -135,18 +136,26 @@ final class TrainingState {
     this.position = position;
   }
 
-  /** Records an epoch; keeps the weights when it is the best so far by {@code metric}. */
+  /**
+   * Records an epoch; keeps the weights when it is the best so far by {@code metric}, averaged
+   * over the last {@code smoothing} epochs (so no epoch before the {@code smoothing}-th is
+   * selected, and early stopping counts epochs without improvement from there), by more than
+   * {@code minDelta}.
+   */
   EpochRecord endEpoch(int epoch, double trainLoss, double valLoss, double auroc, double auprc, double lr,
-      SelectionMetric metric, Trainables trainables) {
+      SelectionMetric metric, int smoothing, double minDelta, Trainables trainables) {
     EpochRecord record = new EpochRecord(epoch, trainLoss, valLoss, auroc, auprc, lr, false);
-    boolean improved = metric.improves(record.metric(metric), best);
+    List<EpochRecord> epochs = new ArrayList<>(history);
+    epochs.add(record);
+    double value = Double.isNaN(record.metric(metric)) ? Double.NaN : metric.smoothed(epochs, smoothing);
+    boolean improved = metric.improves(value, best, minDelta);
     if (improved) {
-      best = record.metric(metric);
+      best = value;
       bestEpoch = epoch;
       bestWeights = trainables.values();
       badEpochs = 0;
       record = new EpochRecord(epoch, trainLoss, valLoss, auroc, auprc, lr, true);
-    } else {
+    } else if (epochs.size() >= smoothing) {
       badEpochs++;
     }
     history.add(record);

@@ -24,7 +24,9 @@ class ConfigLoaderTest {
     assertThat(c.encoder().model()).isEqualTo("fbank");
     assertThat(c.encoder().layer()).isEqualTo(LayerChoice.last());
     assertThat(c.data().split().method()).isEqualTo(TrainingConfig.SplitMethod.RATIO);
-    assertThat(c.head().pooling()).isEqualTo(Pooling.MEAN);
+    assertThat(c.head().pooling()).isEqualTo(Pooling.STATS);
+    assertThat(ConfigLoader.parse("", Map.of("encoder.model", "/data/wavlm")).head().pooling()).isEqualTo(Pooling.MEAN);
+    assertThat(ConfigLoader.parse("head: {pooling: mean}", Map.of()).head().pooling()).isEqualTo(Pooling.MEAN);
     assertThat(c.optimizer().encoderLr()).isEqualTo(1e-6);
     assertThat(c.loss().type()).isEqualTo(LossType.BCE);
     assertThat(c.training().selectionMetric()).isEqualTo(SelectionMetric.VAL_MACRO_AUROC);
@@ -84,6 +86,9 @@ class ConfigLoaderTest {
   @Test
   void errorsNameTheKey() {
     assertError("training: {epochs: 0}", "config key training.epochs: must be an integer >= 1, got 0");
+    assertError("training: {selection_smoothing: 0}",
+        "config key training.selection_smoothing: must be an integer in 1..1000, got 0");
+    assertError("training: {min_delta: -0.1}", "config key training.min_delta: must be a number in [0.0, 1.0E9], got -0.1");
     assertError("head: {poolng: mean}", "config key head.poolng is unknown; keys of head are pooling, hidden,");
     assertError("optimiser: {}", "config key optimiser is unknown; top-level keys are name, seed, data,");
     assertError("head: {pooling: median}", "config key head.pooling: must be one of mean, max, attention, stats, got \"median\"");

@@ -30,12 +30,9 @@ class TrainerTest {
   @Test
   void learnsWhatTheFbankBaselineCanHear() throws IOException {
     Path run = temp.resolve("run");
-    TrainingConfig config = ConfigLoader.parse("""
-        seed: 42
-        data: {split: {train: 0.6, val: 0.2, test: 0.2}}
-        optimizer: {head_lr: 0.003}
-        training: {epochs: 40, batch_size: 8}
-        """, Map.of("encoder.cache", Cohorts.cache().toString()));
+    // the configuration docs/training.md measures (End-to-end figure)
+    TrainingConfig config = ConfigLoader.load(Path.of("../docs/examples/fbank-cohort.yaml"),
+        Map.of("encoder.cache", Cohorts.cache().toString()));
     TrainingResult result = Trainer.run(TrainingJob.start(Cohorts.small(), config), run.toString(),
         TrainingListener.NONE);
 
