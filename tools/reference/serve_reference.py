@@ -85,6 +85,10 @@ class Model:
         self.activation = {"relu": torch.relu, "gelu": torch.nn.functional.gelu, "tanh": torch.tanh}[head["activation"]]
         self.normalize = head["normalize"]
         self.thresholds = [description["thresholds"].get(f, 0.5) for f in self.features]
+        # sigmoid(slope * z + intercept) per calibrated feature; absent (older packages): identity
+        scalings = description.get("calibration", {}).get("features", {})
+        self.scalings = [(scalings[f]["slope"], scalings[f]["intercept"]) if f in scalings else (1.0, 0.0)
+                         for f in self.features]
         self.weights = load_file(str(folder / "model.safetensors"))
         encoder = description["encoder"]["model"]
         if encoder == "fbank":
@@ -111,7 +115,9 @@ class Model:
             h = x.mean(dim=0)
         for i in range(self.hidden):
             h = self.activation(torch.nn.functional.linear(h, w[f"layers.{i}.weight"], w[f"layers.{i}.bias"]))
-        p = torch.sigmoid(torch.nn.functional.linear(h, w["output.weight"], w["output.bias"])).tolist()
+        z = torch.nn.functional.linear(h, w["output.weight"], w["output.bias"])
+        slope, intercept = (torch.tensor(c, dtype=z.dtype) for c in zip(*self.scalings))
+        p = torch.sigmoid(slope * z + intercept).tolist()
         return {f: {"probability": p[k], "present": p[k] >= self.thresholds[k], "threshold": self.thresholds[k]}
                 for k, f in enumerate(self.features)}
 

@@ -58,15 +58,15 @@ final class EvaluateCommand implements Callable<Integer> {
     try (Storage storage = Storage.open(run);
         Predictor predictor = Predictor.open(storage, which, EncoderOptions.defaults())) {
       SplitMetrics m = predictor.evaluate(data, ProgressReporter.on(spec.commandLine().getErr()));
-      out.println("| feature | rated | positives | AUROC | AUPRC | F1 | balanced accuracy | threshold |");
-      out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
+      out.println("| feature | rated | positives | AUROC | AUPRC | F1 | balanced accuracy | threshold | ECE |");
+      out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
       for (FeatureMetrics f : m.features()) {
         out.println("| " + f.feature() + " | " + f.rated() + " | " + f.positives() + " | " + fmt(f.auroc()) + " | "
             + fmt(f.auprc()) + " | " + fmt(f.f1()) + " | " + fmt(f.balancedAccuracy()) + " | "
-            + fmt(f.threshold()) + " |");
+            + fmt(f.threshold()) + " | " + fmt(f.reliability().ece()) + " |");
       }
       out.println("| **macro** | | | " + fmt(m.macroAuroc()) + " | " + fmt(m.macroAuprc()) + " | " + fmt(m.macroF1())
-          + " | " + fmt(m.macroBalancedAccuracy()) + " | |");
+          + " | " + fmt(m.macroBalancedAccuracy()) + " | | " + fmt(m.macroEce()) + " |");
       ObjectNode json = JsonNodeFactory.instance.objectNode();
       json.put("schema", 1);
       json.put("model", which);
@@ -75,6 +75,7 @@ final class EvaluateCommand implements Callable<Integer> {
       put(json, "macro_auprc", m.macroAuprc());
       put(json, "macro_f1", m.macroF1());
       put(json, "macro_balanced_accuracy", m.macroBalancedAccuracy());
+      put(json, "macro_ece", m.macroEce());
       ObjectNode features = json.putObject("features");
       for (FeatureMetrics f : m.features()) {
         ObjectNode n = features.putObject(f.feature());
@@ -85,6 +86,7 @@ final class EvaluateCommand implements Callable<Integer> {
         put(n, "f1", f.f1());
         put(n, "balanced_accuracy", f.balancedAccuracy());
         put(n, "threshold", f.threshold());
+        put(n, "ece", f.reliability().ece());
       }
       String name = data.toAbsolutePath().normalize().getFileName().toString().replaceAll("[^A-Za-z0-9_-]", "_");
       String key = "evaluations/" + name + ".json";

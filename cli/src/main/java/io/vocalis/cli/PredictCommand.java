@@ -19,7 +19,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code vocalis predict --run RUN_DIR FILE.wav...}: CSV on stdout, one row per file: P(present)
- * per feature, then the features present at the tuned thresholds ({@code ;}-separated).
+ * per feature (calibrated when the run fitted {@code head.calibration}), then the features present
+ * at the tuned thresholds ({@code ;}-separated).
  */
 @Command(
     name = "predict",
@@ -28,7 +29,8 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     description = {
       "Predict perceptual features of audio files with a trained run's model.",
-      "Prints CSV: file, P(present) per feature, and the features present at the thresholds tuned in training."
+      "Prints CSV: file, P(present) per feature (calibrated when the run fitted head.calibration), and the",
+      "features present at the thresholds tuned in training."
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:done", "1:invalid run or unreadable audio", "2:bad arguments"})

@@ -71,8 +71,8 @@ final class InferTesting {
   }
 
   /**
-   * The storage key of the best model of a 2-epoch fbank run with {@code pooling} (trained once
-   * per storage root and pooling).
+   * The storage key of the best model of a 2-epoch fbank run with {@code pooling} and Platt
+   * calibration (trained once per storage root and pooling).
    */
   static synchronized String model(Storage storage, String pooling) {
     return runs.computeIfAbsent(storage.root() + pooling, k -> {
@@ -80,7 +80,7 @@ final class InferTesting {
       try {
         Trainer.run(TrainingJob.start(cohort(storage), ConfigLoader.parse("""
             seed: 3
-            head: {pooling: %s, hidden: [16]}
+            head: {pooling: %s, hidden: [16], calibration: platt}
             training: {epochs: 2, batch_size: 8}
             """.formatted(pooling), Map.of())), Path.of(storage.root()).resolve(run).toString(), TrainingListener.NONE);
       } catch (IOException e) {

@@ -20,6 +20,7 @@ import io.vocalis.ml.encoders.EncoderOptions;
 import io.vocalis.ml.encoders.FbankEncoder;
 import io.vocalis.ml.training.Embedding;
 import io.vocalis.ml.training.EmbeddingCache;
+import io.vocalis.ml.training.ModelPackage;
 import io.vocalis.ml.training.Predictor;
 import io.vocalis.ml.training.TrainingListener;
 import io.vocalis.testkit.InjectKafkaBroker;
@@ -93,6 +94,9 @@ class PredictApiTest {
         EncoderOptions.cpu())) {
       expected = predictor.predict(List.of(file), TrainingListener.NONE).get(0);
     }
+    // the CLI's predictor applies the package's calibration: so must the API
+    assertThat(ModelPackage.read(storage, InferTesting.model(storage, "attention")).calibration().features())
+        .as("features the served package calibrates").isNotEmpty();
     PreprocessedAudio audio = InferTesting.preprocess(file);
     JsonPath body = upload(file).queryParam("model", "voice").queryParam("explain", "true")
         .post("/api/v1/predict").then().statusCode(200).contentType(ContentType.JSON).extract().jsonPath();

@@ -25,7 +25,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * (1, 2, ...) of the model its configuration names, as {@code models/<name>/versions/<n>.json},
  * written create-only so two registrations can never take the same number. A version holds its
  * lineage: the run, dataset (or snapshot), configuration hash, encoder reference and revision,
- * the weights' SHA-256, the selected model's validation and test metrics and the code version.
+ * the weights' SHA-256, the selected model's validation and test metrics (with each feature's
+ * test reliability diagram and ECE) and calibration, and the code version.
  * Registering a run again returns the version it already has.
  */
 @ApplicationScoped
@@ -61,6 +62,9 @@ public class ModelRegistry {
     selected.put("best_epoch", metrics.get("best_epoch").asInt());
     selected.set("val", metrics.get("val"));
     selected.set("test", metrics.get("test"));
+    if (metrics.has("calibration")) {
+      selected.set("calibration", metrics.get("calibration"));
+    }
     version.put("codeVersion", config.codeVersion().orElse(applicationVersion));
     return writeNext(storage, json, name, run.id(), version);
   }

@@ -156,7 +156,7 @@ window.addEventListener('unhandledrejection', (e) => showError(e.reason instance
 /** The console's sections, in the order the header lists them. */
 const SECTIONS = [['runs', '/', 'Runs'], ['models', '/models.html', 'Models'], ['data', '/data.html', 'Data'],
   ['speakers', '/speakers.html', 'Speakers'], ['embeddings', '/embeddings.html', 'Embeddings'],
-  ['listen', '/listen.html', 'Listen']];
+  ['calibration', '/calibration.html', 'Calibration'], ['listen', '/listen.html', 'Listen']];
 
 /** Fills the page's <header data-section=…> with the console's navigation, the current section marked. */
 function header() {

@@ -3,6 +3,7 @@ package io.vocalis.ml.serving;
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vocalis.ml.training.Calibration;
 import io.vocalis.ml.training.ClassifierHead;
 import io.vocalis.ml.training.EncoderReference;
 import io.vocalis.ml.training.HeadActivation;
@@ -52,6 +53,6 @@ public final class RandomHeadModel {
     ObjectNode training = JsonNodeFactory.instance.objectNode().put("seed", seed).put("epoch", 0);
     return new ModelPackage(EncoderReference.of(encoder), LayerChoice.last(), spec,
         new Finetune(Freeze.ALL, 0, new Lora(0, 0, 0, List.of()), 0, false), 1.0, thresholds,
-        JsonNodeFactory.instance.objectNode(), training, weights, shapes);
+        Calibration.NONE, JsonNodeFactory.instance.objectNode(), training, weights, shapes);
   }
 }

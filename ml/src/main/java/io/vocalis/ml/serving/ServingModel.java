@@ -43,7 +43,8 @@ import java.util.concurrent.RejectedExecutionException;
  * (they sum to 1); for mean, max and statistics pooling each frame's contribution to the logits by
  * occlusion — the mean over features of {@code logit(all frames) - logit(all frames but this one)},
  * in logit units (positive: the frame pushed towards "present"); a recording of one frame gets that
- * frame's mean logit.
+ * frame's mean logit. Probabilities are the package's calibrated ones ({@link
+ * ModelPackage#calibration}); explanations stay in the head's (uncalibrated) logit units.
  */
 public final class ServingModel implements AutoCloseable {
   private final ModelPackage model;
@@ -75,7 +76,7 @@ public final class ServingModel implements AutoCloseable {
   /**
    * One recording's prediction.
    *
-   * @param probabilities P(present) by feature, in output order
+   * @param probabilities P(present) by feature, in output order, calibrated as the package says
    * @param present whether P(present) reaches the feature's threshold
    * @param thresholds the decision thresholds used
    * @param frames encoder frames of the recording
@@ -279,12 +280,14 @@ public final class ServingModel implements AutoCloseable {
       Arrays.fill(ones, 1f);
       NDArray mask = OwnedArrays.of(scope, ones, new Shape(1, e.frames()));
       ClassifierHead.Output output = head.forward(states, mask);
-      float[] p = head.presentProbability(output.logits()).toFloatArray();
+      float[] raw = head.presentProbability(output.logits()).toFloatArray();
+      float[] z = head.presentLogits(output.logits()).toFloatArray();
       Map<String, Double> probabilities = new LinkedHashMap<>();
       Map<String, Boolean> present = new LinkedHashMap<>();
       for (int j = 0; j < features.size(); j++) {
-        probabilities.put(features.get(j), (double) p[j]);
-        present.put(features.get(j), p[j] >= thresholds.get(features.get(j)));
+        float p = model.calibration().probability(features.get(j), z[j], raw[j]);
+        probabilities.put(features.get(j), (double) p);
+        present.put(features.get(j), p >= thresholds.get(features.get(j)));
       }
       Explanation explanation = null;
       if (explain) {

@@ -189,11 +189,12 @@ public final class ConfigLoader {
         (int) e.integer("cache_memory_mb", DEFAULT_CACHE_MEMORY_MB, 1, 1 << 20));
 
     Node h = root.section("head");
-    h.known("pooling", "hidden", "activation", "dropout", "normalize");
+    h.known("pooling", "hidden", "activation", "dropout", "normalize", "calibration");
     Pooling pooling = h.choice("pooling", defaultPooling(encoder.model()), Pooling.class);
     Head head = new Head(pooling, h.sizes("hidden", List.of(128)),
         h.choice("activation", HeadActivation.RELU, HeadActivation.class),
-        h.number("dropout", 0.1, 0, 1, true, false), h.bool("normalize", true));
+        h.number("dropout", 0.1, 0, 1, true, false), h.bool("normalize", true),
+        h.choice("calibration", CalibrationMethod.NONE, CalibrationMethod.class));
 
     Node l = root.section("loss");
     l.known("type", "pos_weight", "levels");
@@ -320,6 +321,7 @@ public final class ConfigLoader {
     head.put("activation", c.head().activation().toString());
     head.put("dropout", c.head().dropout());
     head.put("normalize", c.head().normalize());
+    head.put("calibration", c.head().calibration().toString());
     ObjectNode loss = root.putObject("loss");
     loss.put("type", c.loss().type().toString());
     if (c.loss().autoPosWeight()) {

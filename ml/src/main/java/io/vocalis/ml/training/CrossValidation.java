@@ -176,7 +176,7 @@ public final class CrossValidation {
     Summary summary = new Summary(k, foldAuroc, mean, sd, ci, pooled, oofAuroc);
     ObjectNode metrics = metricsJson(config, summary, oofAuprc, examples, oof.length, bestEpochs);
     run.write(RunLayout.METRICS, WriteCondition.overwrite(), Json.bytes(metrics));
-    run.write(RunLayout.FOLDS_AUROC_PLOT, WriteCondition.overwrite(), LearningCurvePlot.folds(curves));
+    run.write(RunLayout.FOLDS_AUROC_PLOT, WriteCondition.overwrite(), Plots.folds(curves));
     run.write(RunLayout.REPORT, WriteCondition.overwrite(),
         markdown(config, summary, oofAuprc, examples, bestEpochs).getBytes(StandardCharsets.UTF_8));
     return new TrainingResult(run.root().toString(), List.of(), 0, false, false, null, summary, null);

@@ -11,11 +11,12 @@ package io.vocalis.ml.training;
  * @param f1 F1 at {@code threshold}
  * @param balancedAccuracy balanced accuracy at {@code threshold}
  * @param threshold the decision threshold on P(present), tuned for F1 on validation
+ * @param reliability the reliability diagram of P(present) and its expected calibration error
  */
 public record FeatureMetrics(String feature, int rated, int positives, double auroc, double auprc, double f1,
-    double balancedAccuracy, double threshold) {
+    double balancedAccuracy, double threshold, Reliability reliability) {
 
-  /** The metrics of {@code scores} against {@code labels} at {@code threshold}. */
+  /** The metrics of {@code scores} (P(present)) against {@code labels} at {@code threshold}. */
   public static FeatureMetrics of(String feature, double[] scores, boolean[] labels, double threshold) {
     int positives = 0;
     for (boolean l : labels) {
@@ -24,6 +25,7 @@ public record FeatureMetrics(String feature, int rated, int positives, double au
     boolean any = scores.length > 0;
     return new FeatureMetrics(feature, scores.length, positives, Metrics.auroc(scores, labels),
         Metrics.averagePrecision(scores, labels), any ? Metrics.f1(scores, labels, threshold) : Double.NaN,
-        any ? Metrics.balancedAccuracy(scores, labels, threshold) : Double.NaN, threshold);
+        any ? Metrics.balancedAccuracy(scores, labels, threshold) : Double.NaN, threshold,
+        Reliability.of(scores, labels));
   }
 }

@@ -33,6 +33,7 @@ import java.util.Map;
  *           "normalize": true},
  *  "labels": {"features": [...], "threshold": 1.0},
  *  "thresholds": {"<feature>": 0.42, ...},
+ *  "calibration": {"method": "platt", "features": {"<feature>": {"slope": 0.8, "intercept": -0.3}, ...}},
  *  "metrics": {...}, "training": {"seed": 42, "epoch": 7}}
  * }</pre>
  *
@@ -40,7 +41,9 @@ import java.util.Map;
  * "alpha", "dropout", "targets"}, "prompts"}} and, in the weights, the trained encoder weights
  * ({@code base.<name>}) and adapters ({@code adapter.<module>.lora_A.weight}, ...).
  * {@code labels} maps output index to feature and says what "present" meant (rating above the
- * threshold); {@code thresholds} are the decision thresholds on P(present) tuned on validation.
+ * threshold); {@code thresholds} are the decision thresholds on P(present) tuned on validation,
+ * on the calibrated probabilities; {@code calibration} maps the head's logits to them ({@link
+ * Calibration}; a package without it, written before calibration existed, is uncalibrated).
  *
  * @param encoder the encoder whose states the head reads
  * @param layer which state(s)
@@ -49,6 +52,7 @@ import java.util.Map;
  *     {@code adapter.*} are LoRA matrices and prompts); nothing active for head-only models
  * @param labelThreshold ratings above this were "present" in training
  * @param thresholds decision thresholds on P(present) by feature
+ * @param calibration how the head's logits become P(present)
  * @param metrics free-form metrics (validation and test)
  * @param training seed and epoch of the weights
  * @param weights the head's weights and buffers by name
@@ -56,8 +60,8 @@ import java.util.Map;
  */
 public record ModelPackage(EncoderReference encoder, LayerChoice layer, HeadSpec head, Finetune finetune,
     double labelThreshold,
-    Map<String, Double> thresholds, ObjectNode metrics, ObjectNode training, Map<String, float[]> weights,
-    Map<String, long[]> shapes) {
+    Map<String, Double> thresholds, Calibration calibration, ObjectNode metrics, ObjectNode training,
+    Map<String, float[]> weights, Map<String, long[]> shapes) {
 
   /** The weights file in a package folder. */
   public static final String WEIGHTS = "model.safetensors";
@@ -127,6 +131,12 @@ public record ModelPackage(EncoderReference encoder, LayerChoice layer, HeadSpec
     labels.put("threshold", labelThreshold);
     ObjectNode t = root.putObject("thresholds");
     thresholds.forEach(t::put);
+    ObjectNode c = root.putObject("calibration");
+    c.put("method", calibration.method().toString());
+    ObjectNode cf = c.putObject("features");
+    head.features().stream().filter(calibration.features()::containsKey).forEach(name -> cf.putObject(name)
+        .put("slope", calibration.features().get(name).slope())
+        .put("intercept", calibration.features().get(name).intercept()));
     root.set("metrics", metrics);
     root.set("training", training);
     return root;
@@ -165,6 +175,18 @@ public record ModelPackage(EncoderReference encoder, LayerChoice layer, HeadSpec
       Map.Entry<String, JsonNode> t = it.next();
       thresholds.put(t.getKey(), t.getValue().asDouble());
     }
+    Calibration calibration = Calibration.NONE;
+    JsonNode c = root.get("calibration");
+    if (c != null) {
+      Map<String, Calibration.Scaling> scalings = new LinkedHashMap<>();
+      for (Iterator<Map.Entry<String, JsonNode>> it = c.get("features").fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> s = it.next();
+        scalings.put(s.getKey(), new Calibration.Scaling(s.getValue().get("slope").asDouble(),
+            s.getValue().get("intercept").asDouble()));
+      }
+      calibration = new Calibration(CalibrationMethod.valueOf(c.get("method").asText().toUpperCase(Locale.ROOT)),
+          scalings);
+    }
     Map<String, float[]> weights = new LinkedHashMap<>();
     Map<String, long[]> shapes = new LinkedHashMap<>();
     SafetensorsFile file = SafetensorsFile.of(storage.readAllBytes(prefix + "/" + WEIGHTS),
@@ -176,6 +198,7 @@ public record ModelPackage(EncoderReference encoder, LayerChoice layer, HeadSpec
     }
     return new ModelPackage(new EncoderReference(e.get("model").asText(), e.get("id").asText()),
         LayerChoice.parse(e.get("layer").asText()), spec, finetune, root.path("labels").path("threshold").asDouble(),
-        thresholds, (ObjectNode) root.get("metrics"), (ObjectNode) root.get("training"), weights, shapes);
+        thresholds, calibration, (ObjectNode) root.get("metrics"), (ObjectNode) root.get("training"), weights,
+        shapes);
   }
 }

@@ -18,7 +18,8 @@ import java.util.Map;
 /**
  * A trained model ready to use: its {@link ModelPackage} and the encoder it was trained on
  * (checked by content id, so a changed checkpoint is refused rather than silently mis-paired).
- * Predicts files, or evaluates a labelled dataset with the model's tuned thresholds.
+ * Predicts files, or evaluates a labelled dataset with the model's tuned thresholds; probabilities
+ * are the package's calibrated ones ({@link ModelPackage#calibration}).
  */
 public final class Predictor implements AutoCloseable {
   private final ModelPackage model;
@@ -80,7 +81,7 @@ public final class Predictor implements AutoCloseable {
     return model;
   }
 
-  /** P(present) and the decision per feature for each file, in order. */
+  /** P(present) (calibrated) and the decision per feature for each file, in order. */
   public List<FilePrediction> predict(List<Path> files, TrainingListener progress) throws IOException {
     Inputs inputs = inputs(files, progress);
     List<FilePrediction> out = new ArrayList<>();
@@ -89,12 +90,14 @@ public final class Predictor implements AutoCloseable {
       try (NDManager scope = work.newSubManager()) {
         Inputs.States in = inputs.states(List.of(i), scope, false);
         ClassifierHead.Output output = head.forward(in.states(), in.frames());
-        float[] p = head.presentProbability(output.logits()).toFloatArray();
+        float[] raw = head.presentProbability(output.logits()).toFloatArray();
+        float[] z = head.presentLogits(output.logits()).toFloatArray();
         Map<String, Double> probabilities = new LinkedHashMap<>();
         Map<String, Boolean> present = new LinkedHashMap<>();
         for (int j = 0; j < features.size(); j++) {
-          probabilities.put(features.get(j), (double) p[j]);
-          present.put(features.get(j), p[j] >= model.thresholds().getOrDefault(features.get(j), 0.5));
+          float p = model.calibration().probability(features.get(j), z[j], raw[j]);
+          probabilities.put(features.get(j), (double) p);
+          present.put(features.get(j), p >= model.thresholds().getOrDefault(features.get(j), 0.5));
         }
         float[] attention = output.attention() == null ? null : output.attention().toFloatArray();
         out.add(new FilePrediction(files.get(i), probabilities, present, attention));
@@ -128,7 +131,8 @@ public final class Predictor implements AutoCloseable {
     for (int i = 0; i < dataset.rows().size(); i++) {
       rows.add(i);
     }
-    Evaluator.Scores scores = Evaluator.score(head, inputs, examples, rows, 8, work, null);
+    Evaluator.Scores scores = Evaluator.score(head, inputs, examples, rows, 8, work, null)
+        .calibrated(model.calibration(), features);
     return Evaluator.metrics(scores, examples, model.thresholds());
   }
 

@@ -20,6 +20,7 @@ final class Reports {
     Json.put(node, "macro_auprc", m.macroAuprc());
     Json.put(node, "macro_f1", m.macroF1());
     Json.put(node, "macro_balanced_accuracy", m.macroBalancedAccuracy());
+    Json.put(node, "macro_ece", m.macroEce());
     ObjectNode features = node.putObject("features");
     for (FeatureMetrics f : m.features()) {
       ObjectNode n = features.putObject(f.feature());
@@ -30,14 +31,77 @@ final class Reports {
       Json.put(n, "f1", f.f1());
       Json.put(n, "balanced_accuracy", f.balancedAccuracy());
       Json.put(n, "threshold", f.threshold());
+      ObjectNode c = n.putObject("calibration");
+      Json.put(c, "ece", f.reliability().ece());
+      c.set("reliability", reliability(f.reliability()));
     }
+    return node;
+  }
+
+  /**
+   * A reliability diagram as parallel arrays: {@code edges} (bins + 1), then per bin {@code
+   * count}, {@code mean_predicted} and {@code observed} (null for an empty bin).
+   */
+  static ObjectNode reliability(Reliability r) {
+    ObjectNode node = JsonNodeFactory.instance.objectNode();
+    ArrayNode edges = node.putArray("edges");
+    for (double e : r.edges()) {
+      edges.add(e);
+    }
+    ArrayNode count = node.putArray("count");
+    ArrayNode predicted = node.putArray("mean_predicted");
+    ArrayNode observed = node.putArray("observed");
+    for (int k = 0; k < r.counts().length; k++) {
+      count.add(r.counts()[k]);
+      addNumber(predicted, r.meanPredicted()[k]);
+      addNumber(observed, r.observed()[k]);
+    }
+    return node;
+  }
+
+  private static void addNumber(ArrayNode array, double v) {
+    if (Double.isFinite(v)) {
+      array.add(v);
+    } else {
+      array.addNull();
+    }
+  }
+
+  /** The binning every {@code calibration.ece} of a run uses, in words. */
+  static final String BINNING = Reliability.BINS + " equal-width bins on [0, 1], (lower, upper] (the first"
+      + " [0, upper]), as sklearn calibration_curve(strategy=\"uniform\"); ECE = sum over bins of count / n"
+      + " * |observed - mean_predicted|";
+
+  /**
+   * A model's {@code calibration} in {@code metrics.json}: the method, the binning, and per
+   * feature the fitted {@code slope} and {@code intercept} (null where the identity was kept; the
+   * {@code temperature} 1 / slope for temperature scaling) and the test ECE of the uncalibrated
+   * probabilities.
+   */
+  static ObjectNode calibration(Calibration calibration, Map<String, Reliability> rawTest) {
+    ObjectNode node = JsonNodeFactory.instance.objectNode();
+    node.put("method", calibration.method().toString());
+    node.put("fitted_on", "val");
+    node.put("binning", BINNING);
+    ObjectNode features = node.putObject("features");
+    rawTest.forEach((name, raw) -> {
+      ObjectNode f = features.putObject(name);
+      Calibration.Scaling scaling = calibration.features().get(name);
+      Json.put(f, "slope", scaling == null ? Double.NaN : scaling.slope());
+      Json.put(f, "intercept", scaling == null ? Double.NaN : scaling.intercept());
+      if (calibration.method() == CalibrationMethod.TEMPERATURE) {
+        Json.put(f, "temperature", scaling == null ? Double.NaN : 1 / scaling.slope());
+      }
+      Json.put(f, "test_ece_uncalibrated", raw.ece());
+    });
     return node;
   }
 
   /** {@code metrics.json}: the selected model's val and test metrics, and the final model's. */
   static ObjectNode metrics(TrainingConfig config, TrainingState state, int bestEpoch, SplitMetrics bestVal,
-      SplitMetrics bestTest, Map<String, Double> bestThresholds, SplitMetrics lastVal, SplitMetrics lastTest,
-      Map<String, Double> lastThresholds, EncoderReference encoder) {
+      SplitMetrics bestTest, Map<String, Double> bestThresholds, ObjectNode bestCalibration, SplitMetrics lastVal,
+      SplitMetrics lastTest, Map<String, Double> lastThresholds, ObjectNode lastCalibration,
+      EncoderReference encoder) {
     ObjectNode root = JsonNodeFactory.instance.objectNode();
     root.put("schema", 1);
     root.put("model", RunLayout.BEST_MODEL);
@@ -51,6 +115,7 @@ final class Reports {
     root.put("stopped_early", state.stoppedEarly());
     ObjectNode thresholds = root.putObject("thresholds");
     bestThresholds.forEach(thresholds::put);
+    root.set("calibration", bestCalibration);
     root.set("val", split(bestVal));
     root.set("test", split(bestTest));
     ObjectNode last = root.putObject("final");
@@ -58,6 +123,7 @@ final class Reports {
     last.put("epoch", state.epochsDone());
     ObjectNode lastT = last.putObject("thresholds");
     lastThresholds.forEach(lastT::put);
+    last.set("calibration", lastCalibration);
     last.set("val", split(lastVal));
     last.set("test", split(lastTest));
     return root;
@@ -191,7 +257,7 @@ final class Reports {
 
   /** {@code report.md}. */
   static String markdown(TrainingConfig c, TrainingState state, int bestEpoch, SplitMetrics val, SplitMetrics test,
-      EncoderReference encoder, List<String> features) {
+      Calibration calibration, Map<String, Reliability> rawTest, EncoderReference encoder, List<String> features) {
     StringBuilder md = new StringBuilder("# Training report\n\n");
     md.append("| | |\n|---|---|\n");
     row(md, "encoder", "`" + encoder.model() + "` (" + encoder.id() + "), hidden state: " + c.encoder().layer());
@@ -210,14 +276,50 @@ final class Reports {
     row(md, "epochs", state.epochsDone() + " of " + c.training().epochs()
         + (state.stoppedEarly() ? " (stopped early)" : ""));
     row(md, "selected", "epoch " + bestEpoch + " by " + c.training().selectionMetric());
+    row(md, "calibration", calibration.method() == CalibrationMethod.NONE ? "none (the head's sigmoid)"
+        : calibration.method() + " scaling per feature, fitted on validation");
     md.append("\n## Test (selected model, thresholds tuned on validation)\n\n");
     table(md, test);
     md.append("\n## Validation\n\n");
     table(md, val);
+    calibrationSection(md, test, calibration, rawTest);
     md.append("\n## Learning curves\n\n![loss](").append(RunLayout.LOSS_PLOT).append(")\n![validation AUROC](")
         .append(RunLayout.AUROC_PLOT).append(")\n\nData: `").append(RunLayout.CURVES).append("`; configuration: `")
         .append(RunLayout.CONFIG).append("`; split: `").append(RunLayout.SPLIT).append("`.\n");
     return md.toString();
+  }
+
+  /** The test split's calibration: ECE (before and after), fitted maps and every non-empty bin. */
+  private static void calibrationSection(StringBuilder md, SplitMetrics test, Calibration calibration,
+      Map<String, Reliability> rawTest) {
+    boolean fitted = calibration.method() != CalibrationMethod.NONE;
+    md.append("\n## Calibration (test)\n\n").append(BINNING).append(".\n\n");
+    md.append(fitted ? "| feature | ECE | ECE uncalibrated | slope | intercept |\n|---|---:|---:|---:|---:|\n"
+        : "| feature | ECE |\n|---|---:|\n");
+    for (FeatureMetrics f : test.features()) {
+      md.append("| ").append(f.feature()).append(" | ").append(fmt(f.reliability().ece()));
+      if (fitted) {
+        Calibration.Scaling s = calibration.features().get(f.feature());
+        md.append(" | ").append(fmt(rawTest.get(f.feature()).ece())).append(" | ")
+            .append(s == null ? "n/a" : fmt(s.slope())).append(" | ").append(s == null ? "n/a" : fmt(s.intercept()));
+      }
+      md.append(" |\n");
+    }
+    md.append("| **macro** | **").append(fmt(test.macroEce())).append("** |").append(fitted ? " | | |" : "")
+        .append("\n\nReliability (non-empty bins):\n\n");
+    md.append("| feature | bin | count | mean predicted | observed |\n|---|---|---:|---:|---:|\n");
+    for (FeatureMetrics f : test.features()) {
+      Reliability r = f.reliability();
+      for (int k = 0; k < r.counts().length; k++) {
+        if (r.counts()[k] > 0) {
+          md.append("| ").append(f.feature()).append(" | ").append(k == 0 ? "[" : "(")
+              .append(String.format(Locale.ROOT, "%.1f, %.1f]", r.edges()[k], r.edges()[k + 1])).append(" | ")
+              .append(r.counts()[k]).append(" | ").append(fmt(r.meanPredicted()[k])).append(" | ")
+              .append(fmt(r.observed()[k])).append(" |\n");
+        }
+      }
+    }
+    md.append("\n![reliability](").append(RunLayout.RELIABILITY_PLOT).append(")\n");
   }
 
   private static void row(StringBuilder md, String key, String value) {
@@ -225,17 +327,17 @@ final class Reports {
   }
 
   private static void table(StringBuilder md, SplitMetrics m) {
-    md.append("| feature | rated | positives | AUROC | AUPRC | F1 | balanced accuracy | threshold |\n");
-    md.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    md.append("| feature | rated | positives | AUROC | AUPRC | F1 | balanced accuracy | threshold | ECE |\n");
+    md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (FeatureMetrics f : m.features()) {
       md.append("| ").append(f.feature()).append(" | ").append(f.rated()).append(" | ").append(f.positives())
           .append(" | ").append(fmt(f.auroc())).append(" | ").append(fmt(f.auprc())).append(" | ")
           .append(fmt(f.f1())).append(" | ").append(fmt(f.balancedAccuracy())).append(" | ")
-          .append(fmt(f.threshold())).append(" |\n");
+          .append(fmt(f.threshold())).append(" | ").append(fmt(f.reliability().ece())).append(" |\n");
     }
     md.append("| **macro** | | | **").append(fmt(m.macroAuroc())).append("** | ").append(fmt(m.macroAuprc()))
         .append(" | ").append(fmt(m.macroF1())).append(" | ").append(fmt(m.macroBalancedAccuracy()))
-        .append(" | |\n");
+        .append(" | | ").append(fmt(m.macroEce())).append(" |\n");
   }
 
   private static String fmt(double v) {

@@ -27,6 +27,8 @@ public final class RunLayout {
   public static final String LOSS_PLOT = "plots/loss.png";
   /** Validation macro AUROC per epoch. */
   public static final String AUROC_PLOT = "plots/val_auroc.png";
+  /** The selected model's reliability diagram per feature on the test split. */
+  public static final String RELIABILITY_PLOT = "plots/reliability.png";
   /** Checkpoints, one folder per epoch (and one where a run stopped within an epoch), and {@code latest.json}. */
   public static final String CHECKPOINTS = "checkpoints";
   /** The pointer to the newest complete checkpoint. */

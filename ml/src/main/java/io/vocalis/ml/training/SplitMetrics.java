@@ -30,6 +30,11 @@ public record SplitMetrics(double loss, List<FeatureMetrics> features) {
     return Metrics.nanMean(features.stream().mapToDouble(FeatureMetrics::f1).toArray());
   }
 
+  /** Mean expected calibration error over rated features. */
+  public double macroEce() {
+    return Metrics.nanMean(features.stream().mapToDouble(f -> f.reliability().ece()).toArray());
+  }
+
   /** Mean balanced accuracy over rated features. */
   public double macroBalancedAccuracy() {
     return Metrics.nanMean(features.stream().mapToDouble(FeatureMetrics::balancedAccuracy).toArray());

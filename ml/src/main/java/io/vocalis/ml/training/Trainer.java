@@ -601,7 +601,8 @@ public final class Trainer {
     Evaluated last = evaluate(s, finalWeights, valRows, testRows);
     int bestEpoch = hasBest ? state.bestEpoch() : state.epochsDone();
     ObjectNode metrics = Reports.metrics(config, state, bestEpoch, best.val(), best.test(), best.thresholds(),
-        last.val(), last.test(), last.thresholds(), encoder);
+        Reports.calibration(best.calibration(), best.rawTest()), last.val(), last.test(), last.thresholds(),
+        Reports.calibration(last.calibration(), last.rawTest()), encoder);
     Reports.layerMix(metrics, bestWeights.get(ClassifierHead.LAYER_WEIGHTS));
     Reports.layerMix((ObjectNode) metrics.get("final"), finalWeights.get(ClassifierHead.LAYER_WEIGHTS));
     writePackage(RunLayout.BEST_MODEL, s, encoder, bestWeights, best, bestEpoch);
@@ -612,27 +613,38 @@ public final class Trainer {
         Json.bytes(Reports.testCurves(best.testScores(), s.examples(), best.thresholds())));
     run.write(RunLayout.METRICS, WriteCondition.overwrite(), Json.bytes(metrics));
     run.write(RunLayout.REPORT, WriteCondition.overwrite(),
-        Reports.markdown(config, state, bestEpoch, best.val(), best.test(), encoder, s.examples().features())
-            .getBytes(StandardCharsets.UTF_8));
+        Reports.markdown(config, state, bestEpoch, best.val(), best.test(), best.calibration(), best.rawTest(),
+            encoder, s.examples().features()).getBytes(StandardCharsets.UTF_8));
+    run.write(RunLayout.RELIABILITY_PLOT, WriteCondition.overwrite(), Plots.reliability(best.test()));
     return best.test();
   }
 
   private void writeCurves(List<EpochRecord> history) {
     run.write(RunLayout.CURVES, WriteCondition.overwrite(), Json.bytes(Reports.curves(history)));
-    run.write(RunLayout.LOSS_PLOT, WriteCondition.overwrite(), LearningCurvePlot.loss(history));
-    run.write(RunLayout.AUROC_PLOT, WriteCondition.overwrite(), LearningCurvePlot.auroc(history));
+    run.write(RunLayout.LOSS_PLOT, WriteCondition.overwrite(), Plots.loss(history));
+    run.write(RunLayout.AUROC_PLOT, WriteCondition.overwrite(), Plots.auroc(history));
   }
 
-  /** Loads {@code weights} into the session's arrays and scores validation and test with them. */
+  /**
+   * Loads {@code weights} into the session's arrays, scores validation and test with them, fits
+   * {@code head.calibration} on validation and tunes the thresholds on the calibrated validation
+   * probabilities.
+   */
   private Evaluated evaluate(Session s, Map<String, float[]> weights, List<Integer> valRows, List<Integer> testRows) {
     s.trainables().arrays().keySet().forEach(name -> s.trainables().assign(name, weights.get(name)));
     int batch = config.training().batchSize();
-    Evaluator.Scores val = Evaluator.score(s.head(), s.inputs(), s.examples(), valRows, batch, s.work(), s.posWeight());
-    Map<String, Double> thresholds = Evaluator.tuneThresholds(val, s.examples());
-    Evaluator.Scores test = Evaluator.score(s.head(), s.inputs(), s.examples(), testRows, batch, s.work(),
+    List<String> features = s.examples().features();
+    Evaluator.Scores rawVal = Evaluator.score(s.head(), s.inputs(), s.examples(), valRows, batch, s.work(),
         s.posWeight());
-    return new Evaluated(thresholds, Evaluator.metrics(val, s.examples(), thresholds),
-        Evaluator.metrics(test, s.examples(), thresholds), test);
+    Calibration calibration = Evaluator.calibrate(config.head().calibration(), rawVal, s.examples(),
+        listener::warning);
+    Evaluator.Scores val = rawVal.calibrated(calibration, features);
+    Map<String, Double> thresholds = Evaluator.tuneThresholds(val, s.examples());
+    Evaluator.Scores rawTest = Evaluator.score(s.head(), s.inputs(), s.examples(), testRows, batch, s.work(),
+        s.posWeight());
+    Evaluator.Scores test = rawTest.calibrated(calibration, features);
+    return new Evaluated(thresholds, calibration, Evaluator.metrics(val, s.examples(), thresholds),
+        Evaluator.metrics(test, s.examples(), thresholds), test, Evaluator.reliabilities(rawTest, s.examples()));
   }
 
   private void writePackage(String prefix, Session s, EncoderReference encoder, Map<String, float[]> trained,
@@ -648,7 +660,8 @@ public final class Trainer {
     Map<String, long[]> shapes = new LinkedHashMap<>(s.head().shapes());
     shapes.putAll(s.trainables().shapes());
     ModelPackage model = new ModelPackage(encoder, config.encoder().layer(), s.head().spec(), config.finetune(),
-        config.data().threshold(), evaluated.thresholds(), metrics, training, weights, shapes);
+        config.data().threshold(), evaluated.thresholds(), evaluated.calibration(), metrics, training, weights,
+        shapes);
     model.write(run, prefix);
     if (s.peft()) {
       PeftExport.write(model, s.tuned().encoder().modelType(), s.tuned().adapters().modules(), run,
@@ -656,6 +669,11 @@ public final class Trainer {
     }
   }
 
-  private record Evaluated(Map<String, Double> thresholds, SplitMetrics val, SplitMetrics test,
-      Evaluator.Scores testScores) {}
+  /**
+   * A model's evaluation.
+   *
+   * @param rawTest the reliability of the uncalibrated test probabilities, per feature
+   */
+  private record Evaluated(Map<String, Double> thresholds, Calibration calibration, SplitMetrics val,
+      SplitMetrics test, Evaluator.Scores testScores, Map<String, Reliability> rawTest) {}
 }

@@ -128,9 +128,10 @@ public record TrainingConfig(
    * @param activation between hidden layers
    * @param dropout drop probability before every linear layer
    * @param normalize standardise every hidden-state dimension with training-set statistics
+   * @param calibration post-hoc calibration of P(present), fitted on validation after training
    */
   public record Head(Pooling pooling, List<Integer> hidden, HeadActivation activation, double dropout,
-      boolean normalize) {
+      boolean normalize, CalibrationMethod calibration) {
     /** Copies the list. */
     public Head {
       hidden = List.copyOf(hidden);

@@ -12,6 +12,7 @@ import io.vocalis.core.dataset.Presence;
 import io.vocalis.ml.promotion.GuardRail.Holdout;
 import io.vocalis.ml.promotion.GuardRail.Verdict;
 import io.vocalis.ml.training.FeatureMetrics;
+import io.vocalis.ml.training.Reliability;
 import io.vocalis.ml.training.SplitMetrics;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -63,8 +64,8 @@ class GuardRailTest {
 
   private static SplitMetrics metrics(double a, int aPositives, double b, int bPositives) {
     return new SplitMetrics(0.5, List.of(
-        new FeatureMetrics("a", 10, aPositives, a, 0.5, 0.5, 0.5, 0.5),
-        new FeatureMetrics("b", 10, bPositives, b, 0.5, 0.5, 0.5, 0.5)));
+        new FeatureMetrics("a", 10, aPositives, a, 0.5, 0.5, 0.5, 0.5, Reliability.of(new double[0], new boolean[0])),
+        new FeatureMetrics("b", 10, bPositives, b, 0.5, 0.5, 0.5, 0.5, Reliability.of(new double[0], new boolean[0]))));
   }
 
   @Test
