@@ -8,7 +8,6 @@ import static org.assertj.core.api.Assertions.within;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.RestAssured;
 import io.vocalis.core.storage.Storage;
 import io.vocalis.testkit.KafkaBrokerResource;
 import jakarta.inject.Inject;
@@ -19,12 +18,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.openqa.selenium.By;
-import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
 
 /**
  * The console's Calibration page in headless Chromium: for a Platt-calibrated version and an
@@ -35,37 +29,8 @@ import org.openqa.selenium.chrome.ChromeDriver;
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
 @WithTestResource(FakeInferService.class)
-class CalibrationPageBrowserTest {
-  private static ChromeDriver browser;
-
+class CalibrationPageBrowserTest extends ConsoleBrowserBase {
   @Inject Storage storage;
-
-  @BeforeAll
-  static void startBrowser() {
-    browser = Browser.start();
-  }
-
-  @AfterAll
-  static void stopBrowser() {
-    if (browser != null) {
-      browser.quit();
-    }
-  }
-
-  private static WebElement find(String css) {
-    return browser.findElement(By.cssSelector(css));
-  }
-
-  /** The cell shows the API's number: its exact value in data-value, 4 decimals on screen (as toFixed). */
-  private static void assertShows(WebElement cell, JsonNode expected) {
-    if (expected == null || expected.isNull() || expected.isMissingNode()) {
-      assertThat(cell.getText()).isEqualTo("–");
-      return;
-    }
-    assertThat(Double.parseDouble(cell.getDomAttribute("data-value"))).isEqualTo(expected.asDouble());
-    assertThat(cell.getText()).isEqualTo(new BigDecimal(expected.asDouble()).setScale(4, RoundingMode.HALF_UP)
-        .toPlainString());
-  }
 
   private static void awaitShown(String name, int version) throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
@@ -91,7 +56,7 @@ class CalibrationPageBrowserTest {
     String name = "console-calibration";
     int platt = train(name, 5, "platt");
     int none = train(name, 6, "none");
-    browser.get("http://localhost:" + RestAssured.port + "/calibration.html?model=" + name + "&version=" + platt);
+    open("/calibration.html?model=" + name + "&version=" + platt);
     awaitShown(name, platt);
     JsonNode version = JSON.readTree(given().get("/api/v1/models/" + name + "/versions/" + platt).then()
         .statusCode(200).extract().asString());
