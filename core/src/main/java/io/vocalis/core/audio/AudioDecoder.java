@@ -22,6 +22,14 @@ public final class AudioDecoder {
   /** Highest sample rate accepted, in Hz. */
   public static final int MAX_SAMPLE_RATE = 768_000;
 
+  /**
+   * Most samples (frames x channels) one recording may decode to: 2^28, 1 GiB of floats. An hour of
+   * 48 kHz mono (173 M) fits, and so does any WAV within ingest's 200 MB limit (at most 200 M
+   * 8-bit samples); it binds where a small input claims or expands to far more (an hour of
+   * 8-channel FLAC in constant subframes: 1.38 G samples from a few hundred bytes).
+   */
+  public static final long MAX_DECODED_SAMPLES = 1L << 28;
+
   static final String SUPPORTED =
       "supported: WAV (PCM 8/16/24/32-bit, IEEE float 32/64-bit, A-law, mu-law; plain or"
           + " WAVE_FORMAT_EXTENSIBLE) and FLAC";
@@ -90,11 +98,17 @@ public final class AudioDecoder {
   }
 
   /**
-   * Refuses {@code frames} at {@code sampleRate} when they last longer than {@code maxSeconds};
-   * {@code lasts} is "lasts" for a declared length, "lasts at least" for samples seen so far.
+   * Refuses {@code frames} of {@code channels} at {@code sampleRate} when they last longer than
+   * {@code maxSeconds} or hold more than {@link #MAX_DECODED_SAMPLES}; {@code lasts} is "lasts"
+   * for a declared length, "lasts at least" for samples seen so far.
    */
-  static void checkDuration(long frames, int sampleRate, double maxSeconds, String lasts)
+  static void checkDuration(long frames, int channels, int sampleRate, double maxSeconds, String lasts)
       throws AudioFormatException {
+    if (frames * channels > MAX_DECODED_SAMPLES) {
+      throw new AudioFormatException(Reason.TOO_LONG, "the recording " + (lasts.equals("lasts") ? "holds" : "holds at least")
+          + " " + frames + " frames of " + channels + " channel(s); at most " + MAX_DECODED_SAMPLES
+          + " samples are decoded");
+    }
     double seconds = (double) frames / sampleRate;
     if (seconds > maxSeconds) {
       throw new AudioFormatException(Reason.TOO_LONG, String.format(Locale.ROOT,

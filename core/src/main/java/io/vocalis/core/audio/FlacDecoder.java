@@ -98,7 +98,7 @@ final class FlacDecoder {
     if (bits < 4) {
       throw new AudioFormatException(Reason.CORRUPT, "FLAC STREAMINFO declares " + bits + "-bit samples");
     }
-    AudioDecoder.checkDuration(totalSamples, sampleRate, maxSeconds, "lasts");
+    AudioDecoder.checkDuration(totalSamples, channels, sampleRate, maxSeconds, "lasts");
     if (totalSamples > Integer.MAX_VALUE) {
       throw new AudioFormatException(
           Reason.UNSUPPORTED, "FLAC holds " + totalSamples + " samples per channel, more than one array can");
@@ -130,7 +130,7 @@ final class FlacDecoder {
         throw new AudioFormatException(
             Reason.UNSUPPORTED, "FLAC holds more than " + (Integer.MAX_VALUE - 8) + " samples per channel, more than one array can");
       }
-      AudioDecoder.checkDuration(decoded + (long) blockSize, sampleRate, maxSeconds, "lasts at least");
+      AudioDecoder.checkDuration(decoded + (long) blockSize, channels, sampleRate, maxSeconds, "lasts at least");
       if (decoded + blockSize > capacity) {
         long grown = Math.max(2L * capacity, decoded + (long) blockSize);
         capacity = (int) Math.min(totalSamples > 0 ? totalSamples : Integer.MAX_VALUE - 8L, grown);

@@ -72,7 +72,7 @@ final class WavDecoder {
         } else {
           length = (int) size;
         }
-        AudioDecoder.checkDuration(length / fmt.blockAlign(), fmt.sampleRate(), maxSeconds, "lasts");
+        AudioDecoder.checkDuration(length / fmt.blockAlign(), fmt.channels(), fmt.sampleRate(), maxSeconds, "lasts");
         return fmt.decode(in, body, length);
       }
       if (size > in.length - body) {

@@ -121,7 +121,22 @@ class FlacDecoderTest {
     // Without a duration limit, allocating what STREAMINFO claims ran out of memory; now the
     // buffers grow only with frames that really decode.
     byte[] header = stream(768_000, 8, 16, Integer.MAX_VALUE - 16, new byte[0]);
-    assertFails(() -> AudioDecoder.decode(header), Reason.TRUNCATED, "ends after 0 of 2147483631 samples");
+    assertFails(() -> AudioDecoder.decode(header), Reason.TOO_LONG,
+        "the recording holds 2147483631 frames of 8 channel(s); at most 268435456 samples are decoded");
+    // within the sample budget, the claim is refused only when the frames run out
+    byte[] within = stream(768_000, 8, 16, 1 << 23, new byte[0]);
+    assertFails(() -> AudioDecoder.decode(within), Reason.TRUNCATED, "ends after 0 of 8388608 samples");
+  }
+
+  @Test
+  void anHourOfEightChannelsIsRefusedByTheSampleBudgetWithinTheDurationLimit() {
+    // one hour at 48 kHz is within ingest's duration limit, but 8 channels of it are 1.38 G samples
+    // (5.5 GB of floats) that constant subframes can declare in a few hundred bytes
+    byte[] header = stream(48_000, 8, 16, 3600L * 48_000, new byte[0]);
+    assertFails(() -> AudioDecoder.decode(header, 3600), Reason.TOO_LONG,
+        "the recording holds 172800000 frames of 8 channel(s); at most 268435456 samples are decoded");
+    assertFails(() -> AudioDecoder.decode(stream(48_000, 1, 16, 3600L * 48_000, new byte[0]), 3600),
+        Reason.TRUNCATED, "ends after 0 of 172800000 samples");
   }
 
   @Test
