@@ -87,7 +87,7 @@ class RunsApiTest {
       assertThat(e.get("epochs").asInt()).isEqualTo(2);
       assertThat(e.get("trainLoss").asDouble()).isBetween(0.01, 5.0);
       assertThat(e.get("valLoss").asDouble()).isBetween(0.01, 5.0);
-      assertThat(e.at("/learningRates/head").asDouble()).isEqualTo(1e-3);
+      assertThat(e.at("/learningRates/head").asDouble()).as("the default head learning rate").isEqualTo(3e-3);
       assertThat(e.get("validation").size()).isEqualTo(5);
       e.get("validation").forEach(f -> assertThat(f.get("rated").asInt()).isPositive());
     }
