@@ -23,6 +23,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -66,10 +67,20 @@ final class TrainTesting {
     if (stored == null) {
       Path dir = Path.of(storage.root()).resolve("datasets/" + IMPORT);
       try {
-        // the storage root outlives a Quarkus restart for another test profile (and this class's
-        // statics with it): the seeded cohort is then written again, identically
-        new CohortGenerator(CohortSpec.builder().speakers(6).utterancesPerSpeaker(3).seconds(1).seed(21).build(), 2)
-            .generate(dir, true);
+        // the storage root outlives a Quarkus restart for another resource set, this class's statics
+        // do not: the folder is then imported again as it is (the same recordings, stored once)
+        Path metadata = dir.resolve("metadata.csv");
+        if (!Files.exists(metadata)) {
+          new CohortGenerator(CohortSpec.builder().speakers(6).utterancesPerSpeaker(3).seconds(1).seed(21).build(), 2)
+              .generate(dir, false);
+          // other test cohorts in the same storage have speakers spk001..: these are stored-spk001..
+          List<String> lines = new ArrayList<>(Files.readAllLines(metadata));
+          for (int i = 1; i < lines.size(); i++) {
+            String[] cells = lines.get(i).split(",", 3);
+            lines.set(i, cells[0] + ",stored-" + cells[1] + "," + cells[2]);
+          }
+          Files.write(metadata, lines);
+        }
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
