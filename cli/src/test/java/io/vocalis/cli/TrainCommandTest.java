@@ -125,7 +125,8 @@ class TrainCommandTest {
         "--set", "head.poolng=max");
     assertThat(badKey.code()).isEqualTo(1);
     assertThat(badKey.errLines()).containsExactly(
-        "vocalis train: config key head.poolng is unknown; keys of head are pooling, hidden, activation, dropout, normalize");
+        "vocalis train: config key head.poolng is unknown; keys of head are pooling, hidden, activation, dropout, normalize,"
+        + " calibration");
     CliRun noData = CliRun.of("train", "--out", temp.resolve("y").toString());
     assertThat(noData.code()).isEqualTo(2);
     assertThat(noData.err()).contains("--data is required");
