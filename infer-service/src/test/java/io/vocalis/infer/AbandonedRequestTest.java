@@ -78,8 +78,11 @@ class AbandonedRequestTest {
     // a client that waits gets its answer; the one that left was never encoded
     given().multiPart("audio", file.toFile(), "audio/wav").queryParam("model", "patient")
         .post("/api/v1/predict").then().statusCode(200);
-    assertThat(InferTesting.metric("vocalis_infer_batch_size_count", model)).isEqualTo(batches + 1);
-    assertThat(InferTesting.metric("vocalis_infer_batch_size_sum", model)).isEqualTo(encoded + 1);
+    // batch metrics are recorded on the encoder's thread just after the results complete
+    await().atMost(Duration.ofSeconds(2)).untilAsserted(() -> {
+      assertThat(InferTesting.metric("vocalis_infer_batch_size_count", model)).isEqualTo(batches + 1);
+      assertThat(InferTesting.metric("vocalis_infer_batch_size_sum", model)).isEqualTo(encoded + 1);
+    });
     assertThat(InferTesting.metric("vocalis_infer_request_seconds_count", model + ",outcome=\"ok\"")).isEqualTo(1);
   }
 
