@@ -26,17 +26,23 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Hot swaps free the version they replace: a model whose head holds ~65 MiB of native weights is
  * swapped 10 times in a row with requests between the swaps, and the native part of this JVM's
- * resident memory (VmRSS minus the committed heap, after a full GC) grows by less than 4 models; a
+ * resident memory (VmRSS minus the committed heap, after a full GC) grows by less than 3 models; a
  * version left open on every swap grows it by 10 (tried by skipping {@code model.close()} in
- * {@link ServedModels.Loaded#close()}: 590 -> 1427 MB, the test fails).
+ * {@link ServedModels.Loaded#close()}: 872 -> 1559 MB, the test fails). The JVM runs with a fixed,
+ * pre-touched heap (own-jvm execution in the pom), so the committed heap is resident.
  */
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
 class SwapMemoryTest {
-  private static final int WARM_UP_SWAPS = 2;
+  private static final int WARM_UP_SWAPS = 4;
   private static final int MEASURED_SWAPS = 10;
-  /** Growth allowed, in models: glibc's per-thread arenas (no TCMalloc in the test JVM) drift by ~15 MB a swap. */
-  private static final int ALLOWED_MODELS = 4;
+  /**
+   * Growth allowed, in models. With glibc capped at two malloc arenas (the surefire configuration
+   * sets {@code MALLOC_ARENA_MAX=2}) and a pre-touched heap, four runs grew by 10 to 41 MB from
+   * baselines of 609-615 MB; without them the baseline ranged from 330 to 600 MB and the test failed
+   * on a CI machine.
+   */
+  private static final int ALLOWED_MODELS = 3;
 
   @InjectKafkaBroker KafkaBroker broker;
   @Inject Storage storage;
@@ -44,6 +50,9 @@ class SwapMemoryTest {
   @Test
   @Timeout(600)
   void swapsInARowLeaveNativeMemoryFlat() throws Exception {
+    assertThat(System.getenv("MALLOC_ARENA_MAX"))
+        .as("MALLOC_ARENA_MAX, which infer-service's surefire configuration sets: without it glibc's arenas make this measure noise")
+        .isEqualTo("2");
     // 80 -> 4096 -> 4096 -> 5: 17.1 M float32 weights
     ModelPackage big = RandomHeadModel.of("fbank", 80, InferTesting.FEATURES, Pooling.MEAN, List.of(4096, 4096), 11);
     double modelMb = big.weights().values().stream().mapToLong(w -> w.length).sum() * 4 / (1024.0 * 1024);
@@ -69,6 +78,8 @@ class SwapMemoryTest {
     }
     awaitClosed(version - 1);
     double nativeAtEnd = nativeMb();
+    System.out.printf("SwapMemoryTest: native resident memory %.0f -> %.0f MB over %d swaps of a %.0f MB model%n",
+        nativeAtBaseline, nativeAtEnd, MEASURED_SWAPS, modelMb);
 
     assertThat(nativeAtEnd - nativeAtBaseline)
         .as("native resident memory (VmRSS - committed heap) after %d more swaps of a %.0f MB model: %.0f -> %.0f MB",
