@@ -8,6 +8,7 @@ import io.vocalis.core.ingest.IngestSources;
 import io.vocalis.core.ingest.Ingestor;
 import io.vocalis.core.storage.Lease;
 import io.vocalis.core.storage.Storage;
+import io.vocalis.service.ClaimedJobs;
 import io.vocalis.service.JobStore;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
@@ -15,7 +16,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -71,7 +71,7 @@ public class ImportJobs {
 
   @PostConstruct
   void init() {
-    owner = config.instanceId().filter(s -> !s.isBlank()).orElseGet(ImportJobs::hostName);
+    owner = ClaimedJobs.owner(config.instanceId(), "ingest");
     leaseDuration = config.importLease();
   }
 
@@ -191,18 +191,6 @@ public class ImportJobs {
 
   private static String leaseKey(String id) {
     return "imports/" + id + ".lease";
-  }
-
-  private static String hostName() {
-    String env = System.getenv("HOSTNAME");
-    if (env != null && !env.isBlank()) {
-      return env;
-    }
-    try {
-      return InetAddress.getLocalHost().getHostName();
-    } catch (IOException e) {
-      return "ingest-" + UUID.randomUUID();
-    }
   }
 
   @PreDestroy
