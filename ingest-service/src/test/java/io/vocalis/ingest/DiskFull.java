@@ -63,6 +63,17 @@ final class DiskFull implements AutoCloseable {
     }
   }
 
+  /** Writes a filler until at most {@code bytes} are left usable (the disk nearly full, every write still fits). */
+  void fillLeaving(long bytes) throws IOException {
+    byte[] chunk = new byte[64 * 1024];
+    try (OutputStream out = Files.newOutputStream(dir.resolve("zz-filler-nearly"))) {
+      while (Files.getFileStore(dir).getUsableSpace() > bytes) {
+        out.write(chunk);
+        out.flush();
+      }
+    }
+  }
+
   /** Deletes what {@link #fill} wrote: the space is back. */
   void free() throws IOException {
     try (var files = Files.list(dir)) {

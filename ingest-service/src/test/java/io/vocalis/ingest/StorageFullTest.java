@@ -35,15 +35,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The storage's disk really full (a 2 MiB tmpfs mounted over the storage root and filled until the
- * kernel answers ENOSPC; needs root, skipped otherwise): readiness is DOWN naming the storage and
- * the error, uploads answer 503 problem+json with {@code Retry-After}, a stream record is retried,
+ * The storage's disk really full (a 32 MiB tmpfs mounted over the storage root and filled until the
+ * kernel answers ENOSPC; needs root, skipped otherwise): readiness is DOWN naming the storage once
+ * less than {@code vocalis.storage.min-free-bytes} is left, and with the ENOSPC error once full; uploads answer 503 problem+json with {@code Retry-After}, a stream record is retried,
  * neither committed nor dead-lettered; no half-written object is left behind (writes go to a temp
  * file that is deleted when it fails); once space is freed, all of it recovers by itself.
  *
  * <p>The readiness probe ({@code FileStorage.checkAvailable}) writes a page (4 KiB), so it fails
- * exactly when the file system has no block left for new data; a disk with a few blocks left is
- * still UP (a write larger than what is left then fails and is answered 503 all the same).
+ * exactly when the file system has no block left for new data; the free-space minimum
+ * ({@code StorageReadinessCheck}) turns readiness DOWN before that.
  */
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
@@ -57,7 +57,13 @@ class StorageFullTest {
     Path root = Path.of(storage.root());
     Path sound = Files.write(drop.resolve("during-full.wav"), Sounds.wav(16_000, 1, 0.5, 430));
     double retriesBefore = retries();
-    try (DiskFull disk = DiskFull.mount(root, 2 * 1024 * 1024)) {
+    try (DiskFull disk = DiskFull.mount(root, 32 * 1024 * 1024)) {
+      // nearly full: 8 MiB left, under vocalis.storage.min-free-bytes (16 MiB); writes still fit
+      disk.fillLeaving(8 * 1024 * 1024);
+      await().atMost(Duration.ofSeconds(10)).until(() -> given().get("/q/health/ready").statusCode() == 503);
+      assertThat(given().get("/q/health/ready").then().extract().jsonPath()
+          .getString("checks.find { it.name == 'storage' }.data.error")).contains("min-free-bytes");
+
       disk.fill();
 
       await().atMost(Duration.ofSeconds(10)).until(() -> given().get("/q/health/ready").statusCode() == 503);
