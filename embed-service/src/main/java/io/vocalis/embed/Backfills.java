@@ -8,8 +8,10 @@ import io.vocalis.core.events.RecordingReady;
 import io.vocalis.core.snapshot.SnapshotFilter;
 import io.vocalis.core.snapshot.Snapshots;
 import io.vocalis.core.storage.Storage;
+import io.vocalis.service.ClaimedJobs;
 import io.vocalis.service.JobStore;
 import io.vocalis.service.stream.BoundedRetry;
+import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -21,8 +23,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.jboss.logging.Logger;
 
 /**
@@ -32,6 +32,11 @@ import org.jboss.logging.Logger;
  * Priority#BULK}, so the stream's recordings go first. State is written to storage ({@code
  * backfills/<id>.json}) after every recording, so any replica can report it; jobs left unfinished
  * by a restart resume where the counts say they were (done recordings are cache hits).
+ *
+ * <p>Of several replicas sharing the storage, only the one holding a job's claim ({@code
+ * backfills/<id>.lease}, owner {@code vocalis.embed.instance-id}, by default the host name; lasting
+ * {@code vocalis.embed.backfill-lease} unrenewed) runs it; a dead replica's jobs are taken over
+ * once its claims expire ({@link ClaimedJobs}).
  */
 @ApplicationScoped
 public class Backfills {
@@ -43,24 +48,25 @@ public class Backfills {
   @Inject Embedders embedders;
   @Inject EmbeddingPipeline pipeline;
 
-  private final ExecutorService runner = Executors.newSingleThreadExecutor(r -> new Thread(r, "vocalis-backfill"));
+  @Inject EmbedConfig config;
+
+  ClaimedJobs<BackfillJob> claims;
+
+  @PostConstruct
+  void init() {
+    claims = new ClaimedJobs<>("backfill", storage, jobs(), "backfills", BackfillJob::id, BackfillJob::unfinished,
+        ClaimedJobs.owner(config.instanceId(), "embed"), config.backfillLease(), Clock.systemUTC(), this::run);
+  }
 
   void onStart(@Observes StartupEvent event) {
-    for (String id : jobs().ids()) {
-      get(id).filter(BackfillJob::unfinished).ifPresent(job -> {
-        LOG.infof("resuming backfill %s", id);
-        runner.submit(() -> run(job));
-      });
-    }
+    claims.keep();
   }
 
   /** Queues a backfill whose encoder was already opened with {@code encoder}. */
   public BackfillJob start(ConfiguredEncoder encoder, SnapshotFilter filter) {
     BackfillJob job = BackfillJob.queued(UUID.randomUUID().toString(), encoder.reference(),
         encoder.states().toJson(), filter, Instant.now());
-    save(job);
-    runner.submit(() -> run(job));
-    return job;
+    return claims.start(job);
   }
 
   /** The job's latest recorded state. */
@@ -72,9 +78,9 @@ public class Backfills {
     return new JobStore<>(storage, json, "backfills", BackfillJob.class);
   }
 
-  private void run(BackfillJob queued) {
+  private void run(BackfillJob queued, ClaimedJobs.Save<BackfillJob> save) throws InterruptedException {
     BackfillJob job = queued.running(Instant.now());
-    save(job);
+    save.save(job);
     try {
       ConfiguredEncoder encoder = embedders.forBackfill(job.encoder(), StateSelection.fromJson(job.layers()));
       int matched = 0;
@@ -89,31 +95,28 @@ public class Backfills {
               () -> pipeline.embed(recording, List.of(encoder), Priority.BULK));
           embedded += outcome.embedded();
           cached += outcome.cached();
+        } catch (InterruptedException e) {
+          throw e; // stopping: not this recording's failure
         } catch (Exception e) {
           failures.add(new BackfillJob.Failure(recording.id(), e.getMessage()));
         }
         job = job.counted(matched, embedded, cached, failures, Instant.now());
-        save(job);
+        save.save(job);
       }
       job = job.done(Instant.now());
       LOG.infof("backfill %s with %s: %d matched, %d embedded, %d cached, %d failed", job.id(), job.encoder(),
           matched, embedded, cached, failures.size());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return; // stopping: the job stays RUNNING and resumes after the restart
+    } catch (ClaimedJobs.LostClaimException e) {
+      throw e; // another replica runs it now
     } catch (RuntimeException e) {
       LOG.errorf(e, "backfill %s failed", job.id());
       job = job.failed(e.getMessage(), Instant.now());
     }
-    save(job);
-  }
-
-  private void save(BackfillJob job) {
-    jobs().save(job.id(), job);
+    save.save(job); // an interruption (stopping) leaves it RUNNING: it resumes after the restart
   }
 
   @PreDestroy
   void stop() {
-    runner.shutdownNow();
+    claims.stop();
   }
 }

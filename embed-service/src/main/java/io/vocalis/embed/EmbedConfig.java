@@ -32,6 +32,16 @@ public interface EmbedConfig {
   /** Length-bucketed dynamic batching. */
   BatchConfig batch();
 
+  /**
+   * This replica's name in backfill claims; by default the host name (a pod's name in Kubernetes).
+   * Give replicas that share a host distinct ids.
+   */
+  Optional<String> instanceId();
+
+  /** How long a backfill claim lasts unrenewed: after a crash, how soon another replica takes the job over. */
+  @WithDefault("PT60S")
+  Duration backfillLease();
+
   /** One encoder: a model reference and the hidden states kept. */
   interface EncoderSpec {
     /** {@code fbank}, a checkpoint folder, {@code gs://...} or {@code hf://org/name@rev}. */

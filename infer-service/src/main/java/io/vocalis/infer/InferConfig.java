@@ -45,6 +45,16 @@ public interface InferConfig {
   /** Length-bucketed dynamic batching of each model's encoder. */
   BatchConfig batch();
 
+  /**
+   * This replica's name in backfill claims; by default the host name (a pod's name in Kubernetes).
+   * Give replicas that share a host distinct ids.
+   */
+  Optional<String> instanceId();
+
+  /** How long a backfill claim lasts unrenewed: after a crash, how soon another replica takes the job over. */
+  @WithDefault("PT60S")
+  Duration backfillLease();
+
   /** How recordings wait for their batch. */
   interface BatchConfig {
     /** Padded audio-seconds budget of one batch (size x longest member). */

@@ -7,8 +7,10 @@ import io.vocalis.core.events.RecordingReady;
 import io.vocalis.core.snapshot.SnapshotFilter;
 import io.vocalis.core.snapshot.Snapshots;
 import io.vocalis.core.storage.Storage;
+import io.vocalis.service.ClaimedJobs;
 import io.vocalis.service.JobStore;
 import io.vocalis.service.stream.BoundedRetry;
+import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -20,8 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.jboss.logging.Logger;
 
 /**
@@ -34,6 +34,11 @@ import org.jboss.logging.Logger;
  * first. State is written to storage ({@code
  * prediction-backfills/<id>.json}) after every recording; unfinished jobs resume after a restart
  * once the models are loaded.
+ *
+ * <p>Of several replicas sharing the storage, only the one holding a job's claim ({@code
+ * prediction-backfills/<id>.lease}, owner {@code vocalis.infer.instance-id}, by default the host
+ * name; lasting {@code vocalis.infer.backfill-lease} unrenewed) runs it; a dead replica's jobs are
+ * taken over once its claims expire ({@link ClaimedJobs}).
  */
 @ApplicationScoped
 public class PredictionBackfills {
@@ -45,28 +50,26 @@ public class PredictionBackfills {
   @Inject ServedModels models;
   @Inject StreamPredictions predictions;
 
-  private final ExecutorService runner = Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "vocalis-prediction-backfill");
-    t.setDaemon(true);
-    return t;
-  });
+  @Inject InferConfig config;
+
+  ClaimedJobs<PredictionBackfill> claims;
+
+  @PostConstruct
+  void init() {
+    claims = new ClaimedJobs<>("prediction backfill", storage, jobs(), "prediction-backfills", PredictionBackfill::id,
+        PredictionBackfill::unfinished, ClaimedJobs.owner(config.instanceId(), "infer"), config.backfillLease(),
+        Clock.systemUTC(), this::run);
+  }
 
   void onStart(@Observes StartupEvent event) {
-    for (String id : jobs().ids()) {
-      get(id).filter(PredictionBackfill::unfinished).ifPresent(job -> {
-        LOG.infof("resuming prediction backfill %s", id);
-        runner.submit(() -> run(job));
-      });
-    }
+    claims.keep();
   }
 
   /** Queues a backfill of {@code model}, whose production version is {@code version} now. */
   public PredictionBackfill start(String model, int version, SnapshotFilter filter) {
     PredictionBackfill job = PredictionBackfill.queued(UUID.randomUUID().toString(), model, version, filter,
         Instant.now());
-    save(job);
-    runner.submit(() -> run(job));
-    return job;
+    return claims.start(job);
   }
 
   /** The job's latest recorded state. */
@@ -78,14 +81,15 @@ public class PredictionBackfills {
     return new JobStore<>(storage, json, "prediction-backfills", PredictionBackfill.class);
   }
 
-  private void run(PredictionBackfill queued) {
+  private void run(PredictionBackfill queued, ClaimedJobs.Save<PredictionBackfill> save)
+      throws InterruptedException {
     PredictionBackfill job = queued;
     try {
       while (!models.ready()) {
         Thread.sleep(500); // after a restart: the announced versions are still loading
       }
       job = job.running(Instant.now());
-      save(job);
+      save.save(job);
       int matched = 0;
       int predicted = 0;
       int announced = 0;
@@ -110,27 +114,22 @@ public class PredictionBackfills {
           failures.add(new PredictionBackfill.Failure(recording.id(), e.getMessage()));
         }
         job = job.counted(matched, predicted, announced, stored, failures, Instant.now());
-        save(job);
+        save.save(job);
       }
       job = job.done(Instant.now());
       LOG.infof("prediction backfill %s with %s: %d matched, %d predicted, %d announced, %d stored before, %d failed",
           job.id(), job.model(), matched, predicted, announced, stored, failures.size());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return; // stopping: the job stays unfinished and resumes after the restart
+    } catch (ClaimedJobs.LostClaimException e) {
+      throw e; // another replica runs it now
     } catch (RuntimeException e) {
       LOG.errorf(e, "prediction backfill %s failed", job.id());
       job = job.failed(e.getMessage(), Instant.now());
     }
-    save(job);
-  }
-
-  private void save(PredictionBackfill job) {
-    jobs().save(job.id(), job);
+    save.save(job); // an interruption (stopping) leaves it unfinished: it resumes after the restart
   }
 
   @PreDestroy
   void stop() {
-    runner.shutdownNow();
+    claims.stop();
   }
 }
