@@ -254,6 +254,10 @@ class ConsoleRealServicesTest {
             .isEqualTo(stored.get(i).at("/probabilities/" + f).asDouble());
       }
     }
+    // a real model's five long-named features widen the table: it scrolls in its own region, the page does not
+    assertThat((List<?>) browser.executeScript("const d = document.documentElement;"
+        + " return [d.scrollWidth, d.clientWidth];")).as("the page's scroll and client width")
+        .satisfies(w -> assertThat(((Number) w.get(0)).intValue()).isLessThanOrEqualTo(((Number) w.get(1)).intValue()));
     Browser.screenshot(browser, "real-speakers");
   }
 
