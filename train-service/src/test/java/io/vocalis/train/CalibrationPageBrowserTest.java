@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.vocalis.core.storage.Storage;
+import io.vocalis.testkit.Browser;
 import io.vocalis.testkit.KafkaBrokerResource;
 import jakarta.inject.Inject;
 import java.math.BigDecimal;

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.restassured.RestAssured;
+import io.vocalis.testkit.Browser;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Duration;

@@ -14,6 +14,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.vocalis.core.audio.WavWriter;
 import io.vocalis.core.storage.Storage;
+import io.vocalis.testkit.Browser;
 import io.vocalis.testkit.KafkaBrokerResource;
 import jakarta.inject.Inject;
 import java.math.BigDecimal;

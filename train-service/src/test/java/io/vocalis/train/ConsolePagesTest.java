@@ -20,6 +20,7 @@ import io.vocalis.core.ingest.StoredRecordings;
 import io.vocalis.core.storage.Storage;
 import io.vocalis.ml.encoders.TinyWavLmCheckpoint;
 import io.vocalis.service.JobStore;
+import io.vocalis.testkit.Browser;
 import io.vocalis.testkit.KafkaBrokerResource;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;

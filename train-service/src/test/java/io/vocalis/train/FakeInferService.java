@@ -17,7 +17,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * weights), {@code GET /api/v1/predictions/{recordingId}} with what a test put in {@link
  * #PREDICTIONS} (infer-service's stored stream predictions), requires a key when a test sets
  * {@link #requiredKey}, and keeps the last request it got. A fake because the real infer-service needs its
- * own Quarkus application, model and broker beside this test's. Points {@code
+ * own Quarkus application, model and broker beside this test's (cli's {@code ConsoleRealServicesTest}
+ * drives the Listen and Speakers pages against the real one, as processes). Points {@code
  * vocalis.console.infer-url} at itself.
  */
 public final class FakeInferService implements QuarkusTestResourceLifecycleManager {

@@ -1,4 +1,4 @@
-package io.vocalis.train;
+package io.vocalis.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,20 +17,21 @@ import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
- * Headless Chromium for the console's browser tests: finds {@code chromium} and {@code
+ * Headless Chromium for the console's browser tests (train-service's, and cli's against the real
+ * services; a module that uses it declares {@code selenium-chrome-driver} itself): finds {@code chromium} and {@code
  * chromedriver} (on the PATH, or at {@code $VOCALIS_CHROMIUM} / {@code $VOCALIS_CHROMEDRIVER}),
  * installs Debian's {@code chromium chromium-driver} once when they are missing and this runs as
  * root with apt-get, and otherwise fails naming what is missing. Screenshots go to {@code
  * target/console-screenshots/}.
  */
-final class Browser {
-  static final Path SCREENSHOTS = Path.of("target", "console-screenshots");
+public final class Browser {
+  public static final Path SCREENSHOTS = Path.of("target", "console-screenshots");
   private static boolean installTried;
 
   private Browser() {}
 
   /** A fresh headless Chromium (its own profile folder) with a 1280 x 1000 window. */
-  static ChromeDriver start() {
+  public static ChromeDriver start() {
     Path chromium = find("VOCALIS_CHROMIUM", "chromium", "chromium-browser");
     Path driver = find("VOCALIS_CHROMEDRIVER", "chromedriver");
     ChromeOptions options = new ChromeOptions().setBinary(chromium.toString()).addArguments("--headless",
@@ -45,7 +46,7 @@ final class Browser {
   }
 
   /** Saves the whole page (the window stretched to its height) as {@code target/console-screenshots/<name>.png}. */
-  static Path screenshot(ChromeDriver browser, String name) {
+  public static Path screenshot(ChromeDriver browser, String name) {
     Dimension window = browser.manage().window().getSize();
     try {
       Files.createDirectories(SCREENSHOTS);
