@@ -21,8 +21,8 @@ import java.util.function.Predicate;
 import org.jboss.logging.Logger;
 
 /**
- * Background jobs (embed-service's backfills, infer-service's prediction backfills) run one at a
- * time by whichever replica holds the job's {@link Lease}: the job's state is {@code
+ * Background jobs (ingest-service's imports, embed-service's backfills, infer-service's prediction
+ * backfills) run one at a time by whichever replica holds the job's {@link Lease}: the job's state is {@code
  * <prefix>/<id>.json} ({@link JobStore}), its claim {@code <prefix>/<id>.lease}, owned by this
  * replica's {@code owner} and renewed every third of its duration.
  *
