@@ -26,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -358,22 +359,9 @@ class ConsoleRealServicesTest {
     }
   }
 
-  /** Polls the page until {@code condition} holds (an element missing or replaced meanwhile counts as not yet). */
-  private static void await(int seconds, String what, Condition condition) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
-    for (;;) {
-      try {
-        if (condition.holds()) {
-          return;
-        }
-      } catch (org.openqa.selenium.NoSuchElementException | org.openqa.selenium.StaleElementReferenceException e) {
-        // not there yet
-      }
-      assertThat(System.nanoTime()).as("waiting %ss for %s; the page shows: %s", seconds, what,
-          browser.findElements(By.cssSelector("main")).stream().map(WebElement::getText).toList())
-          .isLessThan(deadline);
-      Thread.sleep(20);
-    }
+  /** Polls the page until {@code condition} holds ({@link Browser#await}). */
+  private static void await(int seconds, String what, BooleanSupplier condition) throws InterruptedException {
+    Browser.await(browser, seconds, what, condition);
   }
 
   private static WebElement find(String css) {

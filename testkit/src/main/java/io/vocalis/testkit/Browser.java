@@ -9,9 +9,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
+import org.openqa.selenium.NoSuchElementException;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -43,6 +48,30 @@ public final class Browser {
     ChromeDriver browser = new ChromeDriver(service, options);
     browser.manage().timeouts().scriptTimeout(Duration.ofSeconds(20));
     return browser;
+  }
+
+  /**
+   * Polls the page every 20 ms until {@code condition} holds (an element missing or replaced
+   * meanwhile counts as not yet); after {@code seconds} fails naming {@code what} and the text of
+   * the page's {@code main}.
+   */
+  public static void await(ChromeDriver browser, int seconds, String what, BooleanSupplier condition)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
+    for (;;) {
+      try {
+        if (condition.getAsBoolean()) {
+          return;
+        }
+      } catch (NoSuchElementException | StaleElementReferenceException e) {
+        // not there yet
+      }
+      if (System.nanoTime() >= deadline) {
+        throw new AssertionError(String.format("waiting %ss for %s; the page shows: %s", seconds, what,
+            browser.findElements(By.cssSelector("main")).stream().map(WebElement::getText).toList()));
+      }
+      Thread.sleep(20);
+    }
   }
 
   /** Saves the whole page (the window stretched to its height) as {@code target/console-screenshots/<name>.png}. */

@@ -9,7 +9,6 @@ import io.restassured.RestAssured;
 import io.vocalis.testkit.Browser;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
-import java.time.Duration;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
@@ -42,22 +41,9 @@ abstract class ConsoleBrowserBase {
     browser.get("http://localhost:" + RestAssured.port + path);
   }
 
-  /** Polls until the page satisfies {@code condition} (an element missing or replaced meanwhile counts as not yet). */
+  /** Polls until the page satisfies {@code condition} ({@link Browser#await}). */
   static void await(int seconds, String what, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
-    for (;;) {
-      try {
-        if (condition.getAsBoolean()) {
-          return;
-        }
-      } catch (org.openqa.selenium.NoSuchElementException | org.openqa.selenium.StaleElementReferenceException e) {
-        // not there yet
-      }
-      assertThat(System.nanoTime()).as("waiting %ss for %s; the page shows: %s", seconds, what,
-          browser.findElements(By.cssSelector("main")).stream().map(WebElement::getText).toList())
-          .isLessThan(deadline);
-      Thread.sleep(20);
-    }
+    Browser.await(browser, seconds, what, condition);
   }
 
   static WebElement find(String css) {
