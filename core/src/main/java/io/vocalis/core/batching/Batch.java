@@ -2,8 +2,11 @@ package io.vocalis.core.batching;
 
 import io.vocalis.core.batching.BucketBatcher.Priority;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * One batch handed to a {@link BucketBatcher}'s handler: its items in arrival order with their
@@ -47,6 +50,30 @@ public record Batch<T>(
   /** The number of items. */
   public int size() {
     return items.size();
+  }
+
+  /**
+   * The members {@code keep} accepts, as the batch they form (same bucket, priority and oldest
+   * wait; padded and audio seconds of those members only), or empty if it accepts none.
+   */
+  public Optional<Batch<T>> keeping(Predicate<? super T> keep) {
+    List<T> kept = new ArrayList<>();
+    List<Double> keptSeconds = new ArrayList<>();
+    double longest = 0;
+    double audio = 0;
+    for (int i = 0; i < items.size(); i++) {
+      if (keep.test(items.get(i))) {
+        kept.add(items.get(i));
+        keptSeconds.add(seconds.get(i));
+        longest = Math.max(longest, seconds.get(i));
+        audio += seconds.get(i);
+      }
+    }
+    if (kept.size() == items.size()) {
+      return Optional.of(this);
+    }
+    return kept.isEmpty() ? Optional.empty()
+        : Optional.of(new Batch<>(kept, keptSeconds, bucket, priority, kept.size() * longest, audio, oldestWait));
   }
 
   /** The share of the padded batch that is padding: {@code 1 - audioSeconds / paddedSeconds}. */

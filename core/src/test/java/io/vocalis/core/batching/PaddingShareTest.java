@@ -26,6 +26,23 @@ class PaddingShareTest {
   }
 
   @Test
+  void aBatchKeepingSomeMembersCountsOnlyThem() {
+    Batch<String> batch = new Batch<>(List.of("a", "b", "c"), List.of(3.0, 2.0, 1.0), 1, Priority.BULK, 9, 6,
+        Duration.ofMillis(40));
+    Batch<String> kept = batch.keeping(s -> !s.equals("a")).orElseThrow();
+    assertThat(kept.items()).containsExactly("b", "c");
+    assertThat(kept.seconds()).containsExactly(2.0, 1.0);
+    assertThat(kept.paddedSeconds()).isEqualTo(4.0); // 2 members x the longest kept, 2 s
+    assertThat(kept.audioSeconds()).isEqualTo(3.0);
+    assertThat(kept.paddingShare()).isCloseTo(0.25, offset(1e-12));
+    assertThat(kept.bucket()).isEqualTo(1);
+    assertThat(kept.priority()).isEqualTo(Priority.BULK);
+    assertThat(kept.oldestWait()).isEqualTo(Duration.ofMillis(40));
+    assertThat(batch.keeping(s -> true)).containsSame(batch);
+    assertThat(batch.keeping(s -> false)).isEmpty();
+  }
+
+  @Test
   void arrivalOrderPaddingOfATinyExampleByHand() {
     List<Double> durations = List.of(1.0, 3.0, 2.0, 2.0);
     // [1,3] pads to 6 (2 s padding), [2,2] to 4 (none): 2 / 10.

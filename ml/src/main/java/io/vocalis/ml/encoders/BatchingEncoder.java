@@ -29,7 +29,10 @@ public final class BatchingEncoder implements AutoCloseable {
     /** Hears nothing. */
     Listener NONE = (batch, elapsed) -> {};
 
-    /** A batch was encoded in {@code elapsed} (whether or not every member succeeded). */
+    /**
+     * A batch was encoded in {@code elapsed} (whether or not every member succeeded): the members
+     * actually encoded, without those cancelled before encoding started.
+     */
     void encoded(Batch<?> batch, Duration elapsed);
   }
 
@@ -153,10 +156,11 @@ public final class BatchingEncoder implements AutoCloseable {
   }
 
   private void encodeBatch(Batch<Pending> batch) {
-    List<Pending> wanted = batch.items().stream().filter(p -> !p.result().isCancelled()).toList();
-    if (wanted.isEmpty()) {
+    Batch<Pending> encoding = batch.keeping(p -> !p.result().isCancelled()).orElse(null);
+    if (encoding == null) {
       return;
     }
+    List<Pending> wanted = encoding.items();
     long start = System.nanoTime();
     List<float[]> waves = new ArrayList<>(wanted.size());
     wanted.forEach(p -> waves.add(p.samples()));
@@ -176,7 +180,7 @@ public final class BatchingEncoder implements AutoCloseable {
         }
       }
     } finally {
-      listener.encoded(batch, Duration.ofNanos(System.nanoTime() - start));
+      listener.encoded(encoding, Duration.ofNanos(System.nanoTime() - start));
     }
   }
 
