@@ -20,7 +20,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 /**
  * {@link FusedAttention} (PyTorch's fused scaled-dot-product attention through a TorchScript
  * module written in Java) against the unfused {@link UnfusedAttention}: values, gradients, and (with
- * {@code -Dvocalis.bench.attention=true}) speed.
+ * {@code -Dvocalis.bench.attention=true}; {@code -Dvocalis.bench.attention.threads}, default 2;
+ * {@code -Dvocalis.bench.rounds}, default 21) speed: median ms per call, the two alternating.
  */
 class FusedAttentionTest {
 
@@ -149,7 +150,7 @@ class FusedAttentionTest {
   @Test
   @EnabledIfSystemProperty(named = "vocalis.bench.attention", matches = "true")
   void benchmark() throws Exception {
-    int threads = Integer.getInteger("vocalis.bench.threads", 2);
+    int threads = Integer.getInteger("vocalis.bench.attention.threads", 2);
     Engine.getInstance();
     JniUtils.setNumThreads(threads);
     System.out.printf("threads %d (interop %d)%n", JniUtils.getNumThreads(), JniUtils.getNumInteropThreads());
