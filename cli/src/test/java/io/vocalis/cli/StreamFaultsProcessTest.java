@@ -56,8 +56,10 @@ import org.opentest4j.TestAbortedException;
  * <ol>
  *   <li>a stream of 200 recordings with planted poison records, during which ingest-, embed- and
  *       infer-service are each killed with SIGKILL and restarted, and then the broker: every
- *       recording is stored once, embedded once, predicted once; duplicates on the topics are
- *       counted and printed; the dead letters are exactly the poisons; no consumer lags behind;
+ *       recording is stored once, embedded once, predicted once; every duplicate on the topics is a
+ *       replay across a kill of its producer or of the broker, at most what that consumer handles at
+ *       once per kill (counted and printed); the dead letters are exactly the poisons; no consumer
+ *       lags behind;
  *   <li>the storage made unwritable (the kernel refuses writes): every service's readiness is DOWN
  *       naming the storage, write endpoints answer 503 problem+json with {@code Retry-After}, the
  *       held records are retried and neither committed nor dead-lettered; once writable again,
@@ -67,7 +69,8 @@ import org.opentest4j.TestAbortedException;
  *   <li>the broker stopped in the middle of a stream and started again on the same port: the same,
  *       naming the Kafka connection.
  * </ol>
- * The four share one rig (its storage on a tmpfs where mounting is permitted), in this order; the later ones stream recordings the first did not.
+ * The four share one rig (its storage on a tmpfs of its own where mounting is permitted), in this
+ * order; the later ones stream recordings the first did not.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class StreamFaultsProcessTest {
@@ -76,7 +79,10 @@ class StreamFaultsProcessTest {
   private static final int STREAM = 200;
   private static final Duration FLOW = Duration.ofSeconds(120);
 
-  /** Kept after the run for a post-mortem (service logs, broker data, storage); cleared at the next run. */
+  /**
+   * Kept after the run for a post-mortem (service logs, broker data; the storage too unless it was
+   * on the tmpfs, which is unmounted); cleared at the next run.
+   */
   private static final Path STATE = Path.of("target/stream-faults").toAbsolutePath();
   private static StreamRig rig;
   /** The tmpfs the rig's storage is on, when mounting is permitted here; else why not. */
@@ -223,8 +229,9 @@ class StreamFaultsProcessTest {
 
   /**
    * Checks that every repeat of an announcement (same key, in CreateTime order) is a replay across
-   * a kill of {@code producer} or of the broker: the announcement before it made before the kill,
-   * the repeat after the restart; and that no kill is followed by more repeats than {@code inFlight}
+   * a kill of {@code producer} (the announcement before it made before the kill, the repeat after
+   * the restart) or of the broker (the one before it sent before the broker was back, so that its
+   * acknowledgement may have been lost; the repeat after the kill); and that no kill is followed by more repeats than {@code inFlight}
    * records handled at once. Returns the number of repeats.
    */
   private static int replays(String topic, Map<String, List<Long>> announcements, String producer, int inFlight,
@@ -238,7 +245,7 @@ class StreamFaultsProcessTest {
         long repeat = at.get(i);
         StreamRig.Kill replayedBy = kills.stream()
             .filter(k -> k.service() == null || k.what().equals(producer))
-            .filter(k -> before <= k.killedAt() && repeat >= k.restartedAt())
+            .filter(k -> before <= k.firstBy() && repeat >= k.repeatFrom())
             .findFirst().orElse(null);
         assertThat(replayedBy).as("%s: %s announced at %s, again at %s: no kill of %s or the broker in between "
             + "(kills %s)", topic, e.getKey(), before, repeat, producer, kills).isNotNull();

@@ -95,13 +95,17 @@ final class StreamRig implements AutoCloseable {
 
   /**
    * A SIGKILL of a process, in wall-clock milliseconds (the clock of the records' CreateTime, which
-   * every process here reads from the same host): {@code killedAt} just before the signal; {@code
-   * restartedAt} just before the new process was started (for the broker, whose clients' sends may
-   * be made while it is down and delivered after, the kill's own time).
+   * every process here reads from the same host), and the window in which it can make an
+   * announcement be repeated: a killed service's replay repeats what it announced before the kill
+   * ({@code firstBy} = the kill) and does so once restarted ({@code repeatFrom} = just before the
+   * new process started); a killed broker loses the acknowledgements of what its clients sent
+   * before it was back ({@code firstBy} = its restart done: a send made while it is down is
+   * delivered once it is back, but its sender, which waits 30 s for the acknowledgement, may have
+   * given up and sent again), and they send again after the kill ({@code repeatFrom}).
    *
    * @param service the killed service; null for the broker
    */
-  record Kill(String what, LocalService service, long killedAt, long restartedAt) {}
+  record Kill(String what, LocalService service, long killedAt, long firstBy, long repeatFrom) {}
 
   private StreamRig(Path state) throws IOException {
     this.state = state;
@@ -330,7 +334,8 @@ final class StreamRig implements AutoCloseable {
 
   /** Kills {@code service} with SIGKILL; {@link #restart} starts it again. */
   void kill(LocalService service) throws InterruptedException {
-    kills.add(new Kill(service.name(), service, System.currentTimeMillis(), Long.MAX_VALUE));
+    long killedAt = System.currentTimeMillis();
+    kills.add(new Kill(service.name(), service, killedAt, killedAt, Long.MAX_VALUE));
     service.kill();
   }
 
@@ -343,8 +348,8 @@ final class StreamRig implements AutoCloseable {
   void restart(LocalService service) throws Exception {
     for (int i = kills.size() - 1; i >= 0; i--) {
       Kill k = kills.get(i);
-      if (k.service() == service && k.restartedAt() == Long.MAX_VALUE) {
-        kills.set(i, new Kill(k.what(), service, k.killedAt(), System.currentTimeMillis()));
+      if (k.service() == service && k.repeatFrom() == Long.MAX_VALUE) {
+        kills.set(i, new Kill(k.what(), service, k.killedAt(), k.firstBy(), System.currentTimeMillis()));
         break;
       }
     }
@@ -356,11 +361,11 @@ final class StreamRig implements AutoCloseable {
   void killAndRestartBroker() throws Exception {
     ProcessHandle broker = kafka.process().orElseThrow(() -> new IllegalStateException("the broker is not running"));
     long killedAt = System.currentTimeMillis();
-    kills.add(new Kill("broker", null, killedAt, killedAt));
     broker.destroyForcibly();
     broker.onExit().get(30, TimeUnit.SECONDS);
     Files.deleteIfExists(state.resolve("kafka/broker.pid"));
     kafka.start(Duration.ofSeconds(60));
+    kills.add(new Kill("broker", null, killedAt, System.currentTimeMillis(), killedAt));
   }
 
   interface Condition {
