@@ -11,39 +11,32 @@ import io.vocalis.core.ingest.ImportJob;
 import io.vocalis.core.ingest.IngestLimits;
 import io.vocalis.core.ingest.IngestSources;
 import io.vocalis.core.ingest.Ingestor;
-import io.vocalis.core.storage.Lease;
 import io.vocalis.core.storage.Storage;
-import io.vocalis.service.JobStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Two ingest replicas over one storage, as after a restart of both: each unfinished import is
- * claimed by exactly one of them and runs once; a claim left by a dead replica is taken over only
- * once it has expired. Real storage, datasets and ingestion; only Kafka is replaced by a counter.
+ * An import stopped on one ingest replica and resumed by another over the same storage: the
+ * second goes on after the rows the first recorded, and nothing is stored or announced twice. Real
+ * storage, datasets and ingestion; only Kafka is replaced by a counter. How claims are taken,
+ * renewed, expired and given up is {@code ClaimedJobsTest}'s (service-common), which imports run on.
  */
 class ImportClaimsTest {
-  private static final int JOBS = 8;
-  private static final int ROWS = 3;
+  private static final int ROWS = 6;
+  private static final int BY_A = 2;
 
   @TempDir Path temp;
 
@@ -61,71 +54,54 @@ class ImportClaimsTest {
   }
 
   @Test
-  void ofTwoReplicasResumingAtOnceEachJobIsClaimedByOneAndRunsOnce() throws Exception {
+  void anImportStoppedOnOneReplicaIsResumedByAnotherAfterTheRecordedRowsStoringNothingTwice() throws Exception {
     storage = Storage.open(temp.resolve("storage").toUri());
-    List<String> ids = new ArrayList<>();
-    for (int i = 0; i < JOBS; i++) {
-      // a dataset of its own per job: a recording announced twice can only be a job run twice
-      ImportJob job = ImportJob.queued(UUID.randomUUID().toString(), dataset(i).toUri().toString(), Instant.now());
-      new JobStore<>(storage, json, "imports", ImportJob.class).save(job.id(), job);
-      ids.add(job.id());
-    }
-    ImportJobs a = replica("replica-a", Duration.ofSeconds(30));
-    ImportJobs b = replica("replica-b", Duration.ofSeconds(30));
-
-    CyclicBarrier together = new CyclicBarrier(2);
-    ExecutorService starts = Executors.newFixedThreadPool(2);
-    Future<List<String>> byA = starts.submit(() -> {
-      together.await();
-      return a.resumeUnfinished();
+    Path dataset = dataset();
+    CountDownLatch aHolds = new CountDownLatch(1);
+    // A announces BY_A rows, then hangs in the next announcement (its audio stored, its event not) until stopped
+    ImportJobs a = replica("replica-a", event -> {
+      if (announced.size() == BY_A) {
+        aHolds.countDown();
+        try {
+          Thread.sleep(60_000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("stopping", e);
+        }
+      }
+      count(event.id());
     });
-    Future<List<String>> byB = starts.submit(() -> {
-      together.await();
-      return b.resumeUnfinished();
-    });
-    List<String> claimedByA = byA.get();
-    List<String> claimedByB = byB.get();
-    starts.shutdown();
+    ImportJobs b = replica("replica-b", event -> count(event.id()));
 
-    Set<String> overlap = new HashSet<>(claimedByA);
-    overlap.retainAll(claimedByB);
-    assertThat(overlap).as("jobs both replicas resumed").isEmpty();
-    assertThat(concat(claimedByA, claimedByB)).containsExactlyInAnyOrderElementsOf(ids);
+    ImportJob started = a.start(dataset.toUri());
+    assertThat(aHolds.await(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(b.resumeUnfinished()).as("a job A holds").isEmpty();
+    ImportJob onA = b.get(started.id()).orElseThrow();
+    assertThat(onA.rows()).extracting(ImportJob.RowOutcome::line).containsExactly(2, 3);
 
-    await().atMost(Duration.ofSeconds(60)).until(() -> ids.stream().allMatch(id -> a.get(id).orElseThrow().state()
-        == ImportJob.State.DONE));
-    for (String id : ids) {
-      ImportJob done = b.get(id).orElseThrow();
-      assertThat(done.rows()).extracting(ImportJob.RowOutcome::line).containsExactly(2, 3, 4);
-      assertThat(done.stored()).isEqualTo(ROWS);
-    }
-    assertThat(announced).hasSize(JOBS * ROWS);
-    assertThat(announced.values()).allMatch(count -> count.get() == 1);
-    // every claim was given up when its job ended: nothing left for anyone to resume
-    assertThat(a.resumeUnfinished()).isEmpty();
-    assertThat(b.resumeUnfinished()).isEmpty();
-  }
-
-  @Test
-  void aDeadReplicasClaimIsTakenOverOnlyOnceItExpires() throws Exception {
-    Path dataset = dataset(0);
-    storage = Storage.open(temp.resolve("storage").toUri());
-    ImportJob job = ImportJob.queued(UUID.randomUUID().toString(), dataset.toUri().toString(), Instant.now());
-    new JobStore<>(storage, json, "imports", ImportJob.class).save(job.id(), job);
-    // the replica that was running it died holding a claim that lasts 1.5 s more
-    Lease.acquire(storage, "imports/" + job.id() + ".lease", "dead-replica", Duration.ofMillis(1500), Clock.systemUTC())
-        .orElseThrow();
-    ImportJobs survivor = replica("survivor", Duration.ofSeconds(30));
-
-    assertThat(survivor.resumeUnfinished()).isEmpty();
-    assertThat(survivor.get(job.id()).orElseThrow().state()).isEqualTo(ImportJob.State.QUEUED);
-    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
-        .until(() -> survivor.resumeUnfinished().contains(job.id()));
-    await().atMost(Duration.ofSeconds(30)).until(() -> survivor.get(job.id()).orElseThrow().state()
+    a.stop();
+    assertThat(b.resumeUnfinished()).containsExactly(started.id());
+    await().atMost(Duration.ofSeconds(30)).until(() -> b.get(started.id()).orElseThrow().state()
         == ImportJob.State.DONE);
+    ImportJob done = b.get(started.id()).orElseThrow();
+    assertThat(done.rows()).as("A's rows kept, B's after them, each once")
+        .extracting(ImportJob.RowOutcome::line).containsExactly(2, 3, 4, 5, 6, 7);
+    assertThat(done.rows().subList(0, BY_A)).isEqualTo(onA.rows());
+    assertThat(done.rows()).allMatch(r -> r.status() == ImportJob.RowOutcome.Status.STORED);
+    assertThat(List.of(done.total(), done.stored(), done.duplicates(), done.failed()))
+        .containsExactly(ROWS, ROWS, 0, 0);
+    assertThat(announced).hasSize(ROWS);
+    assertThat(announced.values()).allMatch(n -> n.get() == 1);
+    assertThat(storage.list("recordings/").stream().filter(o -> o.key().endsWith(".json"))).hasSize(ROWS);
+    assertThat(storage.list("recordings/").stream().filter(o -> o.key().endsWith(".wav"))).hasSize(ROWS);
+    assertThat(b.resumeUnfinished()).as("nothing left to resume").isEmpty();
   }
 
-  private ImportJobs replica(String name, Duration lease) {
+  private void count(String id) {
+    announced.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
+  }
+
+  private ImportJobs replica(String name, Ingestor.Announcer announcer) {
     ImportJobs jobs = new ImportJobs();
     jobs.storage = storage;
     jobs.json = json;
@@ -134,39 +110,22 @@ class ImportClaimsTest {
     });
     Ingestor ingestor = new Ingestor(storage, IngestLimits.DEFAULT, 1, Clock.systemUTC(), Ingestor.Observer.NONE);
     jobs.datasetImport = new DatasetImport(ingestor, DatasetOptions.defaults(), Clock.systemUTC());
-    jobs.announcer = event -> {
-      announced.computeIfAbsent(event.id(), id -> new AtomicInteger()).incrementAndGet();
-      sleep(); // announcing takes a moment: two runs of one job would overlap
-    };
+    jobs.announcer = announcer;
     jobs.owner = name;
-    jobs.leaseDuration = lease;
+    jobs.leaseDuration = Duration.ofSeconds(30);
     replicas.add(jobs);
     return jobs;
   }
 
-  private Path dataset(int n) throws IOException {
-    Path folder = temp.resolve("dataset-" + n);
+  private Path dataset() throws IOException {
+    Path folder = temp.resolve("dataset");
     Files.createDirectories(folder);
     StringBuilder csv = new StringBuilder("file,speaker_id,task\n");
     for (int i = 0; i < ROWS; i++) {
-      Files.write(folder.resolve(i + ".wav"), Sounds.wav(16_000, 1, 0.3, 200 + 10 * (n * ROWS + i)));
+      Files.write(folder.resolve(i + ".wav"), Sounds.wav(16_000, 1, 0.3, 200 + 10 * i));
       csv.append(i).append(".wav,s").append(i).append(",reading\n");
     }
     Files.writeString(folder.resolve("metadata.csv"), csv);
     return folder;
-  }
-
-  private static List<String> concat(List<String> a, List<String> b) {
-    List<String> all = new ArrayList<>(a);
-    all.addAll(b);
-    return all;
-  }
-
-  private static void sleep() {
-    try {
-      Thread.sleep(20);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 }

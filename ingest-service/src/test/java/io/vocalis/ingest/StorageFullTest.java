@@ -18,6 +18,7 @@ import io.vocalis.core.events.Topics;
 import io.vocalis.core.ingest.StoredRecordings;
 import io.vocalis.core.metrics.PrometheusText;
 import io.vocalis.core.storage.Storage;
+import io.vocalis.testkit.DiskFull;
 import io.vocalis.testkit.InjectKafkaBroker;
 import io.vocalis.testkit.KafkaBroker;
 import io.vocalis.testkit.KafkaBrokerResource;

@@ -1,4 +1,4 @@
-package io.vocalis.ingest;
+package io.vocalis.testkit;
 
 import static org.junit.jupiter.api.Assumptions.abort;
 
@@ -13,9 +13,10 @@ import java.util.concurrent.TimeUnit;
  * A small tmpfs ({@code mount -t tmpfs -o size=N}) mounted over a folder and then filled until the
  * kernel answers ENOSPC ("No space left on device"), until {@link #free} deletes the filler and
  * {@link #close} unmounts it. Mounting needs root (CAP_SYS_ADMIN): elsewhere, {@link #mount}
- * aborts the test with an assumption that says so.
+ * aborts the test with an assumption that says so. Used by ingest-service's {@code StorageFullTest}
+ * and, over the storage of real service processes, by cli's {@code StreamFaultsProcessTest}.
  */
-final class DiskFull implements AutoCloseable {
+public final class DiskFull implements AutoCloseable {
   private final Path dir;
   private final Path filler;
 
@@ -25,7 +26,7 @@ final class DiskFull implements AutoCloseable {
   }
 
   /** Mounts an empty tmpfs of {@code bytes} over {@code dir} (which it hides until {@link #close}). */
-  static DiskFull mount(Path dir, long bytes) throws IOException, InterruptedException {
+  public static DiskFull mount(Path dir, long bytes) throws IOException, InterruptedException {
     if (!System.getProperty("os.name").toLowerCase().contains("linux")) {
       abort("a full disk is made with a tmpfs mount: Linux only");
     }
@@ -42,7 +43,7 @@ final class DiskFull implements AutoCloseable {
    * Fills the file system: one big file, then one-byte files (each takes a page) until even that
    * is refused, so that not one page is left for any write, a readiness probe's included.
    */
-  void fill() throws IOException {
+  public void fill() throws IOException {
     byte[] chunk = new byte[64 * 1024];
     try (OutputStream out = Files.newOutputStream(filler)) {
       while (true) {
@@ -64,7 +65,7 @@ final class DiskFull implements AutoCloseable {
   }
 
   /** Writes a filler until at most {@code bytes} are left usable (the disk nearly full, every write still fits). */
-  void fillLeaving(long bytes) throws IOException {
+  public void fillLeaving(long bytes) throws IOException {
     byte[] chunk = new byte[64 * 1024];
     try (OutputStream out = Files.newOutputStream(dir.resolve("zz-filler-nearly"))) {
       while (Files.getFileStore(dir).getUsableSpace() > bytes) {
@@ -75,7 +76,7 @@ final class DiskFull implements AutoCloseable {
   }
 
   /** Deletes what {@link #fill} wrote: the space is back. */
-  void free() throws IOException {
+  public void free() throws IOException {
     try (var files = Files.list(dir)) {
       for (Path p : files.filter(p -> p.getFileName().toString().startsWith("zz-filler")).toList()) {
         Files.delete(p);
@@ -84,8 +85,21 @@ final class DiskFull implements AutoCloseable {
   }
 
   /** Whether {@code p} is one of the filler's files. */
-  static boolean filler(Path p) {
+  public static boolean filler(Path p) {
     return p.getFileName().toString().startsWith("zz-filler");
+  }
+
+  /** Bytes the mounted file system holds in all. */
+  public long size() throws IOException {
+    return Files.getFileStore(dir).getTotalSpace();
+  }
+
+  /** Unmounts what a killed run may have left mounted over {@code dir}; nothing when nothing is. */
+  public static void unmountLeftover(Path dir) throws IOException, InterruptedException {
+    if (Files.isDirectory(dir) && "tmpfs".equals(Files.getFileStore(dir).type())
+        && !"tmpfs".equals(Files.getFileStore(dir.toAbsolutePath().getParent()).type())) {
+      run("umount", "-l", dir.toString());
+    }
   }
 
   @Override
