@@ -174,7 +174,7 @@ public final class ClassifierHead implements AutoCloseable {
    * @param mask (batch, time), 1 for valid frames
    */
   public Output forward(NDArray states, NDArray mask) {
-    return forward(states, mask, null);
+    return pool(frames(states), mask, null);
   }
 
   /**
@@ -183,7 +183,11 @@ public final class ClassifierHead implements AutoCloseable {
    * nothing else.
    */
   Output forward(NDArray states, NDArray mask, DropoutSource dropout) {
-    NDArray x = frames(states, states.getDataType() == DataType.FLOAT32 && !states.hasGradient());
+    return pool(frames(states, states.getDataType() == DataType.FLOAT32 && !states.hasGradient()), mask, dropout);
+  }
+
+  /** Pools the frames {@code x} and classifies the pooled vectors. */
+  private Output pool(NDArray x, NDArray mask, DropoutSource dropout) {
     NDArray attention = null;
     NDArray h = switch (spec.pooling()) {
       case MEAN -> MaskedPooling.mean(x, mask);
