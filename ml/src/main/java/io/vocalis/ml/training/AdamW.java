@@ -61,7 +61,7 @@ final class AdamW implements AutoCloseable {
    * to {@code scope}.
    */
   void update(String name, NDArray parameter, NDArray gradient, double lr, double weightDecay, NDManager scope) {
-    if (steps == 0) {
+    if (stepScalars == null) {
       throw new IllegalStateException("beginStep() first");
     }
     if (parameter.getDataType() != DataType.FLOAT32) {
