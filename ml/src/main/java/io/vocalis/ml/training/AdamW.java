@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.vocalis.ml.OwnedArrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -26,6 +27,8 @@ final class AdamW implements AutoCloseable {
   private final Map<String, NDArray> firstMoments = new LinkedHashMap<>();
   private final Map<String, NDArray> secondMoments = new LinkedHashMap<>();
   private final Map<String, NDArray> masters = new LinkedHashMap<>();
+  private final Map<Float, NDArray> scalars = new HashMap<>();
+  private NDManager stepScalars;
   private long steps;
 
   AdamW(double beta1, double beta2, double eps, Device device) {
@@ -40,9 +43,17 @@ final class AdamW implements AutoCloseable {
     return steps;
   }
 
-  /** Starts an optimizer step: the bias corrections of the {@link #update}s that follow use it. */
+  /**
+   * Starts an optimizer step: the bias corrections of the {@link #update}s that follow use it, and
+   * they share its scalars (made once per value and step, not once per parameter).
+   */
   void beginStep() {
     steps++;
+    if (stepScalars != null) {
+      stepScalars.close();
+    }
+    stepScalars = manager.newSubManager();
+    scalars.clear();
   }
 
   /**
@@ -50,7 +61,7 @@ final class AdamW implements AutoCloseable {
    * to {@code scope}.
    */
   void update(String name, NDArray parameter, NDArray gradient, double lr, double weightDecay, NDManager scope) {
-    if (steps == 0) {
+    if (stepScalars == null) {
       throw new IllegalStateException("beginStep() first");
     }
     if (parameter.getDataType() != DataType.FLOAT32) {
@@ -75,18 +86,23 @@ final class AdamW implements AutoCloseable {
       g.attach(scope);
     }
     if (weightDecay != 0) {
-      parameter.muli(scalar(scope, 1 - lr * weightDecay));
+      parameter.muli(stepScalar(1 - lr * weightDecay));
     }
-    m.addi(g.sub(m).mul(scalar(scope, 1 - beta1)));
-    v.muli(scalar(scope, beta2)).addi(g.mul(g).mul(scalar(scope, 1 - beta2)));
+    m.addi(g.sub(m).muli(stepScalar(1 - beta1)));
+    v.muli(stepScalar(beta2)).addi(g.mul(g).muli(stepScalar(1 - beta2)));
     double correction1 = 1 - Math.pow(beta1, steps);
     double correction2 = Math.sqrt(1 - Math.pow(beta2, steps));
-    NDArray root = v.sqrt();
-    root.attach(scope);
-    NDArray denominator = root.div(scalar(scope, correction2)).add(eps);
+    NDArray denominator = v.sqrt();
+    denominator.attach(scope);
+    denominator.divi(stepScalar(correction2)).addi(stepScalar(eps));
     NDArray ratio = m.div(denominator);
     ratio.attach(scope);
-    parameter.subi(ratio.mul(scalar(scope, lr / correction1)));
+    parameter.subi(ratio.muli(stepScalar(lr / correction1)));
+  }
+
+  /** {@code value} as a float32 scalar of this step. */
+  private NDArray stepScalar(double value) {
+    return scalars.computeIfAbsent((float) value, v -> OwnedArrays.of(stepScalars, new float[] {v}, new Shape()));
   }
 
   /**
@@ -136,12 +152,22 @@ final class AdamW implements AutoCloseable {
   static double globalNorm(Iterable<NDArray> gradients) {
     double squares = 0;
     for (NDArray g : gradients) {
-      try (NDArray g32 = g.toType(DataType.FLOAT32, true); NDArray norm = g32.norm()) {
-        double n = norm.getFloat();
-        squares += n * n;
-      }
+      double n = g.getDataType() == DataType.FLOAT32 ? norm(g) : float32Norm(g);
+      squares += n * n;
     }
     return Math.sqrt(squares);
+  }
+
+  private static double norm(NDArray array) {
+    try (NDArray norm = array.norm()) {
+      return norm.getFloat();
+    }
+  }
+
+  private static double float32Norm(NDArray array) {
+    try (NDArray copy = array.toType(DataType.FLOAT32, true)) {
+      return norm(copy);
+    }
   }
 
   /** {@link #clipGlobalNorm} given the gradients' global {@code norm}. */

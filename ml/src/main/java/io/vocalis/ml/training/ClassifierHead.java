@@ -3,6 +3,7 @@ package io.vocalis.ml.training;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
@@ -173,12 +174,20 @@ public final class ClassifierHead implements AutoCloseable {
    * @param mask (batch, time), 1 for valid frames
    */
   public Output forward(NDArray states, NDArray mask) {
-    return forward(states, mask, null);
+    return pool(frames(states), mask, null);
   }
 
-  /** The forward pass, drawing dropout masks from {@code dropout} (null: none). */
+  /**
+   * The training forward pass, drawing dropout masks from {@code dropout} (null: none). A float32
+   * batch that takes no gradient (cached embeddings) is standardised in place: it must be used for
+   * nothing else.
+   */
   Output forward(NDArray states, NDArray mask, DropoutSource dropout) {
-    NDArray x = frames(states);
+    return pool(frames(states, states.getDataType() == DataType.FLOAT32 && !states.hasGradient()), mask, dropout);
+  }
+
+  /** Pools the frames {@code x} and classifies the pooled vectors. */
+  private Output pool(NDArray x, NDArray mask, DropoutSource dropout) {
     NDArray attention = null;
     NDArray h = switch (spec.pooling()) {
       case MEAN -> MaskedPooling.mean(x, mask);
@@ -201,10 +210,17 @@ public final class ClassifierHead implements AutoCloseable {
    * @return (batch, time, inputSize)
    */
   public NDArray frames(NDArray states) {
+    return frames(states, false);
+  }
+
+  /** {@link #frames(NDArray)}, standardising {@code states} in place if {@code inPlace}. */
+  private NDArray frames(NDArray states, boolean inPlace) {
     NDArray x = states;
     if (spec.normalize()) {
       Shape s = new Shape(1, spec.states(), 1, spec.inputSize());
-      x = x.sub(local(buffers.get("normalize.mean").reshape(s), x)).div(local(buffers.get("normalize.std").reshape(s), x));
+      NDArray mean = local(buffers.get("normalize.mean").reshape(s), x);
+      x = inPlace ? x.subi(mean) : x.sub(mean);
+      x.divi(local(buffers.get("normalize.std").reshape(s), x));
     }
     if (spec.states() > 1) {
       // zeros + logits keeps the mix (and its graph) in the batch's manager, not the head's

@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import io.vocalis.ml.OwnedArrays;
 import io.vocalis.ml.encoders.EncoderStates;
 import io.vocalis.ml.encoders.TrainableEncoderBlock;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.IntFunction;
@@ -42,28 +43,33 @@ interface Inputs {
   }
 
   /**
-   * Inputs that pad each batch's embeddings on the right, taking them one at a time (so only the
-   * batch's array is held); {@code frames} gives a row's length without its values.
+   * Inputs that pad each batch's embeddings on the right, taking them one at a time and writing
+   * each straight into the batch array's memory (so only that array is held); {@code frames} gives
+   * a row's length without its values.
    */
   private static Inputs padded(IntUnaryOperator frames, IntFunction<Embedding> embedding) {
     return (rows, scope, training) -> {
-      int longest = rows.stream().mapToInt(frames::applyAsInt).max().orElseThrow();
+      int[] lengths = rows.stream().mapToInt(frames::applyAsInt).toArray();
+      int longest = Arrays.stream(lengths).max().orElseThrow();
+      int shortest = Arrays.stream(lengths).min().orElseThrow();
       Embedding first = embedding.apply(rows.get(0));
       int states = first.states();
       int hidden = first.hiddenSize();
       int b = rows.size();
-      float[] values = new float[b * states * longest * hidden];
+      float[] padding = new float[(longest - shortest) * hidden];
       float[] mask = new float[b * longest];
-      for (int i = 0; i < b; i++) {
-        Embedding e = embedding.apply(rows.get(i));
-        int frameValues = e.frames() * hidden;
-        for (int s = 0; s < states; s++) {
-          System.arraycopy(e.values(), s * frameValues, values, (i * states + s) * longest * hidden, frameValues);
+      NDArray values = OwnedArrays.filled(scope, new Shape(b, states, longest, hidden), DataType.FLOAT32, bytes -> {
+        FloatBuffer out = bytes.asFloatBuffer();
+        for (int i = 0; i < b; i++) {
+          Embedding e = i == 0 ? first : embedding.apply(rows.get(i));
+          int frameValues = e.frames() * hidden;
+          for (int s = 0; s < states; s++) {
+            out.put(e.values(), s * frameValues, frameValues).put(padding, 0, (longest - e.frames()) * hidden);
+          }
+          Arrays.fill(mask, i * longest, i * longest + e.frames(), 1f);
         }
-        Arrays.fill(mask, i * longest, i * longest + e.frames(), 1f);
-      }
-      return new States(OwnedArrays.of(scope, values, new Shape(b, states, longest, hidden)),
-          OwnedArrays.of(scope, mask, new Shape(b, longest)));
+      });
+      return new States(values, OwnedArrays.of(scope, mask, new Shape(b, longest)));
     };
   }
 

@@ -51,8 +51,11 @@ final class MaskedPooling {
     return invalid.mul(OwnedArrays.scalar(invalid, -NEGATIVE));
   }
 
-  /** The attention-weighted sum of the frames: {@code (batch, hidden)}. */
+  /**
+   * The attention-weighted sum of the frames: {@code (batch, hidden)}, as one batched matrix
+   * product (no batch-sized product of frames and weights, forward or backward).
+   */
   static NDArray weightedSum(NDArray x, NDArray weights) {
-    return x.mul(weights.expandDims(2)).sum(new int[] {1});
+    return weights.expandDims(1).matMul(x).squeeze(1);
   }
 }
