@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
 import io.vocalis.core.batching.BucketBatcher.Priority;
 import io.vocalis.core.embeddings.EmbeddingDtype;
 import io.vocalis.core.embeddings.StateSelection;
@@ -20,11 +22,11 @@ import io.vocalis.core.snapshot.SnapshotFilter;
 import io.vocalis.core.storage.Storage;
 import io.vocalis.ml.training.EmbeddingCache;
 import io.vocalis.ml.training.EncoderReference;
+import io.vocalis.testkit.ConfigOverride;
 import io.vocalis.testkit.InjectKafkaBroker;
 import io.vocalis.testkit.KafkaBroker;
 import io.vocalis.testkit.KafkaBrokerResource;
 import jakarta.inject.Inject;
-import java.lang.reflect.Proxy;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,15 +41,19 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Two replicas of {@link Backfills} (instance ids {@code replica-a}, {@code replica-b}) over the
- * app's one real file storage, built directly on the app's pipeline and encoders (the same Quarkus
- * start as {@link EmbedStreamTest}): a backfill started on A cannot be run by B while A holds it;
+ * app's one real file storage, built directly on the app's pipeline and encoders (a Quarkus start
+ * of its own, so that its recordings and announcements are no other test's): a backfill started on A cannot be run by B while A holds it;
  * A stopped in the middle of the job gives it up, B resumes it, and every recording ends with
  * exactly one entry, computed once (by A or by B) and announced once; the job ends DONE with
  * B's counts: what A embedded counted as cached.
  */
 @QuarkusTest
+@TestProfile(BackfillReplicasTest.OwnInstance.class)
 @WithTestResource(KafkaBrokerResource.class)
 class BackfillReplicasTest {
+  /** A separate Quarkus start: its own storage root and broker. */
+  public static class OwnInstance implements QuarkusTestProfile {}
+
   private static final int RECORDINGS = 6;
   private static final int BY_A = 2;
 
@@ -134,16 +140,9 @@ class BackfillReplicasTest {
     replica.json = json;
     replica.embedders = embedders;
     replica.pipeline = pipeline;
-    replica.config = override(config, Map.of("instanceId", Optional.of(instanceId),
+    replica.config = ConfigOverride.of(EmbedConfig.class, config, Map.of("instanceId", Optional.of(instanceId),
         "backfillLease", Duration.ofSeconds(3)));
     replica.init();
     return replica;
-  }
-
-  /** {@code config} with the named methods answering the given values instead. */
-  private static EmbedConfig override(EmbedConfig config, Map<String, Object> answers) {
-    return (EmbedConfig) Proxy.newProxyInstance(BackfillReplicasTest.class.getClassLoader(),
-        new Class<?>[] {EmbedConfig.class}, (proxy, method, args) -> answers.containsKey(method.getName())
-            && method.getParameterCount() == 0 ? answers.get(method.getName()) : method.invoke(config, args));
   }
 }

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.vocalis.core.audio.WavWriter;
 import io.vocalis.core.batching.BucketBatcher.Priority;
@@ -13,11 +14,11 @@ import io.vocalis.core.events.RecordingReady;
 import io.vocalis.core.events.Topics;
 import io.vocalis.core.snapshot.SnapshotFilter;
 import io.vocalis.core.storage.Storage;
+import io.vocalis.testkit.ConfigOverride;
 import io.vocalis.testkit.InjectKafkaBroker;
 import io.vocalis.testkit.KafkaBroker;
 import io.vocalis.testkit.KafkaBrokerResource;
 import jakarta.inject.Inject;
-import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,15 +39,24 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Two replicas of {@link PredictionBackfills} (instance ids {@code replica-a}, {@code replica-b})
  * over the app's one real file storage, built directly on the app's served models and stream
- * predictions (the same Quarkus start as {@link PredictionBackfillTest}): a backfill started on A
+ * predictions (a Quarkus start of its own, so that its recordings and predictions are no other
+ * test's): a backfill started on A
  * cannot be run by B while A holds it; A stopped in the middle of the job gives it up, B resumes it,
  * and every recording ends with exactly one stored prediction, published once; the job ends DONE
  * with B's counts: what A predicted counted as stored.
  */
 @QuarkusTest
-@TestProfile(PredictionBackfillTest.OwnInstance.class)
+@TestProfile(PredictionBackfillReplicasTest.OwnInstance.class)
 @WithTestResource(KafkaBrokerResource.class)
 class PredictionBackfillReplicasTest {
+  /** A separate Quarkus start (few buckets, so warm-up is short), its own storage and broker. */
+  public static class OwnInstance implements QuarkusTestProfile {
+    @Override
+    public Map<String, String> getConfigOverrides() {
+      return new PredictionBackfillTest.OwnInstance().getConfigOverrides();
+    }
+  }
+
   private static final String MODEL = "replicated";
   private static final int RECORDINGS = 6;
   private static final int BY_A = 2;
@@ -134,10 +144,8 @@ class PredictionBackfillReplicasTest {
     replica.json = json;
     replica.models = models;
     replica.predictions = predictions;
-    Map<String, Object> answers = Map.of("instanceId", Optional.of(instanceId), "backfillLease", Duration.ofSeconds(3));
-    replica.config = (InferConfig) Proxy.newProxyInstance(getClass().getClassLoader(),
-        new Class<?>[] {InferConfig.class}, (proxy, method, args) -> answers.containsKey(method.getName())
-            && method.getParameterCount() == 0 ? answers.get(method.getName()) : method.invoke(config, args));
+    replica.config = ConfigOverride.of(InferConfig.class, config, Map.of("instanceId", Optional.of(instanceId),
+        "backfillLease", Duration.ofSeconds(3)));
     replica.init();
     return replica;
   }
