@@ -22,7 +22,7 @@ import java.util.stream.Stream;
  * which refuses even root); for anyone else, write permission is removed from its folders. Either
  * way the refusal is checked by trying to create a file before the test goes on.
  */
-final class StorageFault implements StreamFaultsProcessTest.Outage {
+final class StorageFault implements AutoCloseable {
   private final Path root;
   private final boolean immutable;
   private final List<Path> readOnly = new ArrayList<>();
@@ -80,7 +80,7 @@ final class StorageFault implements StreamFaultsProcessTest.Outage {
   }
 
   /** What the fault is, for messages. */
-  public String how() {
+  String how() {
     return immutable ? "chattr -R +i (immutable, refuses root too)" : "write permission removed (chmod a-w)";
   }
 

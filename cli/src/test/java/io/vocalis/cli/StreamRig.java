@@ -72,15 +72,6 @@ final class StreamRig implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private static final Duration START = Duration.ofSeconds(120);
-  /**
-   * Consumer settings for the rig's services (the {@code kafka.} defaults every channel takes): a
-   * SIGKILLed consumer's group membership lapses after 10 s instead of Kafka's 45 s, so its
-   * restart is given the partition that much sooner; handled offsets are committed every second
-   * instead of every 5 s (the throttled strategy's interval), so lag is 0 sooner once all is done.
-   * Neither changes what is committed: only handled records' offsets are.
-   */
-  private static final List<String> JVM = List.of("-Dkafka.session.timeout.ms=10000",
-      "-Dkafka.heartbeat.interval.ms=1000", "-Dkafka.auto.commit.interval.ms=1000");
 
   final Path storage;
   final Path cohort;
@@ -91,21 +82,6 @@ final class StreamRig implements AutoCloseable {
   private final Path state;
   private final Map<String, String> env;
   private final List<Map<String, String>> rows = new ArrayList<>();
-  private final List<Kill> kills = new ArrayList<>();
-
-  /**
-   * A SIGKILL of a process, in wall-clock milliseconds (the clock of the records' CreateTime, which
-   * every process here reads from the same host), and the window in which it can make an
-   * announcement be repeated: a killed service's replay repeats what it announced before the kill
-   * ({@code firstBy} = the kill) and does so once restarted ({@code repeatFrom} = just before the
-   * new process started); a killed broker loses the acknowledgements of what its clients sent
-   * before it was back ({@code firstBy} = its restart done: a send made while it is down is
-   * delivered once it is back, but its sender, which waits 30 s for the acknowledgement, may have
-   * given up and sent again), and they send again after the kill ({@code repeatFrom}).
-   *
-   * @param service the killed service; null for the broker
-   */
-  record Kill(String what, LocalService service, long killedAt, long firstBy, long repeatFrom) {}
 
   private StreamRig(Path state) throws IOException {
     this.state = state;
@@ -139,7 +115,7 @@ final class StreamRig implements AutoCloseable {
       rig.readMetadata();
       rig.kafka.start(Duration.ofSeconds(60));
       for (LocalService s : rig.services()) {
-        s.start(rig.env, JVM);
+        s.start(rig.env);
       }
       String modelKey = rig.trainModel();
       for (LocalService s : rig.services()) {
@@ -334,38 +310,22 @@ final class StreamRig implements AutoCloseable {
 
   /** Kills {@code service} with SIGKILL; {@link #restart} starts it again. */
   void kill(LocalService service) throws InterruptedException {
-    long killedAt = System.currentTimeMillis();
-    kills.add(new Kill(service.name(), service, killedAt, killedAt, Long.MAX_VALUE));
     service.kill();
-  }
-
-  /** The kills so far, in order. */
-  List<Kill> kills() {
-    return List.copyOf(kills);
   }
 
   /** Starts a killed {@code service} again (its log goes on in the same file) and waits until it is ready. */
   void restart(LocalService service) throws Exception {
-    for (int i = kills.size() - 1; i >= 0; i--) {
-      Kill k = kills.get(i);
-      if (k.service() == service && k.repeatFrom() == Long.MAX_VALUE) {
-        kills.set(i, new Kill(k.what(), service, k.killedAt(), k.firstBy(), System.currentTimeMillis()));
-        break;
-      }
-    }
-    service.start(env, JVM);
+    service.start(env);
     service.awaitReady(START);
   }
 
   /** Kills the broker with SIGKILL and starts it again on the same ports and data. */
   void killAndRestartBroker() throws Exception {
     ProcessHandle broker = kafka.process().orElseThrow(() -> new IllegalStateException("the broker is not running"));
-    long killedAt = System.currentTimeMillis();
     broker.destroyForcibly();
     broker.onExit().get(30, TimeUnit.SECONDS);
     Files.deleteIfExists(state.resolve("kafka/broker.pid"));
     kafka.start(Duration.ofSeconds(60));
-    kills.add(new Kill("broker", null, killedAt, System.currentTimeMillis(), killedAt));
   }
 
   interface Condition {
