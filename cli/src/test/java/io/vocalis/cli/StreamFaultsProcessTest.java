@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vocalis.cli.Replays.Stage;
+import io.vocalis.cli.Replays.Window;
 import io.vocalis.core.events.Event;
 import io.vocalis.core.events.EventCodec;
 import io.vocalis.core.events.RecordingIncoming;
@@ -16,6 +18,7 @@ import io.vocalis.core.ingest.RecordingMetadata;
 import io.vocalis.core.metrics.PrometheusText;
 import io.vocalis.core.storage.Storage;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,7 +30,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +41,7 @@ import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -52,8 +56,10 @@ import org.junit.jupiter.api.TestMethodOrder;
  * <ol>
  *   <li>a stream of 200 recordings with planted poison records, during which ingest-, embed- and
  *       infer-service are each killed with SIGKILL and restarted, and then the broker: every
- *       recording is stored once, embedded once, predicted once; duplicates on the topics are
- *       counted and printed; the dead letters are exactly the poisons; no consumer lags behind;
+ *       recording is stored once, embedded once, predicted once; the dead letters are exactly the
+ *       poisons; no consumer lags behind; repeated events on the topics are counted, printed, and
+ *       each one is a replay across a kill of its producer of what it had not yet committed
+ *       ({@link Replays});
  *   <li>the storage made unwritable (the kernel refuses writes): every service's readiness is DOWN
  *       naming the storage, write endpoints answer 503 problem+json with {@code Retry-After}, the
  *       held records are retried and neither committed nor dead-lettered; once writable again,
@@ -69,6 +75,12 @@ class StreamFaultsProcessTest {
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private static final int STREAM = 200;
   private static final Duration FLOW = Duration.ofSeconds(120);
+  private static final Stage INGEST =
+      new Stage("ingest", StreamRig.INGEST_GROUP, Topics.RECORDINGS_INCOMING, Topics.RECORDINGS_READY);
+  private static final Stage EMBED = new Stage("embed", StreamRig.EMBED_GROUP, Topics.RECORDINGS_READY,
+      Topics.EMBEDDINGS_READY);
+  private static final Stage INFER = new Stage("infer", StreamRig.INFER_GROUP, Topics.RECORDINGS_READY,
+      Topics.PREDICTIONS);
 
   /** Kept after the run for a post-mortem (service logs, broker data, storage); cleared at the next run. */
   private static final Path STATE = Path.of("target/stream-faults").toAbsolutePath();
@@ -108,6 +120,7 @@ class StreamFaultsProcessTest {
     ProducerRecord<String, byte[]> invalidReady = poison(poisons, Topics.RECORDINGS_READY, "poison-invalid-ready",
         "{\"schema\": 1, \"id\": \"not-a-recording\"}".getBytes(StandardCharsets.UTF_8));
     Map<String, Integer> atKill = new LinkedHashMap<>();
+    List<Window> windows = new ArrayList<>();
 
     rig.produce(List.of(malformed));
     rig.stream(0, 40);
@@ -116,6 +129,7 @@ class StreamFaultsProcessTest {
     rig.await("ingest's first recordings", FLOW, () -> rig.storedRecordings() >= 20, rig::progress);
     rig.kill(rig.ingest);
     atKill.put("ingest (stored)", rig.storedRecordings());
+    windows.add(killed("ingest kill", INGEST));
     rig.produce(List.of(unusable)); // the stream goes on while ingest is down
     rig.stream(80, 120);
     rig.restart(rig.ingest);
@@ -126,18 +140,30 @@ class StreamFaultsProcessTest {
     rig.await("embeddings", FLOW, () -> rig.embeddings() >= 60, rig::progress);
     rig.kill(rig.embed);
     atKill.put("embed (embedded)", rig.embeddings());
+    windows.add(killed("embed kill", EMBED));
     rig.restart(rig.embed);
 
     rig.stream(160, 180);
     rig.await("predictions", FLOW, () -> rig.predictions() >= 100, rig::progress);
     rig.kill(rig.infer);
     atKill.put("infer (predicted)", rig.predictions());
+    windows.add(killed("infer kill", INFER));
     rig.restart(rig.infer);
 
     rig.stream(180, STREAM);
     rig.await("predictions", FLOW, () -> rig.predictions() >= 140, rig::progress);
     atKill.put("broker (predicted)", rig.predictions());
+    Map<Stage, Map<TopicPartition, Long>> committed = new LinkedHashMap<>();
+    Map<Stage, Map<TopicPartition, Long>> published = new LinkedHashMap<>();
+    for (Stage stage : List.of(INGEST, EMBED, INFER)) {
+      committed.put(stage, rig.committed(stage.group(), stage.input()));
+      published.put(stage, rig.ends(stage.output()));
+    }
     rig.killAndRestartBroker();
+    for (Stage stage : List.of(INGEST, EMBED, INFER)) {
+      windows.add(new Window("broker kill", stage, committed.get(stage), rig.ends(stage.input()), published.get(stage),
+          rig.ends(stage.output())));
+    }
     System.out.printf("stream faults: kills at %s, %.1f s%n", atKill, seconds(start));
 
     rig.await("every recording stored, embedded and predicted", FLOW, () -> rig.storedRecordings() >= STREAM
@@ -153,16 +179,17 @@ class StreamFaultsProcessTest {
     assertThat(rig.embeddings()).as("one embedding per (recording, encoder)").isEqualTo(STREAM);
     assertThat(rig.predictions()).as("one prediction per (recording, model version)").isEqualTo(STREAM);
 
-    Map<String, Integer> ready = perKey(rig.readAll(Topics.RECORDINGS_READY), e -> e.path("id").asText(),
-        poisons.keySet());
-    Map<String, Integer> embedded = perKey(rig.readAll(Topics.EMBEDDINGS_READY),
-        e -> e.path("recordingId").asText() + " " + e.path("revision").asText(), poisons.keySet());
-    Map<String, Integer> predicted = perKey(rig.readAll(Topics.PREDICTIONS),
-        e -> e.path("recordingId").asText() + " " + e.path("modelId").asText() + " " + e.path("modelVersion").asText(),
-        poisons.keySet());
-    assertThat(ready).as("recordings announced").hasSize(STREAM);
-    assertThat(embedded).as("embeddings announced").hasSize(STREAM);
-    assertThat(predicted).as("predictions announced").hasSize(STREAM);
+    Function<JsonNode, String> readyKey = e -> e.path("id").asText();
+    Function<JsonNode, String> embeddedKey = e -> e.path("recordingId").asText() + " " + e.path("revision").asText();
+    Function<JsonNode, String> predictedKey = e -> e.path("recordingId").asText() + " " + e.path("modelId").asText()
+        + " " + e.path("modelVersion").asText();
+    Function<JsonNode, String> recordingOf = e -> e.path("recordingId").asText();
+    var ready = withoutPoisons(rig.readAll(Topics.RECORDINGS_READY), poisons.keySet());
+    var embedded = withoutPoisons(rig.readAll(Topics.EMBEDDINGS_READY), poisons.keySet());
+    var predicted = withoutPoisons(rig.readAll(Topics.PREDICTIONS), poisons.keySet());
+    assertThat(keys(ready, readyKey)).as("recordings announced").hasSize(STREAM);
+    assertThat(keys(embedded, embeddedKey)).as("embeddings announced").hasSize(STREAM);
+    assertThat(keys(predicted, predictedKey)).as("predictions announced").hasSize(STREAM);
 
     Map<String, Integer> deadLetters = new TreeMap<>();
     for (ConsumerRecord<String, byte[]> r : rig.readAll(Topics.DEAD_LETTER)) {
@@ -177,18 +204,37 @@ class StreamFaultsProcessTest {
         .mapToInt(e -> e.getValue() - (poisons.get(e.getKey()).equals(Topics.RECORDINGS_READY) ? 2 : 1)).sum();
     assertThat(deadLetters.get("poison-invalid-ready")).isGreaterThanOrEqualTo(2);
 
-    int readyDuplicates = duplicates(ready);
-    int embeddedDuplicates = duplicates(embedded);
-    int predictedDuplicates = duplicates(predicted);
-    System.out.printf("stream faults: kills at %s; %d recordings, %d poisons; duplicates on the topics: "
-            + "recordings.ready %d, embeddings.ready %d, predictions %d, dead-letter %d; %.1f s%n",
-        atKill, STREAM, poisons.size(), readyDuplicates, embeddedDuplicates, predictedDuplicates,
+    var readyById = Replays.byId(ready, readyKey);
+    Map<Stage, Replays.Report> repeats = new LinkedHashMap<>();
+    repeats.put(INGEST, Replays.check(ready, readyKey, null, Map.of(), of(windows, INGEST)));
+    repeats.put(EMBED, Replays.check(embedded, embeddedKey, recordingOf, readyById, of(windows, EMBED)));
+    repeats.put(INFER, Replays.check(predicted, predictedKey, recordingOf, readyById, of(windows, INFER)));
+    System.out.printf("stream faults: kills at %s; %d recordings, %d poisons; repeated events: recordings.ready %s; "
+            + "embeddings.ready %s; predictions %s; dead-letter %d; %.1f s%n",
+        atKill, STREAM, poisons.size(), repeats.get(INGEST), repeats.get(EMBED), repeats.get(INFER),
         deadLetterDuplicates, seconds(start));
-    // a replay re-announces only what was in flight at a kill: a recording's id is announced before
-    // its event is stored (ingest handles one record at a time), embed and infer hold a few dozen
-    assertThat(readyDuplicates).as("recordings announced twice").isLessThanOrEqualTo(4);
-    assertThat(embeddedDuplicates).as("embeddings announced twice").isLessThanOrEqualTo(STREAM / 2);
-    assertThat(predictedDuplicates).as("predictions announced twice").isLessThanOrEqualTo(STREAM / 2);
+    // a repeat is only a replay across a kill of what its consumer had published but not committed
+    repeats.forEach((stage, report) -> {
+      assertThat(report.unexplained()).as("%s repeats no kill explains", stage.output()).isEmpty();
+      assertThat(report.overBudget()).as("%s kills that replayed more than was uncommitted", stage.output()).isEmpty();
+    });
+  }
+
+  /** The windows of one stage. */
+  private static List<Window> of(List<Window> windows, Stage stage) {
+    return windows.stream().filter(w -> w.stage().equals(stage)).toList();
+  }
+
+  /** The window of a kill of {@code stage}'s service, read while it is dead. */
+  private static Window killed(String kill, Stage stage) throws Exception {
+    Map<TopicPartition, Long> published = rig.ends(stage.output());
+    return new Window(kill, stage, rig.committed(stage.group(), stage.input()), rig.ends(stage.input()), published,
+        published);
+  }
+
+  private static List<ConsumerRecord<String, byte[]>> withoutPoisons(List<ConsumerRecord<String, byte[]>> records,
+      Set<String> poisons) {
+    return records.stream().filter(r -> !poisons.contains(r.key())).toList();
   }
 
   @Test
@@ -297,20 +343,14 @@ class StreamFaultsProcessTest {
         Map.of("speaker_id", "poison"), Instant.now()));
   }
 
-  /** How often each event (named by {@code key}) is on a topic; planted poisons left out. */
-  private static Map<String, Integer> perKey(List<ConsumerRecord<String, byte[]>> records,
-      Function<JsonNode, String> key, Set<String> poisons) throws Exception {
-    Map<String, Integer> counts = new HashMap<>();
+  /** The events (named by {@code key}) on a topic. */
+  private static Set<String> keys(List<ConsumerRecord<String, byte[]>> records, Function<JsonNode, String> key)
+      throws IOException {
+    Set<String> keys = new HashSet<>();
     for (ConsumerRecord<String, byte[]> r : records) {
-      if (!poisons.contains(r.key())) {
-        counts.merge(key.apply(JSON.readTree(r.value())), 1, Integer::sum);
-      }
+      keys.add(key.apply(JSON.readTree(r.value())));
     }
-    return counts;
-  }
-
-  private static int duplicates(Map<String, Integer> counts) {
-    return counts.values().stream().mapToInt(n -> n - 1).sum();
+    return keys;
   }
 
   private static String header(ConsumerRecord<String, byte[]> record, String name) {

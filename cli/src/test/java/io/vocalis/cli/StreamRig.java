@@ -209,20 +209,43 @@ final class StreamRig implements AutoCloseable {
 
   /** Records of {@code topic} not yet committed by {@code group} (all of them when it committed none). */
   long lag(String group, String topic) throws Exception {
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000))) {
+    Map<TopicPartition, Long> committed = committed(group, topic);
+    return ends(topic).entrySet().stream().mapToLong(e -> e.getValue() - committed.get(e.getKey())).sum();
+  }
+
+  /** {@code group}'s committed offset on each partition of {@code topic} (0 where it committed none). */
+  Map<TopicPartition, Long> committed(String group, String topic) throws Exception {
+    try (Admin admin = admin()) {
       Map<TopicPartition, OffsetAndMetadata> committed =
           admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
-      var partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions();
-      Map<TopicPartition, OffsetSpec> latest = new LinkedHashMap<>();
-      partitions.forEach(info -> latest.put(new TopicPartition(topic, info.partition()), OffsetSpec.latest()));
-      long lag = 0;
-      for (var end : admin.listOffsets(latest).all().get().entrySet()) {
-        OffsetAndMetadata at = committed.get(end.getKey());
-        lag += end.getValue().offset() - (at == null ? 0 : at.offset());
+      Map<TopicPartition, Long> offsets = new LinkedHashMap<>();
+      for (TopicPartition partition : partitions(admin, topic)) {
+        OffsetAndMetadata at = committed.get(partition);
+        offsets.put(partition, at == null ? 0L : at.offset());
       }
-      return lag;
+      return offsets;
     }
+  }
+
+  /** The end offset of each partition of {@code topic}: where its next record will go. */
+  Map<TopicPartition, Long> ends(String topic) throws Exception {
+    try (Admin admin = admin()) {
+      Map<TopicPartition, OffsetSpec> latest = new LinkedHashMap<>();
+      partitions(admin, topic).forEach(partition -> latest.put(partition, OffsetSpec.latest()));
+      Map<TopicPartition, Long> ends = new LinkedHashMap<>();
+      admin.listOffsets(latest).all().get().forEach((partition, end) -> ends.put(partition, end.offset()));
+      return ends;
+    }
+  }
+
+  private Admin admin() {
+    return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000));
+  }
+
+  private static List<TopicPartition> partitions(Admin admin, String topic) throws Exception {
+    return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().stream()
+        .map(info -> new TopicPartition(topic, info.partition())).toList();
   }
 
   /** Waits until every stream consumer group has committed everything on its input topic. */

@@ -15,6 +15,10 @@ import io.vocalis.testkit.InjectKafkaBroker;
 import io.vocalis.testkit.KafkaBroker;
 import io.vocalis.testkit.KafkaBrokerResource;
 import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -27,11 +31,18 @@ import org.junit.jupiter.api.Test;
 @TestProfile(UnloadableEncoderTest.Profile.class)
 @WithTestResource(KafkaBrokerResource.class)
 class UnloadableEncoderTest {
-  /** The first encoder is a folder without a checkpoint. */
+  /** The first encoder is an empty folder: no checkpoint. */
   public static class Profile implements QuarkusTestProfile {
     @Override
     public Map<String, String> getConfigOverrides() {
-      return Map.of("vocalis.embed.encoders[0].model", System.getProperty("java.io.tmpdir"),
+      Path empty;
+      try {
+        empty = Files.createTempDirectory("no-checkpoint");
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      empty.toFile().deleteOnExit();
+      return Map.of("vocalis.embed.encoders[0].model", empty.toString(),
           "%test.vocalis.embed.encoders[1].model", "fbank");
     }
   }

@@ -258,6 +258,7 @@ class ConsoleBrowserTest extends ConsoleBrowserBase {
       samples[i] = (float) ((i < 12000 ? 0.05 : 0.6) * Math.sin(2 * Math.PI * 220 * i / 16000.0));
     }
     Path wav = Files.createTempFile("console-listen", ".wav");
+    wav.toFile().deleteOnExit();
     byte[] bytes = new WavWriter(16000, 1, WavWriter.Encoding.PCM_16).toBytes(samples);
     Files.write(wav, bytes);
 
