@@ -208,10 +208,10 @@ public final class ConfigLoader {
     Loss loss = new Loss(type, posWeight, auto, levels);
 
     Node o = root.section("optimizer");
-    o.known("head_lr", "head_weight_decay", "encoder_lr", "encoder_weight_decay", "adapter_lr",
+    o.known("head_lr", "head_weight_decay", "head_l2", "encoder_lr", "encoder_weight_decay", "adapter_lr",
         "adapter_weight_decay", "beta1", "beta2", "eps");
     Optimizer optimizer = new Optimizer(o.number("head_lr", 3e-3, 0, 10, false, true),
-        o.number("head_weight_decay", 0.01, 0, 10, true, true),
+        o.number("head_weight_decay", 0.01, 0, 10, true, true), o.number("head_l2", 0, 0, 10, true, true),
         o.number("encoder_lr", 1e-6, 0, 10, true, true),
         o.number("encoder_weight_decay", 0.01, 0, 10, true, true),
         o.number("adapter_lr", 1e-4, 0, 10, true, true),
@@ -338,6 +338,7 @@ public final class ConfigLoader {
     ObjectNode o = root.putObject("optimizer");
     o.put("head_lr", c.optimizer().headLr());
     o.put("head_weight_decay", c.optimizer().headWeightDecay());
+    o.put("head_l2", c.optimizer().headL2());
     o.put("encoder_lr", c.optimizer().encoderLr());
     o.put("encoder_weight_decay", c.optimizer().encoderWeightDecay());
     o.put("adapter_lr", c.optimizer().adapterLr());

@@ -580,7 +580,13 @@ public final class Trainer {
             case ENCODER -> o.encoderWeightDecay();
             case ADAPTER -> o.adapterWeightDecay();
           };
-          s.adam().update(name, p, grads.get(name), lr * factor, decay, scope);
+          NDArray g = grads.get(name);
+          if (group == Trainables.Group.HEAD && o.headL2() > 0 && name.endsWith(".weight")) {
+            NDArray penalty = p.mul(o.headL2());
+            penalty.attach(scope);
+            g.addi(penalty);
+          }
+          s.adam().update(name, p, g, lr * factor, decay, scope);
         });
       }
       grads.values().forEach(Trainables::zero);

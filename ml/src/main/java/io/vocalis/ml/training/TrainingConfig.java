@@ -159,6 +159,10 @@ public record TrainingConfig(
    *
    * @param headLr head learning rate
    * @param headWeightDecay head weight decay
+   * @param headL2 L2 penalty on the head's weights (not its biases), coupled to the loss as in
+   *     logistic regression: {@code headL2 * w} is added to each weight's gradient, the gradient of
+   *     {@code headL2 / 2 * |w|^2} added to the mean loss (scikit-learn's {@code C} is {@code 1 /
+   *     (headL2 * training recordings)}); 0 for none
    * @param encoderLr encoder learning rate (unfrozen encoder weights)
    * @param encoderWeightDecay encoder weight decay
    * @param adapterLr learning rate of LoRA matrices and soft prompts
@@ -167,7 +171,7 @@ public record TrainingConfig(
    * @param beta2 second-moment decay
    * @param eps denominator term
    */
-  public record Optimizer(double headLr, double headWeightDecay, double encoderLr, double encoderWeightDecay,
+  public record Optimizer(double headLr, double headWeightDecay, double headL2, double encoderLr, double encoderWeightDecay,
       double adapterLr, double adapterWeightDecay, double beta1, double beta2, double eps) {}
 
   /**

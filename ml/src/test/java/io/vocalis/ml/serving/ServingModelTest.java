@@ -193,6 +193,8 @@ class ServingModelTest {
       float[] kept = samples(files.get(0));
       float[] given = samples(files.get(1));
       ServingModel.Result alone = model.predict(kept, false);
+      // the listener hears of a batch on the encoder's thread just after its results complete
+      awaitBatches(batchSizes, 1);
       batchSizes.clear();
       ServingModel.Pending first = model.start("kept", () -> kept, BucketBatcher.Priority.LIVE);
       ServingModel.Pending second = model.start("given-up", () -> given, BucketBatcher.Priority.LIVE);
@@ -201,14 +203,19 @@ class ServingModelTest {
       assertThat(model.pendingItems()).as("left the queue at once").isEqualTo(1);
       assertThatThrownBy(() -> second.await(false)).isInstanceOf(java.util.concurrent.CancellationException.class);
       assertThat(first.await(false).probabilities()).isEqualTo(alone.probabilities());
-      // the listener hears of the batch on the encoder's thread just after its results complete
-      long deadline = System.nanoTime() + 5_000_000_000L;
-      while (batchSizes.isEmpty() && System.nanoTime() < deadline) {
-        Thread.sleep(5);
-      }
+      awaitBatches(batchSizes, 1);
       Thread.sleep(450); // longer than the batch wait: a batch of the cancelled one would have come by now
       assertThat(batchSizes).as("one batch, of the recording still wanted").containsExactly(1);
     }
+  }
+
+  /** Waits (5 s at most) until the listener has heard of {@code count} batches. */
+  private static void awaitBatches(List<Integer> batchSizes, int count) throws InterruptedException {
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (batchSizes.size() < count && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    assertThat(batchSizes).as("batches heard of").hasSize(count);
   }
 
   @Test
