@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -582,7 +583,8 @@ public final class Trainer {
           };
           NDArray g = grads.get(name);
           if (group == Trainables.Group.HEAD && o.headL2() > 0 && name.endsWith(".weight")) {
-            NDArray penalty = p.mul(o.headL2());
+            NDArray l2 = OwnedArrays.of(scope, new float[] {(float) o.headL2()}, new Shape());
+            NDArray penalty = p.mul(l2);
             penalty.attach(scope);
             g.addi(penalty);
           }
