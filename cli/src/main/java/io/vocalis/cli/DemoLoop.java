@@ -187,8 +187,9 @@ final class DemoLoop {
     ObjectNode head = config.putObject("head").put("pooling", "mean").put("activation", "relu").put("dropout", 0.1);
     head.putArray("hidden").add(128);
     config.putObject("loss").put("pos_weight", "none");
-    config.putObject("optimizer").put("head_lr", 0.003);
-    config.putObject("training").put("epochs", epochs).put("batch_size", 8).put("selection_smoothing", 1);
+    config.putObject("optimizer").put("head_lr", 0.003).put("head_weight_decay", 0.01).put("head_l2", 0);
+    config.putObject("training").put("epochs", epochs).put("batch_size", 8).put("early_stopping", 10)
+        .put("selection_smoothing", 1).put("refit", false);
     ObjectNode request = JSON.createObjectNode();
     request.set("config", config);
     request.putObject("dataset").putObject("filter");

@@ -188,55 +188,6 @@ public final class ConfigLoader {
         e.choice("cache_dtype", EmbeddingDtype.FLOAT32, EmbeddingDtype.class),
         (int) e.integer("cache_memory_mb", DEFAULT_CACHE_MEMORY_MB, 1, 1 << 20));
 
-    Node h = root.section("head");
-    h.known("pooling", "hidden", "activation", "dropout", "normalize", "calibration");
-    Pooling pooling = h.choice("pooling", defaultPooling(encoder.model()), Pooling.class);
-    Head head = new Head(pooling, h.sizes("hidden", List.of(128)),
-        h.choice("activation", HeadActivation.RELU, HeadActivation.class),
-        h.number("dropout", 0.1, 0, 1, true, false), h.bool("normalize", true),
-        h.choice("calibration", CalibrationMethod.NONE, CalibrationMethod.class));
-
-    Node l = root.section("loss");
-    l.known("type", "pos_weight", "levels");
-    LossType type = l.choice("type", LossType.BCE, LossType.class);
-    Map<String, Double> posWeight = new LinkedHashMap<>();
-    boolean auto = l.posWeight("pos_weight", type == LossType.BCE, posWeight);
-    int levels = (int) l.integer("levels", 0, 0, 100);
-    if (levels == 1) {
-      throw new IllegalArgumentException("config key loss.levels: must be 0 (from the data) or >= 2, got 1");
-    }
-    Loss loss = new Loss(type, posWeight, auto, levels);
-
-    Node o = root.section("optimizer");
-    o.known("head_lr", "head_weight_decay", "head_l2", "encoder_lr", "encoder_weight_decay", "adapter_lr",
-        "adapter_weight_decay", "beta1", "beta2", "eps");
-    Optimizer optimizer = new Optimizer(o.number("head_lr", 3e-3, 0, 10, false, true),
-        o.number("head_weight_decay", 0.01, 0, 10, true, true), o.number("head_l2", 0, 0, 10, true, true),
-        o.number("encoder_lr", 1e-6, 0, 10, true, true),
-        o.number("encoder_weight_decay", 0.01, 0, 10, true, true),
-        o.number("adapter_lr", 1e-4, 0, 10, true, true),
-        o.number("adapter_weight_decay", 0, 0, 10, true, true),
-        o.number("beta1", 0.9, 0, 1, true, false), o.number("beta2", 0.999, 0, 1, true, false),
-        o.number("eps", 1e-8, 0, 1, false, true));
-
-    Node sc = root.section("schedule");
-    sc.known("type", "warmup_steps", "step_epochs", "gamma", "patience", "factor", "min_factor");
-    Schedule schedule = new Schedule(sc.choice("type", ScheduleType.CONSTANT, ScheduleType.class),
-        (int) sc.integer("warmup_steps", 0, 0, Integer.MAX_VALUE),
-        (int) sc.integer("step_epochs", 10, 1, Integer.MAX_VALUE),
-        sc.number("gamma", 0.1, 0, 1, false, true), (int) sc.integer("patience", 3, 0, Integer.MAX_VALUE),
-        sc.number("factor", 0.5, 0, 1, false, false), sc.number("min_factor", 0, 0, 1, true, true));
-
-    Node t = root.section("training");
-    t.known("epochs", "batch_size", "accumulation", "clip_norm", "early_stopping", "selection_metric",
-        "selection_smoothing", "min_delta", "checkpoint_every");
-    Training training = new Training((int) t.integer("epochs", 40, 1, 1_000_000),
-        (int) t.integer("batch_size", 16, 1, 1_000_000), (int) t.integer("accumulation", 1, 1, 1_000_000),
-        t.number("clip_norm", 1.0, 0, 1e9, true, true), (int) t.integer("early_stopping", 10, 0, 1_000_000),
-        t.choice("selection_metric", SelectionMetric.VAL_MACRO_AUROC, SelectionMetric.class),
-        (int) t.integer("selection_smoothing", 5, 1, 1_000), t.number("min_delta", 0, 0, 1e9, true, true),
-        (int) t.integer("checkpoint_every", 1, 1, 1_000_000));
-
     Node f = root.section("finetune");
     f.known("freeze", "frozen_layers", "lora", "prompts", "mixed_precision");
     Freeze freeze = f.choice("freeze", Freeze.ALL, Freeze.class);
@@ -258,6 +209,66 @@ public final class ConfigLoader {
       throw new IllegalArgumentException("config key finetune.frozen_layers: freeze: layers needs the number of "
           + "layers to keep fixed (>= 1)");
     }
+    // head-only runs default to what learns on small cohorts (docs/training.md, Defaults for small
+    // data): a linear head with an L2 penalty, trained to convergence, then refitted on training and
+    // validation; fine-tuning runs keep an MLP head, decay and early stopping
+    boolean headOnly = !finetune.active();
+
+    Node h = root.section("head");
+    h.known("pooling", "hidden", "activation", "dropout", "normalize", "calibration");
+    Pooling pooling = h.choice("pooling", defaultPooling(encoder.model()), Pooling.class);
+    Head head = new Head(pooling, h.sizes("hidden", headOnly ? List.of() : List.of(128)),
+        h.choice("activation", HeadActivation.RELU, HeadActivation.class),
+        h.number("dropout", headOnly ? 0 : 0.1, 0, 1, true, false), h.bool("normalize", true),
+        h.choice("calibration", CalibrationMethod.NONE, CalibrationMethod.class));
+
+    Node l = root.section("loss");
+    l.known("type", "pos_weight", "levels");
+    LossType type = l.choice("type", LossType.BCE, LossType.class);
+    Map<String, Double> posWeight = new LinkedHashMap<>();
+    boolean auto = l.posWeight("pos_weight", type == LossType.BCE, posWeight);
+    int levels = (int) l.integer("levels", 0, 0, 100);
+    if (levels == 1) {
+      throw new IllegalArgumentException("config key loss.levels: must be 0 (from the data) or >= 2, got 1");
+    }
+    Loss loss = new Loss(type, posWeight, auto, levels);
+
+    Node o = root.section("optimizer");
+    o.known("head_lr", "head_weight_decay", "head_l2", "encoder_lr", "encoder_weight_decay", "adapter_lr",
+        "adapter_weight_decay", "beta1", "beta2", "eps");
+    Optimizer optimizer = new Optimizer(o.number("head_lr", 3e-3, 0, 10, false, true),
+        o.number("head_weight_decay", headOnly ? 0 : 0.01, 0, 10, true, true),
+        o.number("head_l2", headOnly ? HEAD_ONLY_L2 : 0, 0, 10, true, true),
+        o.number("encoder_lr", 1e-6, 0, 10, true, true),
+        o.number("encoder_weight_decay", 0.01, 0, 10, true, true),
+        o.number("adapter_lr", 1e-4, 0, 10, true, true),
+        o.number("adapter_weight_decay", 0, 0, 10, true, true),
+        o.number("beta1", 0.9, 0, 1, true, false), o.number("beta2", 0.999, 0, 1, true, false),
+        o.number("eps", 1e-8, 0, 1, false, true));
+
+    Node sc = root.section("schedule");
+    sc.known("type", "warmup_steps", "step_epochs", "gamma", "patience", "factor", "min_factor");
+    Schedule schedule = new Schedule(sc.choice("type", ScheduleType.CONSTANT, ScheduleType.class),
+        (int) sc.integer("warmup_steps", 0, 0, Integer.MAX_VALUE),
+        (int) sc.integer("step_epochs", 10, 1, Integer.MAX_VALUE),
+        sc.number("gamma", 0.1, 0, 1, false, true), (int) sc.integer("patience", 3, 0, Integer.MAX_VALUE),
+        sc.number("factor", 0.5, 0, 1, false, false), sc.number("min_factor", 0, 0, 1, true, true));
+
+    Node t = root.section("training");
+    t.known("epochs", "batch_size", "accumulation", "clip_norm", "early_stopping", "selection_metric",
+        "selection_smoothing", "min_delta", "checkpoint_every", "refit");
+    int epochs = (int) t.integer("epochs", headOnly ? 200 : 40, 1, 1_000_000);
+    Training training = new Training(epochs,
+        (int) t.integer("batch_size", 16, 1, 1_000_000), (int) t.integer("accumulation", 1, 1, 1_000_000),
+        t.number("clip_norm", 1.0, 0, 1e9, true, true), (int) t.integer("early_stopping", headOnly ? 0 : 10, 0, 1_000_000),
+        t.choice("selection_metric", SelectionMetric.VAL_MACRO_AUROC, SelectionMetric.class),
+        (int) t.integer("selection_smoothing", headOnly ? Math.min(epochs, 1_000) : 5, 1, 1_000), t.number("min_delta", 0, 0, 1e9, true, true),
+        (int) t.integer("checkpoint_every", 1, 1, 1_000_000), t.bool("refit", headOnly));
+
+    if (training.refit() && finetune.active()) {
+      throw new IllegalArgumentException("config key training.refit: only head-only runs refit (finetune.freeze:"
+          + " all, no lora, no prompts); this run trains through the encoder");
+    }
     return new TrainingConfig(name, seed, data, encoder, head, loss, optimizer, schedule, training, finetune);
   }
 
@@ -269,6 +280,12 @@ public final class ConfigLoader {
   static Pooling defaultPooling(String model) {
     return Encoders.FBANK.equals(model) ? Pooling.STATS : Pooling.MEAN;
   }
+
+  /**
+   * {@code optimizer.head_l2} of head-only runs by default: chosen on synthetic cohorts of 24, 48
+   * and 96 speakers beside logistic regression (docs/training.md, Defaults for small data).
+   */
+  static final double HEAD_ONLY_L2 = 0.0004;
 
   /** The model name when the configuration names none. */
   public static final String DEFAULT_NAME = "vocalis";
@@ -364,6 +381,7 @@ public final class ConfigLoader {
     t.put("selection_smoothing", c.training().selectionSmoothing());
     t.put("min_delta", c.training().minDelta());
     t.put("checkpoint_every", c.training().checkpointEvery());
+    t.put("refit", c.training().refit());
     ObjectNode f = root.putObject("finetune");
     f.put("freeze", c.finetune().freeze().toString());
     f.put("frozen_layers", c.finetune().frozenLayers());

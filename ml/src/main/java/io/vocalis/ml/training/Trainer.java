@@ -225,7 +225,7 @@ public final class Trainer {
         String stoppedAt = null;
         while (!state.stoppedEarly() && state.epochsDone() < config.training().epochs()) {
           int epoch = state.epochsDone();
-          OptionalDouble trained = trainEpoch(epoch, session, trainRows, state);
+          OptionalDouble trained = trainEpoch(epoch, session, trainRows, state, false);
           if (trained.isEmpty()) {
             stoppedAt = state.save(run, trainables, adam, schedule);
             break;
@@ -258,18 +258,97 @@ public final class Trainer {
         }
         writeCurves(state.history());
         if (stoppedAt != null) {
-          TrainingResult.Stop stop = new TrainingResult.Stop(state.epochsDone(), state.position().microBatches(),
-              microBatches, stoppedAt);
-          return new TrainingResult(run.root().toString(), state.history(), state.bestEpoch(), false, true, null,
-              null, stop);
+          return stopped(state, state.position().microBatches(), microBatches, stoppedAt);
         }
-        SplitMetrics test = finish(state, session, encoder, valRows, testRows, dataset);
-        if (embeddings != null) {
-          seams.embeddings().accept(embeddings);
+        int bestEpoch = state.bestEpoch() > 0 ? state.bestEpoch() : state.epochsDone();
+        List<Integer> refitRows = new ArrayList<>(trainRows);
+        refitRows.addAll(valRows);
+        refitRows.sort(null); // dataset order: as a run whose training split held both
+        try (Refitted refitted = config.training().refit() ? refit(session, state, spec, refitRows, bestEpoch) : null) {
+          if (config.training().refit() && refitted == null) {
+            return stopped(state, microBatches, microBatches, RunLayout.checkpoint(state.epochsDone()));
+          }
+          SplitMetrics test = finish(state, session, refitted, encoder, valRows, testRows, dataset);
+          if (embeddings != null) {
+            seams.embeddings().accept(embeddings);
+          }
+          return new TrainingResult(run.root().toString(), state.history(), state.bestEpoch(), state.stoppedEarly(),
+              false, test, null, null);
         }
-        return new TrainingResult(run.root().toString(), state.history(), state.bestEpoch(), state.stoppedEarly(),
-            false, test, null, null);
       }
+    }
+  }
+
+  /** The progress task of the refit, one step an epoch. */
+  static final String REFIT = "refit on train + val";
+
+  private TrainingResult stopped(TrainingState state, int position, int microBatches, String folder) {
+    TrainingResult.Stop stop = new TrainingResult.Stop(state.epochsDone(), position, microBatches, folder);
+    return new TrainingResult(run.root().toString(), state.history(), state.bestEpoch(), false, true, null, null, stop);
+  }
+
+  /**
+   * {@code training.refit}: a new head from the seed, standardised with the statistics of
+   * {@code rows} (training and validation), trained on them for as many epochs as the first pass
+   * ran, its learning-rate schedule fed the first pass's selection metric epoch by epoch; with the
+   * weights after {@code bestEpoch} epochs and after the last. Null when the listener asks to stop:
+   * the first pass is complete in its checkpoint, and a resume refits from the start (the refit is
+   * a pure function of the seed, so it ends the same).
+   */
+  private Refitted refit(Session first, TrainingState state, HeadSpec spec, List<Integer> rows, int bestEpoch) {
+    TrainingConfig.Training t = config.training();
+    TrainingConfig.Optimizer o = config.optimizer();
+    float[][] stats = spec.normalize() ? Normalization.of(first.inputs(), rows, spec, t.batchSize(), first.work())
+        : new float[][] {null, null};
+    long microBatches = (rows.size() + t.batchSize() - 1) / t.batchSize();
+    long stepsPerEpoch = (microBatches + t.accumulation() - 1) / t.accumulation();
+    LrSchedule schedule = new LrSchedule(config.schedule(), stepsPerEpoch * t.epochs(), t.selectionMetric());
+    ClassifierHead head = ClassifierHead.initialize(spec, stats[0], stats[1], config.seed(), device);
+    AdamW adam = new AdamW(o.beta1(), o.beta2(), o.eps(), device);
+    Refitted refitted = null;
+    try {
+      Trainables trainables = new Trainables();
+      head.parameters().forEach((name, p) -> trainables.add(name, p, Trainables.Group.HEAD));
+      trainables.arrays().values().forEach(p -> p.setRequiresGradient(true));
+      Session s = new Session(head, null, first.inputs(), first.examples(), trainables, adam, schedule, first.work(),
+          posWeight(first.examples(), rows, first.work()), false);
+      TrainingState refitState = new TrainingState();
+      Map<String, float[]> best = null;
+      for (int epoch = 0; epoch < state.epochsDone(); epoch++) {
+        if (trainEpoch(epoch, s, rows, refitState, true).isEmpty()) {
+          return null;
+        }
+        listener.progress(REFIT, epoch + 1, state.epochsDone());
+        schedule.endEpoch(state.history().get(epoch).metric(t.selectionMetric()));
+        if (epoch + 1 == bestEpoch) {
+          best = trainables.values();
+        }
+      }
+      Map<String, float[]> last = trainables.values();
+      refitted = new Refitted(s, rows.size(), best == null ? last : best, last);
+      return refitted;
+    } finally {
+      if (refitted == null) {
+        head.close();
+        adam.close();
+      }
+    }
+  }
+
+  /**
+   * A head trained again on training and validation together ({@code training.refit}).
+   *
+   * @param session its head, optimizer and arrays
+   * @param recordings how many recordings it trained on
+   * @param best its weights after the first pass's best epoch
+   * @param last its weights after the first pass's last epoch
+   */
+  private record Refitted(Session session, int recordings, Map<String, float[]> best, Map<String, float[]> last)
+      implements AutoCloseable {
+    @Override
+    public void close() {
+      session.head().close();
+      session.adam().close();
     }
   }
 
@@ -465,9 +544,11 @@ public final class Trainer {
    * {@code state} (with the gradients accumulated since the last optimizer step) and returns empty.
    * The data order is a pure function of the seed and the epoch, and each micro-batch's dropout of
    * the seed, the epoch and its index, so the position and the gradients are all a resumed epoch
-   * needs.
+   * needs. An epoch of the {@code refit} reports no progress of its own (the refit reports one step
+   * an epoch).
    */
-  private OptionalDouble trainEpoch(int epoch, Session s, List<Integer> trainRows, TrainingState state) {
+  private OptionalDouble trainEpoch(int epoch, Session s, List<Integer> trainRows, TrainingState state,
+      boolean refit) {
     TrainingConfig.Training t = config.training();
     List<Integer> order = new ArrayList<>(trainRows);
     SeededRandom.of(config.seed(), "shuffle", epoch).shuffle(order);
@@ -508,7 +589,9 @@ public final class Trainer {
       if (stepped) {
         step(s, s.schedule().factor(s.adam().steps(), epoch), lossScale, epoch);
       }
-      listener.progress("epoch " + (epoch + 1) + "/" + t.epochs(), k + 1, microBatches);
+      if (!refit) {
+        listener.progress("epoch " + (epoch + 1) + "/" + t.epochs(), k + 1, microBatches);
+      }
       if (listener.stopRequested()) {
         state.within(new TrainingState.Position(k + 1, lossSum,
             stepped ? Map.of() : s.trainables().gradients()));
@@ -595,9 +678,13 @@ public final class Trainer {
     }
   }
 
-  /** Evaluates the best and final models, writes packages, metrics, report and plots. */
-  private SplitMetrics finish(TrainingState state, Session s, EncoderReference encoder, List<Integer> valRows,
-      List<Integer> testRows, Dataset dataset) {
+  /**
+   * Evaluates the best and final models, writes packages, metrics, report and plots. With a
+   * {@code refitted} head, validation (calibration, thresholds, validation metrics) is of the first
+   * pass's models and everything tested and packaged is of the refitted head's.
+   */
+  private SplitMetrics finish(TrainingState state, Session s, Refitted refitted, EncoderReference encoder,
+      List<Integer> valRows, List<Integer> testRows, Dataset dataset) {
     Map<String, float[]> finalWeights = s.trainables().values();
     boolean hasBest = state.bestEpoch() > 0;
     if (!hasBest) {
@@ -605,24 +692,36 @@ public final class Trainer {
           + "; the final model is reported as the best");
     }
     Map<String, float[]> bestWeights = hasBest ? state.bestWeights() : finalWeights;
-    Evaluated best = evaluate(s, bestWeights, valRows, testRows);
-    Evaluated last = evaluate(s, finalWeights, valRows, testRows);
+    Session tested = refitted == null ? s : refitted.session();
+    Evaluated best = evaluate(s, bestWeights, tested, refitted == null ? bestWeights : refitted.best(), valRows,
+        testRows);
+    Evaluated last = evaluate(s, finalWeights, tested, refitted == null ? finalWeights : refitted.last(), valRows,
+        testRows);
     int bestEpoch = hasBest ? state.bestEpoch() : state.epochsDone();
     ObjectNode metrics = Reports.metrics(config, state, bestEpoch, best.val(), best.test(), best.thresholds(),
         Reports.calibration(best.calibration(), best.rawTest()), last.val(), last.test(), last.thresholds(),
         Reports.calibration(last.calibration(), last.rawTest()), encoder);
-    Reports.layerMix(metrics, bestWeights.get(ClassifierHead.LAYER_WEIGHTS));
-    Reports.layerMix((ObjectNode) metrics.get("final"), finalWeights.get(ClassifierHead.LAYER_WEIGHTS));
-    writePackage(RunLayout.BEST_MODEL, s, encoder, bestWeights, best, bestEpoch);
-    writePackage(RunLayout.FINAL_MODEL, s, encoder, finalWeights, last, state.epochsDone());
+    Map<String, float[]> bestTested = refitted == null ? bestWeights : refitted.best();
+    Map<String, float[]> finalTested = refitted == null ? finalWeights : refitted.last();
+    Reports.layerMix(metrics, bestTested.get(ClassifierHead.LAYER_WEIGHTS));
+    Reports.layerMix((ObjectNode) metrics.get("final"), finalTested.get(ClassifierHead.LAYER_WEIGHTS));
+    if (refitted != null) {
+      metrics.putObject("refit").put("recordings", refitted.recordings()).put("epochs", state.epochsDone());
+    }
+    writePackage(RunLayout.BEST_MODEL, tested, encoder, bestTested, best, bestEpoch);
+    writePackage(RunLayout.FINAL_MODEL, tested, encoder, finalTested, last, state.epochsDone());
     run.write(RunLayout.TEST_PREDICTIONS, WriteCondition.overwrite(),
         Json.bytes(Reports.predictions(best.testScores(), dataset, s.examples().features())));
     run.write(RunLayout.TEST_CURVES, WriteCondition.overwrite(),
         Json.bytes(Reports.testCurves(best.testScores(), s.examples(), best.thresholds())));
     run.write(RunLayout.METRICS, WriteCondition.overwrite(), Json.bytes(metrics));
     run.write(RunLayout.REPORT, WriteCondition.overwrite(),
-        Reports.markdown(config, state, bestEpoch, best.val(), best.test(), best.calibration(), best.rawTest(),
-            encoder, s.examples().features()).getBytes(StandardCharsets.UTF_8));
+        (Reports.markdown(config, state, bestEpoch, best.val(), best.test(), best.calibration(), best.rawTest(),
+            encoder, s.examples().features()) + (refitted == null ? "" : String.format(Locale.ROOT,
+                "%nThe tested and packaged head was refitted (`training.refit`) on the training and validation"
+                    + " recordings together (%d) for %d epochs, with the calibration and thresholds chosen on"
+                    + " validation by the first pass.%n", refitted.recordings(), state.epochsDone())))
+            .getBytes(StandardCharsets.UTF_8));
     run.write(RunLayout.RELIABILITY_PLOT, WriteCondition.overwrite(), Plots.reliability(best.test()));
     return best.test();
   }
@@ -634,11 +733,13 @@ public final class Trainer {
   }
 
   /**
-   * Loads {@code weights} into the session's arrays, scores validation and test with them, fits
+   * Loads {@code weights} into the session's arrays and scores validation with them, fits
    * {@code head.calibration} on validation and tunes the thresholds on the calibrated validation
-   * probabilities.
+   * probabilities; then scores test with {@code testedWeights} in {@code tested} (the same session
+   * and weights unless the head was refitted).
    */
-  private Evaluated evaluate(Session s, Map<String, float[]> weights, List<Integer> valRows, List<Integer> testRows) {
+  private Evaluated evaluate(Session s, Map<String, float[]> weights, Session tested,
+      Map<String, float[]> testedWeights, List<Integer> valRows, List<Integer> testRows) {
     s.trainables().arrays().keySet().forEach(name -> s.trainables().assign(name, weights.get(name)));
     int batch = config.training().batchSize();
     List<String> features = s.examples().features();
@@ -648,8 +749,9 @@ public final class Trainer {
         listener::warning);
     Evaluator.Scores val = rawVal.calibrated(calibration, features);
     Map<String, Double> thresholds = Evaluator.tuneThresholds(val, s.examples());
-    Evaluator.Scores rawTest = Evaluator.score(s.head(), s.inputs(), s.examples(), testRows, batch, s.work(),
-        s.posWeight());
+    tested.trainables().arrays().keySet().forEach(name -> tested.trainables().assign(name, testedWeights.get(name)));
+    Evaluator.Scores rawTest = Evaluator.score(tested.head(), tested.inputs(), tested.examples(), testRows, batch,
+        tested.work(), tested.posWeight());
     Evaluator.Scores test = rawTest.calibrated(calibration, features);
     return new Evaluated(thresholds, calibration, Evaluator.metrics(val, s.examples(), thresholds),
         Evaluator.metrics(test, s.examples(), thresholds), test, Evaluator.reliabilities(rawTest, s.examples()));

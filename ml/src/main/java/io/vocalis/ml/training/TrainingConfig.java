@@ -202,9 +202,14 @@ public record TrainingConfig(
    *     small validation split one epoch's AUROC is mostly noise; 1 compares single epochs
    * @param minDelta an epoch improves on the best only by more than this (in the metric's units)
    * @param checkpointEvery write a checkpoint every this many epochs (the last epoch always)
+   * @param refit head-only runs: once validation has chosen the epochs, the calibration and the
+   *     thresholds, train the head again from its seed on the training and validation recordings
+   *     together for those epochs; that head is the one tested and packaged (small cohorts lose a
+   *     sixth of their speakers to validation otherwise)
    */
   public record Training(int epochs, int batchSize, int accumulation, double clipNorm, int earlyStopping,
-      SelectionMetric selectionMetric, int selectionSmoothing, double minDelta, int checkpointEvery) {}
+      SelectionMetric selectionMetric, int selectionSmoothing, double minDelta, int checkpointEvery,
+      boolean refit) {}
 
   /**
    * Training through the encoder. Any of: unfrozen encoder weights, LoRA, soft prompts makes a

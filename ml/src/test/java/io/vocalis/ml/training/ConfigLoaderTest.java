@@ -33,6 +33,31 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void headOnlyAndFineTuningRunsHaveDefaultsOfTheirOwn() {
+    TrainingConfig headOnly = TrainingConfig.defaults();
+    assertThat(headOnly.head().hidden()).isEmpty();
+    assertThat(headOnly.head().dropout()).isZero();
+    assertThat(headOnly.optimizer().headWeightDecay()).isZero();
+    assertThat(headOnly.optimizer().headL2()).isEqualTo(0.0004);
+    assertThat(headOnly.training().epochs()).isEqualTo(200);
+    assertThat(headOnly.training().earlyStopping()).isZero();
+    assertThat(headOnly.training().selectionSmoothing()).isEqualTo(200);
+    assertThat(headOnly.training().refit()).isTrue();
+    assertThat(ConfigLoader.parse("training: {epochs: 30}", Map.of()).training().selectionSmoothing())
+        .as("the last epoch is the model").isEqualTo(30);
+
+    TrainingConfig lora = ConfigLoader.parse("finetune: {lora: {rank: 4}}", Map.of());
+    assertThat(lora.head().hidden()).containsExactly(128);
+    assertThat(lora.head().dropout()).isEqualTo(0.1);
+    assertThat(lora.optimizer().headWeightDecay()).isEqualTo(0.01);
+    assertThat(lora.optimizer().headL2()).isZero();
+    assertThat(lora.training().epochs()).isEqualTo(40);
+    assertThat(lora.training().earlyStopping()).isEqualTo(10);
+    assertThat(lora.training().selectionSmoothing()).isEqualTo(5);
+    assertThat(lora.training().refit()).isFalse();
+  }
+
+  @Test
   void yamlAndJsonFilesWithOverrides() throws IOException {
     Path yaml = temp.resolve("exp.yaml");
     Files.writeString(yaml, """
