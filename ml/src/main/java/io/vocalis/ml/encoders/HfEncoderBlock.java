@@ -194,6 +194,18 @@ public abstract class HfEncoderBlock extends AbstractBlock implements SpeechEnco
       NDArray delta = adapters.linearDelta(weight.getName(), x, training);
       return delta == null ? y : y.add(delta);
     }
+
+    /**
+     * {@code gelu(x W^T + b + adapters' update)}: one fused op where the layer has no adapter
+     * update and {@link OneDnn} applies.
+     */
+    NDArray linearGelu(Parameter weight, Parameter bias, NDArray x) {
+      NDArray delta = adapters.linearDelta(weight.getName(), x, training);
+      if (delta == null) {
+        return Nn.linearGelu(x, get(weight, x), get(bias, x));
+      }
+      return Nn.gelu(Nn.linear(x, get(weight, x), get(bias, x)).add(delta));
+    }
   }
 
   /** Registers parameters under a dotted name prefix, mirroring transformers' module tree. */

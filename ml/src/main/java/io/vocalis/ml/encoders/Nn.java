@@ -13,9 +13,20 @@ import io.vocalis.ml.OwnedArrays;
 final class Nn {
   private Nn() {}
 
-  /** {@code x W^T + b}; {@code b} may be null. */
+  /** {@code x W^T + b}; {@code b} may be null. Through {@link OneDnn} where it applies, else ATen. */
   static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+    if (OneDnn.applies(x, weight, bias)) {
+      return OneDnn.linear(x, weight, bias, OneDnn.Activation.NONE);
+    }
     return (bias == null ? Linear.linear(x, weight) : Linear.linear(x, weight, bias)).singletonOrThrow();
+  }
+
+  /** {@code gelu(x W^T + b)}, in one fused op where {@link OneDnn} applies. */
+  static NDArray linearGelu(NDArray x, NDArray weight, NDArray bias) {
+    if (OneDnn.applies(x, weight, bias)) {
+      return OneDnn.linear(x, weight, bias, OneDnn.Activation.GELU);
+    }
+    return gelu(linear(x, weight, bias));
   }
 
   /** Layer norm over the last dimension. */

@@ -313,7 +313,8 @@ final class Wav2Vec2Modules {
     }
 
     private NDArray apply(Forward f, NDArray x) {
-      NDArray h = activation(activation, f.linear(inWeight, inBias, x));
+      NDArray h = activation.equals("gelu") ? f.linearGelu(inWeight, inBias, x)
+          : activation(activation, f.linear(inWeight, inBias, x));
       return f.linear(outWeight, outBias, h);
     }
   }

@@ -9,17 +9,11 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
-import java.io.ByteArrayInputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
@@ -126,25 +120,6 @@ class FusedAttentionTest {
       g.add(a.getGradient().duplicate());
     }
     return g;
-  }
-
-  @Test
-  void theArchiveIsTorchScriptsLayoutInMemory() throws Exception {
-    byte[] archive = FusedAttention.archive("SdpaMasked", ",\n    mask: Tensor");
-    Map<String, String> entries = new LinkedHashMap<>();
-    try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(archive))) {
-      for (ZipEntry e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
-        entries.put(e.getName(), new String(zip.readAllBytes(), StandardCharsets.ISO_8859_1));
-      }
-    }
-
-    assertThat(entries.keySet()).containsExactly("archive/data.pkl", "archive/code/__torch__.py",
-        "archive/constants.pkl", "archive/version", "archive/byteorder");
-    assertThat(entries.get("archive/data.pkl")).startsWith("\u0080\u0002c__torch__\nSdpaMasked\n").endsWith(".");
-    assertThat(entries.get("archive/code/__torch__.py")).contains("class SdpaMasked(Module):")
-        .contains("torch.scaled_dot_product_attention(q, k, v, mask, 0., False, scale=1.)");
-    assertThat(entries.get("archive/version")).isEqualTo("3\n");
-    assertThat(archive.length).isLessThan(2000);
   }
 
   private static void compare(int batch, int time, int headDim, NDArray bias, String what, double tolerance) {
