@@ -10,10 +10,12 @@ lines, printed with --verbose); compare numbers only within one run: the machine
     tools/reference/setup.sh
     tools/reference/.venv/bin/python tools/reference/bench_encoders.py [--rounds 3]
 
-The Vocalis side is `./vocalis bench encoders` (built on first use), so it runs with the allocator
-./vocalis picks: TCMalloc when libtcmalloc-minimal4 is installed (--allocator glibc sets
-VOCALIS_MALLOC=glibc for the C library's malloc, whose peak memory is higher); Python with its own
-default (glibc). Checkpoints are built once under tools/reference/.bench/ (git-ignored, ~1 GB).
+The Vocalis side is `./vocalis bench encoders` (built on first use). Both sides run on the same
+native allocator: --allocator both (the default) runs every model on TCMalloc (libtcmalloc-minimal4,
+preloaded into Python too; ./vocalis preloads it itself) and then on glibc's malloc (VOCALIS_MALLOC=
+glibc, no preload), and prints a table for each. A run where a side reports another allocator than
+the one asked for stops with an error. Checkpoints are built once under tools/reference/.bench/
+(git-ignored, ~1 GB).
 """
 
 import argparse
@@ -27,6 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = Path(__file__).resolve().parent / ".bench"
 MODELS = {"wavlm-base": 10.0, "hubert-base": 10.0, "whisper-base": 30.0}
+TCMALLOC = ("/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4", "/usr/lib64/libtcmalloc_minimal.so.4",
+            "/usr/lib/aarch64-linux-gnu/libtcmalloc_minimal.so.4")
 
 
 def build_checkpoints(names=MODELS):
@@ -90,6 +94,7 @@ def measure_python(name, batch, seconds, repeats):
         start = time.perf_counter()
         run()
         times.append(time.perf_counter() - start)
+    allocator = "tcmalloc" if "libtcmalloc" in Path("/proc/self/maps").read_text() else "glibc"
     peak = -1.0
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -97,7 +102,7 @@ def measure_python(name, batch, seconds, repeats):
     print(json.dumps({"side": "transformers", "model": name,
                       "audio_seconds_per_second": batch * seconds / min(times),
                       "mean_audio_seconds_per_second": batch * seconds * repeats / sum(times),
-                      "peak_rss_mb": peak, "load_seconds": load}))
+                      "peak_rss_mb": peak, "load_seconds": load, "allocator": allocator}))
 
 
 def run_json(command, env=None):
@@ -115,8 +120,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=2,
                         help="fresh processes per side and model, alternating; the best counts")
     parser.add_argument("--models", default=",".join(MODELS))
-    parser.add_argument("--allocator", choices=("tcmalloc", "glibc"), default="tcmalloc",
-                        help="native allocator of the Java side (VOCALIS_MALLOC; TCMalloc only when installed)")
+    parser.add_argument("--allocator", choices=("both", "tcmalloc", "glibc"), default="both",
+                        help="native allocator of both sides; both: a table on each")
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument("--checkpoints-only", action="store_true",
                         help="build the --models checkpoints under .bench/ and stop (./vocalis bench infer uses wavlm-base)")
@@ -128,8 +133,21 @@ def main():
     build_checkpoints(args.models.split(","))
     if args.checkpoints_only:
         return
-    py_env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
-    java_env = dict(py_env, VOCALIS_MALLOC=args.allocator)
+    allocators = ("tcmalloc", "glibc") if args.allocator == "both" else (args.allocator,)
+    for allocator in allocators:
+        table(args, allocator)
+
+
+def table(args, allocator):
+    base = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+    py_env = dict(base)
+    if allocator == "tcmalloc":
+        lib = next((l for l in TCMALLOC if Path(l).is_file()), None)
+        if lib is None:
+            sys.exit("TCMalloc is not installed (Debian: apt-get install libtcmalloc-minimal4); "
+                     "use --allocator glibc")
+        py_env["LD_PRELOAD"] = lib
+    java_env = dict(base, VOCALIS_MALLOC=allocator)
     rows = []
     for name in args.models.split(","):
         seconds = MODELS[name]
@@ -142,20 +160,22 @@ def main():
                                  "--batch", str(args.batch), "--seconds", str(seconds),
                                  "--repeats", str(args.repeats), "--threads", "2"], java_env)):
                 result = run_json(command, side_env)
+                if result.get("allocator") != allocator:
+                    sys.exit(f"{side} ran on {result.get('allocator')}, not {allocator}: the ratio would not be like with like")
                 if args.verbose:
                     print(json.dumps(result))
                 previous = best.get(side)
                 if previous is None or result["audio_seconds_per_second"] > previous["audio_seconds_per_second"]:
                     best[side] = result
         rows.append((name, best["transformers"], best["vocalis"]))
-    allocators = {java["allocator"] for _, _, java in rows}
-    print(f"Java allocator: {', '.join(sorted(allocators))}")
+    print(f"Allocator on both sides: {allocator}")
     print(f"{'model':14} {'transformers a-s/s':>18} {'vocalis a-s/s':>14} {'ratio':>6}"
           f" {'peak MB py':>10} {'peak MB java':>12}")
     for name, py, java in rows:
         ratio = java["audio_seconds_per_second"] / py["audio_seconds_per_second"]
         print(f"{name:14} {py['audio_seconds_per_second']:18.2f} {java['audio_seconds_per_second']:14.2f}"
               f" {ratio:6.2f} {py['peak_rss_mb']:10.0f} {java['peak_rss_mb']:12.0f}")
+    print()
 
 
 if __name__ == "__main__":
