@@ -17,6 +17,7 @@ import io.vocalis.core.ingest.Ingestor;
 import io.vocalis.core.ingest.RecordingMetadata;
 import io.vocalis.core.metrics.PrometheusText;
 import io.vocalis.core.storage.Storage;
+import io.vocalis.testkit.DiskFull;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -39,6 +40,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Function;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -65,9 +67,13 @@ import org.junit.jupiter.api.TestMethodOrder;
  *       held records are retried and neither committed nor dead-lettered; once writable again,
  *       readiness is UP by itself and the held records are processed;
  *   <li>the broker stopped in the middle of a stream and started again on the same port: the same,
- *       naming the Kafka connection.
+ *       naming the Kafka connection;
+ *   <li>the storage's disk full (a tmpfs over the storage root filled until the kernel answers
+ *       ENOSPC; needs root, skipped otherwise): readiness DOWN naming "No space left on device",
+ *       503s, held records neither committed nor dead-lettered, no half-written object; once space
+ *       is freed, everything recovers by itself.
  * </ol>
- * The three share one rig, in this order; the later ones stream recordings the first did not.
+ * The four share one rig, in this order; the later ones stream recordings the first did not.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class StreamFaultsProcessTest {
@@ -93,8 +99,9 @@ class StreamFaultsProcessTest {
           service + " is not packaged: run the whole build (./mvnw verify)");
     }
     long start = System.nanoTime();
+    DiskFull.unmountLeftover(STATE.resolve("data"));
     StorageFault.clear(STATE);
-    rig = StreamRig.start(STATE, 250);
+    rig = StreamRig.start(STATE, 275);
     System.out.printf("stream faults: rig up in %.1f s%n", seconds(start));
   }
 
@@ -330,6 +337,69 @@ class StreamFaultsProcessTest {
     System.out.printf("stream faults: broker stopped at %s of %d new; readiness DOWN after %.1f s, three 503s in "
             + "%.2f s, UP %.1f s after the restart; %.1f s%n", atStop, count, downAfter, answeredIn, upAfter,
         seconds(start));
+  }
+
+  @Test
+  @Order(4)
+  void aFullDiskIsReportedAnsweredWith503AndOutlastedWithoutLosingOrDeadLetteringRecords() throws Exception {
+    long start = System.nanoTime();
+    rig.awaitNoLag(Duration.ofSeconds(60)); // what an earlier test left in flight is done
+    int deadLettersBefore = rig.readAll(Topics.DEAD_LETTER).size();
+    int first = STREAM + 48;
+    // a tmpfs over the whole storage root, so that every service's writes and probes hit it; it hides
+    // what the earlier tests stored, which is why this test comes last
+    try (DiskFull disk = DiskFull.mount(rig.storage, 48L * 1024 * 1024)) {
+      List<ProducerRecord<String, byte[]>> readyWhileFull = new ArrayList<>();
+      try (Storage storage = Storage.open(rig.storage.toUri())) {
+        Ingestor ingestor = new Ingestor(storage, IngestLimits.DEFAULT, 1, Clock.systemUTC(), Ingestor.Observer.NONE);
+        for (int i = first; i < first + 3; i++) {
+          RecordingReady recording = ingestor.ingest(Files.readAllBytes(rig.file(i)),
+              RecordingMetadata.fromColumns(rig.metadata(i)), "faults-full", Ingestor.Announcer.NONE).recording();
+          readyWhileFull.add(new ProducerRecord<>(Topics.RECORDINGS_READY, recording.id(), EventCodec.encode(recording)));
+        }
+      }
+      Map<String, Double> retriesBefore = retries();
+      disk.fill();
+      rig.stream(first + 3, first + 6); // three recordings for ingest
+      rig.produce(readyWhileFull);
+      awaitReadiness("storage", "DOWN");
+      for (LocalService service : rig.services()) {
+        assertThat(StreamRig.check(rig.readiness(service), "storage").path("data").path("error").asText())
+            .as("%s readiness", service.name()).contains("No space left on device");
+      }
+      rig.await("every consumer retrying", FLOW, () -> {
+        Map<String, Double> now = retries();
+        return now.keySet().stream().allMatch(s -> now.get(s) > retriesBefore.get(s));
+      }, () -> "retries before " + retriesBefore + ", now " + retriesOrError());
+      assertOutage(uploadAnswer(first + 6), "storage");
+      assertThat(rig.lag(StreamRig.INGEST_GROUP, Topics.RECORDINGS_INCOMING)).as("ingest commits none").isEqualTo(3);
+      assertThat(rig.lag(StreamRig.EMBED_GROUP, Topics.RECORDINGS_READY)).as("embed commits none").isEqualTo(3);
+      assertThat(rig.lag(StreamRig.INFER_GROUP, Topics.RECORDINGS_READY)).as("infer commits none").isEqualTo(3);
+      assertThat(rig.storedRecordings()).isEqualTo(3); // the three stored before the disk filled
+      assertThat(rig.embeddings()).isZero();
+      assertThat(rig.predictions()).isZero();
+      try (Stream<Path> all = Files.walk(rig.storage)) {
+        // the three recordings and readiness probes aside (a probe's file lives only while it is written)
+        assertThat(all.filter(Files::isRegularFile).filter(p -> !DiskFull.filler(p))
+                .filter(p -> !p.startsWith(rig.storage.resolve("recordings")))
+                .filter(p -> !p.getFileName().toString().startsWith(".probe-")).map(rig.storage::relativize).toList())
+            .as("objects or temp files written on the full disk").isEmpty();
+      }
+
+      disk.free();
+      long freed = System.nanoTime();
+      awaitReadiness("storage", "UP");
+      double upAfter = seconds(freed);
+      rig.await("the held records processed", FLOW, () -> rig.storedRecordings() == 6 && rig.embeddings() == 6
+          && rig.predictions() == 6, rig::progress);
+      HttpResponse<String> upload = uploadAnswer(first + 6);
+      assertThat(upload.statusCode()).as(upload.body()).isEqualTo(202);
+      rig.await("the upload processed", FLOW, () -> rig.predictions() == 7, rig::progress);
+      rig.awaitNoLag(Duration.ofSeconds(60));
+      assertThat(rig.readAll(Topics.DEAD_LETTER)).as("nothing dead-lettered by the full disk").hasSize(deadLettersBefore);
+      System.out.printf("stream faults: disk full (%d MiB tmpfs filled to ENOSPC): readiness UP %.1f s after space "
+          + "was freed; %.1f s%n", disk.size() >> 20, upAfter, seconds(start));
+    }
   }
 
   private static ProducerRecord<String, byte[]> poison(Map<String, String> poisons, String topic, String key,
