@@ -416,7 +416,9 @@ final class Wav2Vec2Modules {
       }
       Prompted prompted = Prompted.of(f, x, valid);
       x = prompted.x();
-      NDArray bias = Nn.keyPaddingBias(prompted.valid().squeeze(1), x.getDataType());
+      // no padding in the batch: no mask at all, which lets attention take PyTorch's unmasked kernel
+      NDArray bias = prompted.valid().min().getFloat() > 0 ? null
+          : Nn.keyPaddingBias(prompted.valid().squeeze(1), x.getDataType());
       HiddenStates states = new HiddenStates(f);
       states.add(x);
       for (EncoderLayer layer : layers) {
