@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.vocalis.ml.OwnedArrays;
@@ -103,6 +104,17 @@ public abstract class HfEncoderBlock extends AbstractBlock implements SpeechEnco
     }
   }
 
+  /**
+   * Whether every weight is loaded. DJL counts a block as initialized only once its own {@code
+   * initialize} has run, and a training forward pass of an uninitialized block runs it, which marks
+   * every weight as needing a gradient: frozen weights would then get gradients computed in every
+   * backward pass. An encoder's weights come from its checkpoint, so loaded is initialized.
+   */
+  @Override
+  public boolean isInitialized() {
+    return byName.values().stream().allMatch(Parameter::isInitialized);
+  }
+
   @Override
   public Shape[] getOutputShapes(Shape[] inputShapes) {
     throw new UnsupportedOperationException(
@@ -117,7 +129,18 @@ public abstract class HfEncoderBlock extends AbstractBlock implements SpeechEnco
     }
     int[] lengths = inputs.get(1).toType(DataType.INT32, false).toIntArray();
     boolean allStates = params == null || !Boolean.FALSE.equals(params.get(ALL_STATES));
-    return forwardBatch(new Forward(parameterStore, training, adapters, allStates), inputs.get(0), lengths);
+    Forward forward = new Forward(parameterStore, training, adapters, allStates);
+    if (training || !JniUtils.isGradMode()) {
+      return forwardBatch(forward, inputs.get(0), lengths);
+    }
+    // Outside training autograd records nothing (libtorch's grad mode is per thread and on in every
+    // thread DJL did not start with it off, e.g. a service's workers), as under torch.no_grad()
+    JniUtils.setGradMode(false);
+    try {
+      return forwardBatch(forward, inputs.get(0), lengths);
+    } finally {
+      JniUtils.setGradMode(true);
+    }
   }
 
   /**

@@ -6,14 +6,16 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValueUtils;
+import ai.djl.pytorch.jni.JniUtils;
 
 /**
  * Linear layers through oneDNN's matmul ({@code torch.ops.mkldnn._linear_pointwise}, the op
  * PyTorch's inductor compiles {@code Linear} and {@code Linear + GELU} to on CPU), which DJL does
  * not expose: {@link TorchScript} functions, loaded once per process. On the encoders' shapes it
  * is faster than ATen's MKL {@code linear}, and the fused GELU saves the feed-forward a pass over
- * its largest activation. It serves inference only: {@link #applies} is false when any array
- * needs a gradient, is not float32, or is not on the CPU, and callers then use ATen. {@code
+ * its largest activation. It serves inference only: {@link #applies} is false while autograd
+ * records (a training forward pass) or when any array needs a gradient, is not float32, or is not
+ * on the CPU, and callers then use ATen. {@code
  * -Dvocalis.encoders.onednn=false} turns it off (for A/B runs).
  */
 final class OneDnn {
@@ -61,9 +63,12 @@ final class OneDnn {
         : TorchScript.function(className, expression, "x: Tensor", "w: Tensor");
   }
 
-  /** Whether oneDNN may compute on these arrays (nulls ignored): float32 on the CPU, no gradient. */
+  /**
+   * Whether oneDNN may compute on these arrays (nulls ignored): autograd not recording (the op has
+   * no backward), float32 on the CPU, none needing a gradient.
+   */
   static boolean applies(NDArray... arrays) {
-    if (!ENABLED) {
+    if (!ENABLED || JniUtils.isGradMode()) {
       return false;
     }
     for (NDArray a : arrays) {

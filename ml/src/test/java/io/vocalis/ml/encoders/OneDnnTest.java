@@ -9,7 +9,9 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,6 +19,12 @@ import org.junit.jupiter.api.Test;
  * shapes, with the parameters as the encoders pass them (named arrays of another manager).
  */
 class OneDnnTest {
+
+  @BeforeEach
+  void autogradNotRecording() {
+    Engine.getInstance();
+    JniUtils.setGradMode(false); // as DJL leaves its engine thread; per thread in libtorch
+  }
 
   @Test
   void matchesAtenOnEncoderShapes() {
@@ -94,6 +102,11 @@ class OneDnnTest {
       assertThat(OneDnn.applies(x, w, null)).isTrue();
       assertThat(OneDnn.applies(x.toType(DataType.FLOAT16, false), w, b)).isFalse();
       assertThat(OneDnn.applies(x, w.toType(DataType.FLOAT64, false), b)).isFalse();
+
+      try (GradientCollector recording = Engine.getInstance().newGradientCollector()) {
+        assertThat(OneDnn.applies(x, w, b)).as("while autograd records").isFalse();
+      }
+      assertThat(OneDnn.applies(x, w, b)).isTrue();
 
       NDArray trainable = w.duplicate();
       trainable.setRequiresGradient(true);
