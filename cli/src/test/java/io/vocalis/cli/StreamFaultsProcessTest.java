@@ -255,15 +255,7 @@ class StreamFaultsProcessTest {
     int embedded = rig.embeddings();
     int predicted = rig.predictions();
     // three recordings stored as ingest stores them, whose ready events reach embed and infer during the outage
-    List<ProducerRecord<String, byte[]>> readyDuringOutage = new ArrayList<>();
-    try (Storage storage = Storage.open(rig.storage.toUri())) {
-      Ingestor ingestor = new Ingestor(storage, IngestLimits.DEFAULT, 1, Clock.systemUTC(), Ingestor.Observer.NONE);
-      for (int i = STREAM; i < STREAM + 3; i++) {
-        RecordingReady recording = ingestor.ingest(Files.readAllBytes(rig.file(i)),
-            RecordingMetadata.fromColumns(rig.metadata(i)), "faults-direct", Ingestor.Announcer.NONE).recording();
-        readyDuringOutage.add(new ProducerRecord<>(Topics.RECORDINGS_READY, recording.id(), EventCodec.encode(recording)));
-      }
-    }
+    List<ProducerRecord<String, byte[]>> readyDuringOutage = storedDirectly(STREAM, "faults-direct");
     Map<String, Double> retriesBefore = retries();
     String how;
     try (StorageFault fault = StorageFault.unwritable(rig.storage)) {
@@ -349,15 +341,7 @@ class StreamFaultsProcessTest {
     // a tmpfs over the whole storage root, so that every service's writes and probes hit it; it hides
     // what the earlier tests stored, which is why this test comes last
     try (DiskFull disk = DiskFull.mount(rig.storage, 48L * 1024 * 1024)) {
-      List<ProducerRecord<String, byte[]>> readyWhileFull = new ArrayList<>();
-      try (Storage storage = Storage.open(rig.storage.toUri())) {
-        Ingestor ingestor = new Ingestor(storage, IngestLimits.DEFAULT, 1, Clock.systemUTC(), Ingestor.Observer.NONE);
-        for (int i = first; i < first + 3; i++) {
-          RecordingReady recording = ingestor.ingest(Files.readAllBytes(rig.file(i)),
-              RecordingMetadata.fromColumns(rig.metadata(i)), "faults-full", Ingestor.Announcer.NONE).recording();
-          readyWhileFull.add(new ProducerRecord<>(Topics.RECORDINGS_READY, recording.id(), EventCodec.encode(recording)));
-        }
-      }
+      List<ProducerRecord<String, byte[]>> readyWhileFull = storedDirectly(first, "faults-full");
       Map<String, Double> retriesBefore = retries();
       disk.fill();
       rig.stream(first + 3, first + 6); // three recordings for ingest
@@ -400,6 +384,23 @@ class StreamFaultsProcessTest {
       System.out.printf("stream faults: disk full (%d MiB tmpfs filled to ENOSPC): readiness UP %.1f s after space "
           + "was freed; %.1f s%n", disk.size() >> 20, upAfter, seconds(start));
     }
+  }
+
+  /**
+   * Stores cohort recordings {@code first} to {@code first + 2} as ingest stores them (not through
+   * the service) and returns their {@code vocalis.recordings.ready} events, not yet produced.
+   */
+  private static List<ProducerRecord<String, byte[]>> storedDirectly(int first, String source) throws IOException {
+    List<ProducerRecord<String, byte[]>> ready = new ArrayList<>();
+    try (Storage storage = Storage.open(rig.storage.toUri())) {
+      Ingestor ingestor = new Ingestor(storage, IngestLimits.DEFAULT, 1, Clock.systemUTC(), Ingestor.Observer.NONE);
+      for (int i = first; i < first + 3; i++) {
+        RecordingReady recording = ingestor.ingest(Files.readAllBytes(rig.file(i)),
+            RecordingMetadata.fromColumns(rig.metadata(i)), source, Ingestor.Announcer.NONE).recording();
+        ready.add(new ProducerRecord<>(Topics.RECORDINGS_READY, recording.id(), EventCodec.encode(recording)));
+      }
+    }
+    return ready;
   }
 
   private static ProducerRecord<String, byte[]> poison(Map<String, String> poisons, String topic, String key,
