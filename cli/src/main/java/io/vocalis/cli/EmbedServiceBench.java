@@ -369,7 +369,7 @@ final class EmbedServiceBench implements Callable<Integer> {
     for (RecordingReady event : events) {
       clips.add(preprocessor.process(storage.readAllBytes(storage.key(URI.create(event.uri())))).samples());
     }
-    SpeechEncoder encoder = Encoders.open(model, EncoderOptions.cpu());
+    SpeechEncoder encoder = Encoders.open(model, EncoderOptions.cpu()).sealWeights();
     if (JniUtils.getNumThreads() != threadCount) {
       JniUtils.setNumThreads(threadCount); // the engine was started earlier in this process
     }

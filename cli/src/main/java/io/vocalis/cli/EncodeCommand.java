@@ -55,7 +55,7 @@ final class EncodeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Map<String, StoredTensor> tensors = new LinkedHashMap<>();
-    try (SpeechEncoder encoder = Encoders.open(model, EncoderOptions.defaults())) {
+    try (SpeechEncoder encoder = Encoders.open(model, EncoderOptions.defaults()).sealWeights()) {
       for (int start = 0; start < inputs.size(); start += BATCH) {
         List<float[]> batch = new ArrayList<>();
         for (Path input : inputs.subList(start, Math.min(start + BATCH, inputs.size()))) {

@@ -42,6 +42,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
@@ -251,17 +252,17 @@ final class InferBench implements Callable<Integer> {
         }
       }
       for (double load : loads) {
-        phases.add(phase("load " + fmt(load) + " rps", vocalis, ref, t -> openLoop(t, load, phaseSeconds, false)));
+        phases.add(phase("load " + fmt(load) + " rps", service, vocalis, ref, t -> openLoop(t, load, phaseSeconds, false)));
       }
-      phases.add(phase("saturation, " + concurrency + " clients", vocalis, ref,
+      phases.add(phase("saturation, " + concurrency + " clients", service, vocalis, ref,
           t -> closedLoop(t, phaseSeconds, concurrency)));
       if (swapLoad > 0) {
-        phases.add(phase("load " + fmt(swapLoad) + " rps, hot swap in the middle", vocalis, ref,
+        phases.add(phase("load " + fmt(swapLoad) + " rps, hot swap in the middle", service, vocalis, ref,
             t -> openLoop(t, swapLoad, phaseSeconds, true)));
         awaitVersion(service, vocalis.version(), timeout, () -> {});
       }
       report.put("phases", phases);
-      report.put("service_time", serviceTime(metrics(service)));
+      report.put("service_time", serviceTime("", metrics(service)));
       if (ref != null) {
         report.put("reference_rss_mb", round(PeakMemory.currentMb(referenceProcess[0].pid())));
       }
@@ -595,13 +596,15 @@ final class InferBench implements Callable<Integer> {
   }
 
   /** One phase on infer-service, then on the reference server (null: none), each left to settle after. */
-  private Map<String, Object> phase(String name, Target vocalis, Target reference, TargetMeasure measure)
-      throws Exception {
+  private Map<String, Object> phase(String name, LocalService service, Target vocalis, Target reference,
+      TargetMeasure measure) throws Exception {
     Map<String, Object> row = new LinkedHashMap<>();
     row.put("phase", name);
+    String before = metrics(service);
     PhaseResult v = measure.run(vocalis);
     settle(vocalis);
     row.put("vocalis", v.toMap());
+    row.put("service_time", serviceTime(before, metrics(service)));
     progress("%s: vocalis %s", name, v.toMap());
     if (reference != null) {
       PhaseResult r = measure.run(reference);
@@ -701,20 +704,21 @@ final class InferBench implements Callable<Integer> {
     return response.body();
   }
 
-  /** Where infer-service's time went over every phase so far: batches, encoder, queue, whole requests. */
-  private static Map<String, Object> serviceTime(String metrics) {
+  /**
+   * Where infer-service's time went between two {@code /q/metrics} snapshots (empty {@code before}:
+   * since it started): batches, encoder, queue, whole requests.
+   */
+  private static Map<String, Object> serviceTime(String before, String after) {
     String bench = "model=\"" + NAME + "\"";
-    double batches = PrometheusText.sum(metrics, "vocalis_infer_batch_size_count", bench);
-    double requests = PrometheusText.sum(metrics, "vocalis_infer_request_seconds_count", bench);
+    ToDoubleFunction<String> delta = name -> PrometheusText.sum(after, name, bench) - PrometheusText.sum(before, name, bench);
+    double batches = Math.max(1, delta.applyAsDouble("vocalis_infer_batch_size_count"));
+    double requests = Math.max(1, delta.applyAsDouble("vocalis_infer_request_seconds_count"));
     Map<String, Object> t = new LinkedHashMap<>();
-    t.put("batches", (long) batches);
-    t.put("mean_batch_size", round(PrometheusText.sum(metrics, "vocalis_infer_batch_size_sum", bench) / batches));
-    t.put("encoder_ms_per_batch", round(PrometheusText.sum(metrics, "vocalis_infer_encoder_seconds_sum", bench)
-        * 1000 / batches));
-    t.put("queue_wait_ms_per_batch", round(PrometheusText.sum(metrics, "vocalis_infer_queue_wait_seconds_sum", bench)
-        * 1000 / batches));
-    t.put("request_ms_mean", round(PrometheusText.sum(metrics, "vocalis_infer_request_seconds_sum", bench)
-        * 1000 / requests));
+    t.put("batches", (long) delta.applyAsDouble("vocalis_infer_batch_size_count"));
+    t.put("mean_batch_size", round(delta.applyAsDouble("vocalis_infer_batch_size_sum") / batches));
+    t.put("encoder_ms_per_batch", round(delta.applyAsDouble("vocalis_infer_encoder_seconds_sum") * 1000 / batches));
+    t.put("queue_wait_ms_per_batch", round(delta.applyAsDouble("vocalis_infer_queue_wait_seconds_sum") * 1000 / batches));
+    t.put("request_ms_mean", round(delta.applyAsDouble("vocalis_infer_request_seconds_sum") * 1000 / requests));
     return t;
   }
 

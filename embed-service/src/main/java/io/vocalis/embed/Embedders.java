@@ -143,7 +143,7 @@ public class Embedders {
 
   private ConfiguredEncoder open(String reference, StateSelection states) {
     EncoderReference ref = resolve(reference);
-    SpeechEncoder encoder = Encoders.open(ref.model(), options());
+    SpeechEncoder encoder = Encoders.open(ref.model(), options()).sealWeights();
     try {
       states.checkAgainst(encoder.hiddenStateCount());
     } catch (IllegalArgumentException e) {

@@ -57,7 +57,7 @@ public final class EncoderBenchmark {
       waves.add(wave);
     }
     long loadStart = System.nanoTime();
-    try (SpeechEncoder encoder = Encoders.open(model, EncoderOptions.cpu())) {
+    try (SpeechEncoder encoder = Encoders.open(model, EncoderOptions.cpu()).sealWeights()) {
       double load = (System.nanoTime() - loadStart) / 1e9;
       encoder.encode(waves, false);
       double best = Double.MAX_VALUE;

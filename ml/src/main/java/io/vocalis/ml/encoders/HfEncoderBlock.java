@@ -40,6 +40,8 @@ public abstract class HfEncoderBlock extends AbstractBlock implements SpeechEnco
   private final EncoderOptions options;
   private final NDManager manager;
   private EncoderAdapters adapters = EncoderAdapters.NONE;
+  /** Set once the weights are sealed; null while they may still change. */
+  private volatile SealedWeights sealed;
 
   /** A block whose parameters will live on {@code options.device()}. */
   protected HfEncoderBlock(EncoderOptions options) {
@@ -60,6 +62,19 @@ public abstract class HfEncoderBlock extends AbstractBlock implements SpeechEnco
   /** Sets the trainable additions applied in every forward pass ({@link EncoderAdapters#NONE} for none). */
   public void setAdapters(EncoderAdapters adapters) {
     this.adapters = adapters;
+  }
+
+  /**
+   * Seals the weights (and adapters) as they are now: from here on they never change, loading is
+   * refused, and every forward pass runs inference; forms derived from the weights (the stacked
+   * query/key/value projection, oneDNN-packed matrices) are computed once, on first use, and kept.
+   */
+  @Override
+  public HfEncoderBlock sealWeights() {
+    if (sealed == null) {
+      sealed = new SealedWeights(manager);
+    }
+    return this;
   }
 
   /** The manager that owns the parameters. */
@@ -83,6 +98,9 @@ public abstract class HfEncoderBlock extends AbstractBlock implements SpeechEnco
    * embeddings). Throws listing every missing, unknown or misshapen weight.
    */
   protected final void load(StateDict weights, List<String> prefixes, Predicate<String> unused) {
+    if (sealed != null) {
+      throw new IllegalStateException("the " + modelType() + " encoder's weights are sealed: nothing can be loaded");
+    }
     Map<String, StoredTensor> tensors = weights.bind(modelType(), prefixes, expectedShapes, unused);
     for (Map.Entry<String, StoredTensor> e : tensors.entrySet()) {
       StoredTensor tensor = e.getValue();
@@ -129,7 +147,10 @@ public abstract class HfEncoderBlock extends AbstractBlock implements SpeechEnco
     }
     int[] lengths = inputs.get(1).toType(DataType.INT32, false).toIntArray();
     boolean allStates = params == null || !Boolean.FALSE.equals(params.get(ALL_STATES));
-    Forward forward = new Forward(parameterStore, training, adapters, allStates);
+    if (training && sealed != null) {
+      throw new IllegalStateException("the " + modelType() + " encoder's weights are sealed: it runs inference only");
+    }
+    Forward forward = new Forward(parameterStore, training, adapters, allStates, sealed);
     if (training || !JniUtils.isGradMode()) {
       return forwardBatch(forward, inputs.get(0), lengths);
     }
@@ -204,16 +225,26 @@ public abstract class HfEncoderBlock extends AbstractBlock implements SpeechEnco
    * @param training whether gradients may be taken (keeps intermediates alive)
    * @param adapters trainable additions (LoRA, prompts)
    * @param allStates whether every hidden state is wanted, not only the last
+   * @param sealed the arrays derived from sealed weights; null while the weights may change
    */
-  public record Forward(ParameterStore store, boolean training, EncoderAdapters adapters, boolean allStates) {
+  public record Forward(ParameterStore store, boolean training, EncoderAdapters adapters, boolean allStates,
+      SealedWeights sealed) {
     /** The array of {@code parameter} on {@code like}'s device; null for an absent parameter. */
     public NDArray get(Parameter parameter, NDArray like) {
       return parameter == null ? null : store.getValue(parameter, like.getDevice(), training);
     }
 
+    /**
+     * The matrix a linear layer of {@code x} multiplies by: {@code weight}'s array, or in a sealed
+     * encoder its packed form ({@link SealedWeights#matrix}).
+     */
+    NDArray matrix(Parameter weight, NDArray x) {
+      return sealed == null ? get(weight, x) : sealed.matrix(weight, this, x);
+    }
+
     /** {@code x W^T + b} plus the adapters' update of this layer; {@code bias} may be null. */
     NDArray linear(Parameter weight, Parameter bias, NDArray x) {
-      NDArray y = Nn.linear(x, get(weight, x), get(bias, x));
+      NDArray y = Nn.linear(x, matrix(weight, x), get(bias, x));
       NDArray delta = adapters.linearDelta(weight.getName(), x, training);
       return delta == null ? y : y.add(delta);
     }
@@ -225,9 +256,9 @@ public abstract class HfEncoderBlock extends AbstractBlock implements SpeechEnco
     NDArray linearGelu(Parameter weight, Parameter bias, NDArray x) {
       NDArray delta = adapters.linearDelta(weight.getName(), x, training);
       if (delta == null) {
-        return Nn.linearGelu(x, get(weight, x), get(bias, x));
+        return Nn.linearGelu(x, matrix(weight, x), get(bias, x));
       }
-      return Nn.gelu(Nn.linear(x, get(weight, x), get(bias, x)).add(delta));
+      return Nn.gelu(Nn.linear(x, matrix(weight, x), get(bias, x)).add(delta));
     }
   }
 

@@ -41,6 +41,7 @@ final class OneDnn {
     static final PtSymbolBlock LINEAR_NO_BIAS = linear("LinearNoBias", Activation.NONE, false);
     static final PtSymbolBlock LINEAR_GELU = linear("LinearGelu", Activation.GELU, true);
     static final PtSymbolBlock LINEAR_GELU_NO_BIAS = linear("LinearGeluNoBias", Activation.GELU, false);
+    static final PtSymbolBlock PACK = TorchScript.function("PackLinearWeight", PACK_CALL, "w: Tensor");
 
     static PtSymbolBlock module(Activation activation, boolean bias) {
       return switch (activation) {
@@ -49,6 +50,13 @@ final class OneDnn {
       };
     }
   }
+
+  /**
+   * The TorchScript expression that reorders an {@code (out, in)} weight into oneDNN's blocked
+   * layout for matmuls of any row count (no batch-size hint: on the encoders' shapes it is as fast
+   * as one tuned to the rows, and a row's result does not depend on how many rows there are).
+   */
+  static final String PACK_CALL = "ops.mkldnn._reorder_linear_weight(w, None)";
 
   /** The TorchScript expression of {@code activation(x W^T + b)}; exact (erf) GELU. */
   static String call(Activation activation, boolean bias) {
@@ -81,8 +89,24 @@ final class OneDnn {
   }
 
   /**
-   * {@code activation(x W^T + b)} of a {@code (..., in)} {@code x} and an {@code (out, in)} weight;
-   * {@code b} may be null. Only where {@link #applies} holds.
+   * {@code weight}, an {@code (out, in)} float32 CPU matrix, packed into oneDNN's blocked layout:
+   * an opaque array that only {@link #linear} takes in its place (as transformers' weights are
+   * packed by PyTorch's inductor), giving the same result. Where {@link #applies} holds.
+   */
+  static NDArray pack(NDArray weight) {
+    NDArray view = unnamed(weight);
+    try {
+      return IValueUtils.forward(Modules.PACK, new NDList(view), false).singletonOrThrow();
+    } finally {
+      if (view != weight) {
+        view.close();
+      }
+    }
+  }
+
+  /**
+   * {@code activation(x W^T + b)} of a {@code (..., in)} {@code x} and an {@code (out, in)} weight
+   * (or its {@link #pack packed} form); {@code b} may be null. Only where {@link #applies} holds.
    *
    * <p>DJL passes an array that has a name (as parameters do) to TorchScript as part of a dict, so
    * each input goes in as an unnamed view, closed after the call. The call runs outside inference

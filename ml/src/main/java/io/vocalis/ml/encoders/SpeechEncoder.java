@@ -27,6 +27,15 @@ public interface SpeechEncoder extends AutoCloseable {
    */
   List<EncodedRecording> encode(List<float[]> waveforms, boolean allHiddenStates);
 
+  /**
+   * Declares the weights final, for an encoder opened for inference only (embedding, serving): they
+   * never change again, so an encoder may derive faster forms of them once and keep them (see
+   * {@link HfEncoderBlock#sealWeights}). Nothing to do for encoders without weights. Returns this.
+   */
+  default SpeechEncoder sealWeights() {
+    return this;
+  }
+
   /** Releases the encoder's native memory. */
   @Override
   void close();

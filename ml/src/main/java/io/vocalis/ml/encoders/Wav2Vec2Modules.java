@@ -252,18 +252,49 @@ final class Wav2Vec2Modules {
       }
       Shape s = x.getShape();
       long hidden = s.get(2);
-      NDArray keyBias = kBias == null ? x.getManager().zeros(new Shape(hidden), x.getDataType()) : f.get(kBias, x);
-      NDArray scale = OwnedArrays.scalar(x, scaling);
-      NDArray weight = NDArrays.concat(
-          new NDList(Nn.local(f.get(qWeight, x).mul(scale), x), f.get(kWeight, x), f.get(vWeight, x)));
-      NDArray stackedBias =
-          NDArrays.concat(new NDList(Nn.local(f.get(qBias, x).mul(scale), x), keyBias, f.get(vBias, x)));
+      NDArray weight;
+      NDArray stackedBias;
+      if (f.sealed() == null) {
+        weight = stackedWeight(f, x);
+        stackedBias = stackedBias(f, x);
+      } else {
+        weight = f.sealed().get(List.of(this, "weight"), () -> {
+          NDArray stacked = stackedWeight(f, x);
+          if (!OneDnn.applies(x, stacked)) {
+            return stacked;
+          }
+          try (stacked) {
+            NDArray packed = OneDnn.pack(stacked);
+            // nothing reads the separate matrices again: one copy stays
+            f.get(qWeight, x).close();
+            f.get(kWeight, x).close();
+            f.get(vWeight, x).close();
+            return packed;
+          }
+        });
+        stackedBias = f.sealed().get(List.of(this, "bias"), () -> stackedBias(f, x));
+      }
       // (batch, time, 3, heads, headDim) -> (3, batch, heads, time, headDim)
       NDArray qkv = Nn.linear(x, weight, stackedBias).reshape(s.get(0), s.get(1), 3, heads, hidden / heads)
           .transpose(2, 0, 3, 1, 4);
       NDArray q = qkv.get(0);
       NDArray context = Nn.attention(q, qkv.get(1), qkv.get(2), biasOfQueries.apply(q), f.training());
-      return Nn.linear(Nn.mergeHeads(context), f.get(outWeight, x), f.get(outBias, x));
+      return Nn.linear(Nn.mergeHeads(context), f.matrix(outWeight, x), f.get(outBias, x));
+    }
+
+    /** The query, key and value weights stacked, the queries' rows scaled; in {@code x}'s manager. */
+    private NDArray stackedWeight(Forward f, NDArray x) {
+      NDArray scale = OwnedArrays.scalar(x, scaling);
+      return NDArrays.concat(
+          new NDList(Nn.local(f.get(qWeight, x).mul(scale), x), f.get(kWeight, x), f.get(vWeight, x)));
+    }
+
+    /** The biases as {@link #stackedWeight}; an absent key bias is zero. */
+    private NDArray stackedBias(Forward f, NDArray x) {
+      long hidden = x.getShape().get(2);
+      NDArray keyBias = kBias == null ? x.getManager().zeros(new Shape(hidden), x.getDataType()) : f.get(kBias, x);
+      NDArray scale = OwnedArrays.scalar(x, scaling);
+      return NDArrays.concat(new NDList(Nn.local(f.get(qBias, x).mul(scale), x), keyBias, f.get(vBias, x)));
     }
   }
 

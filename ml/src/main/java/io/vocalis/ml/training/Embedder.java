@@ -153,7 +153,7 @@ final class Embedder implements AutoCloseable {
 
   private SpeechEncoder encoder() {
     if (encoder == null) {
-      encoder = Encoders.open(encoderRef.model(), options);
+      encoder = Encoders.open(encoderRef.model(), options).sealWeights();
       if (layer.kind() == LayerChoice.Kind.INDEX && layer.index() >= encoder.hiddenStateCount()) {
         int count = encoder.hiddenStateCount();
         encoder.close();

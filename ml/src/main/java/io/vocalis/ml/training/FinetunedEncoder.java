@@ -106,6 +106,7 @@ final class FinetunedEncoder implements AutoCloseable {
           return adapters.prompts(like);
         }
       });
+      tuned.encoder.sealWeights();
       return tuned;
     } catch (RuntimeException e) {
       tuned.close();

@@ -85,7 +85,7 @@ public record ModelPackage(EncoderReference encoder, LayerChoice layer, HeadSpec
    */
   public SpeechEncoder openEncoder(EncoderOptions options) {
     return finetune.active() ? FinetunedEncoder.forInference(this, options).asSpeechEncoder()
-        : Encoders.open(encoder.model(), options);
+        : Encoders.open(encoder.model(), options).sealWeights();
   }
 
   /** Writes the package under {@code prefix} (a folder key, e.g. {@code models/best}) of {@code storage}. */

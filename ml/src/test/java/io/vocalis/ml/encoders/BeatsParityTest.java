@@ -12,8 +12,10 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * BEATs matches microsoft/unilm's reference (encoders/beats/MANIFEST.md: each clip run alone, in
@@ -24,12 +26,19 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class BeatsParityTest {
 
-  @ParameterizedTest
-  @ValueSource(strings = {
-    "beats-postln-deepnorm", "beats-preln", "beats-no-gate", "beats-no-relpos-convbias", "beats-finetuned"})
-  void matchesTheReferenceAndIsBatchInvariant(String fixture) throws IOException {
-    try (BeatsModel model = (BeatsModel) Encoders.open(Fixtures.encoders("beats/" + fixture + "/checkpoint"),
-            EncoderOptions.cpu());
+  static Stream<Arguments> fixtures() {
+    return Stream.of("beats-postln-deepnorm", "beats-preln", "beats-no-gate", "beats-no-relpos-convbias",
+            "beats-finetuned")
+        .flatMap(f -> Stream.of(Arguments.of(f, false), Arguments.of(f, true)));
+  }
+
+  /** {@code sealed}: with its weights sealed, as embedding and serving open it (packed oneDNN matrices). */
+  @ParameterizedTest(name = "{0}, sealed {1}")
+  @MethodSource("fixtures")
+  void matchesTheReferenceAndIsBatchInvariant(String fixture, boolean sealed) throws IOException {
+    BeatsModel opened = (BeatsModel) Encoders.open(Fixtures.encoders("beats/" + fixture + "/checkpoint"),
+        EncoderOptions.cpu());
+    try (BeatsModel model = sealed ? (BeatsModel) opened.sealWeights() : opened;
         SafetensorsFile io = SafetensorsFile.open(Fixtures.encoders("beats/" + fixture + "/io.safetensors"))) {
       float[][] clips = clips(io);
       int states = model.hiddenStateCount();

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link OneDnn}'s linear layers against ATen's {@code linear} (and {@code gelu}) on the encoders'
- * shapes, with the parameters as the encoders pass them (named arrays of another manager).
+ * shapes, with the parameters as the encoders pass them (named arrays of another manager) and
+ * packed ({@link OneDnn#pack}, as sealed encoders keep them).
  */
 class OneDnnTest {
 
@@ -61,6 +62,16 @@ class OneDnnTest {
         System.out.printf("%s x (%d, %d) bias %s %s: max abs diff %.3g (max |out| %.3g)%n", shape, out, in,
             b != null, activation, diff, scale);
         assertThat(diff).isLessThan(2e-6 * scale);
+        // a packed weight gives the same rows, whatever the number of rows
+        NDArray packed = OneDnn.pack(w);
+        NDArray fromPacked = OneDnn.linear(x, packed, b, activation);
+        double packedDiff = fromPacked.sub(aten).abs().max().getFloat();
+        System.out.printf("  packed weight: max abs diff %.3g%n", packedDiff);
+        assertThat(packedDiff).isLessThan(2e-6 * scale);
+        NDArray firstRows = shape.dimension() == 3 ? x.get("0:1, 0:7") : x.get("0:1");
+        NDArray alone = OneDnn.linear(firstRows, packed, b, activation);
+        assertThat(alone.toFloatArray()).as("the first rows alone, bit for bit")
+            .containsExactly((shape.dimension() == 3 ? fromPacked.get("0:1, 0:7") : fromPacked.get("0:1")).toFloatArray());
         // and not trivially: the activation changes the values
         assertThat(onednn.sub(OneDnn.linear(x, w, b, activation == OneDnn.Activation.GELU
             ? OneDnn.Activation.NONE : OneDnn.Activation.GELU)).abs().max().getFloat()).isGreaterThan(0.1f);

@@ -7,22 +7,30 @@ import io.vocalis.ml.testing.Reference;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Wav2Vec2, HuBERT and WavLM match transformers on every hidden state (solo runs, ≤ 1e-4), and a
- * batch of recordings of different lengths gives each recording its solo result (≤ 1e-5).
+ * batch of recordings of different lengths gives each recording its solo result (≤ 1e-5), as
+ * opened and with sealed weights.
  */
 class Wav2Vec2FamilyParityTest {
 
-  @ParameterizedTest
-  @ValueSource(strings = {
-    "wav2vec2-group", "wav2vec2-layer-stable", "wav2vec2-layer-postln",
-    "hubert-group", "hubert-layer-stable", "hubert-batchnorm-pos",
-    "wavlm-group", "wavlm-layer-stable"})
-  void matchesTransformersAndIsBatchInvariant(String fixture) {
+  static Stream<Arguments> fixtures() {
+    return Stream.of("wav2vec2-group", "wav2vec2-layer-stable", "wav2vec2-layer-postln",
+            "hubert-group", "hubert-layer-stable", "hubert-batchnorm-pos", "wavlm-group", "wavlm-layer-stable")
+        .flatMap(f -> Stream.of(Arguments.of(f, false), Arguments.of(f, true)));
+  }
+
+  /** {@code sealed}: with its weights sealed, as embedding and serving open it (packed oneDNN matrices). */
+  @ParameterizedTest(name = "{0}, sealed {1}")
+  @MethodSource("fixtures")
+  void matchesTransformersAndIsBatchInvariant(String fixture, boolean sealed) {
     float[][] waves = Fixtures.waveforms();
-    try (SpeechEncoder encoder = Encoders.open(Fixtures.encoders(fixture), EncoderOptions.cpu());
+    SpeechEncoder opened = Encoders.open(Fixtures.encoders(fixture), EncoderOptions.cpu());
+    try (SpeechEncoder encoder = sealed ? opened.sealWeights() : opened;
         Reference reference = Reference.of(fixture)) {
       Wav2Vec2Config config = ((Wav2Vec2FamilyModel) encoder).config();
       assertThat(encoder.hiddenStateCount()).isEqualTo(reference.hiddenStates());

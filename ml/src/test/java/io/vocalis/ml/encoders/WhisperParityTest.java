@@ -13,6 +13,7 @@ import io.vocalis.ml.testing.Reference;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -72,11 +73,13 @@ class WhisperParityTest {
     }
   }
 
-  @ParameterizedTest
-  @ValueSource(strings = {"whisper-80", "whisper-128"})
-  void matchesTransformersFromAudioAndIsBatchInvariant(String fixture) {
+  /** {@code sealed}: with its weights sealed, as embedding and serving open it (packed oneDNN matrices). */
+  @ParameterizedTest(name = "{0}, sealed {1}")
+  @CsvSource({"whisper-80, false", "whisper-128, false", "whisper-80, true", "whisper-128, true"})
+  void matchesTransformersFromAudioAndIsBatchInvariant(String fixture, boolean sealed) {
     float[][] waves = Fixtures.waveforms();
-    try (WhisperEncoderModel encoder = open(fixture); Reference reference = Reference.of(fixture)) {
+    WhisperEncoderModel opened = open(fixture);
+    try (SpeechEncoder encoder = sealed ? opened.sealWeights() : opened; Reference reference = Reference.of(fixture)) {
       assertThat(encoder.hiddenStateCount()).isEqualTo(reference.hiddenStates());
       List<EncodedRecording> batched = encoder.encode(List.of(waves), true);
       double worst = 0;
