@@ -61,6 +61,9 @@ public abstract class HfEncoderBlock extends AbstractBlock implements SpeechEnco
 
   /** Sets the trainable additions applied in every forward pass ({@link EncoderAdapters#NONE} for none). */
   public void setAdapters(EncoderAdapters adapters) {
+    if (sealed != null) {
+      throw new IllegalStateException("the " + modelType() + " encoder's weights are sealed: its adapters are fixed");
+    }
     this.adapters = adapters;
   }
 

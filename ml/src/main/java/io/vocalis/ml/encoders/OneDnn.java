@@ -90,8 +90,8 @@ final class OneDnn {
 
   /**
    * {@code weight}, an {@code (out, in)} float32 CPU matrix, packed into oneDNN's blocked layout:
-   * an opaque array that only {@link #linear} takes in its place (as transformers' weights are
-   * packed by PyTorch's inductor), giving the same result. Where {@link #applies} holds.
+   * an opaque array that only {@link #linear} takes in its place (as PyTorch's inductor packs
+   * weights for CPU inference), giving the same result. Where {@link #applies} holds.
    */
   static NDArray pack(NDArray weight) {
     NDArray view = unnamed(weight);

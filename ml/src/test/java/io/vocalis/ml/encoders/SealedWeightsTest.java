@@ -88,7 +88,7 @@ class SealedWeightsTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"wavlm-layer-stable", "whisper-80"})
-  void aSealedEncoderRefusesTrainingAndSealingTwiceChangesNothing(String fixture) {
+  void aSealedEncoderRefusesTrainingAndNewAdaptersAndSealingTwiceChangesNothing(String fixture) {
     try (TrainableEncoderBlock encoder = (TrainableEncoderBlock) Encoders.open(Fixtures.encoders(fixture),
         EncoderOptions.cpu()); NDManager scope = NDManager.newBaseManager()) {
       assertThat(encoder.sealWeights()).isSameAs(encoder);
@@ -98,6 +98,8 @@ class SealedWeightsTest {
       assertThatThrownBy(() -> encoder.forwardStates(List.of(Fixtures.waveforms()[0]), scope, true))
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("weights are sealed: it runs inference only");
+      assertThatThrownBy(() -> encoder.setAdapters(EncoderAdapters.NONE))
+          .isInstanceOf(IllegalStateException.class).hasMessageContaining("its adapters are fixed");
       Parameter any = encoder.parametersByName().values().iterator().next();
       assertThat(any.isInitialized()).isTrue();
     }
