@@ -29,8 +29,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = Path(__file__).resolve().parent / ".bench"
 MODELS = {"wavlm-base": 10.0, "hubert-base": 10.0, "whisper-base": 30.0}
-TCMALLOC = ("/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4", "/usr/lib64/libtcmalloc_minimal.so.4",
-            "/usr/lib/aarch64-linux-gnu/libtcmalloc_minimal.so.4")
 
 
 def build_checkpoints(names=MODELS):
@@ -142,8 +140,9 @@ def table(args, allocator):
     base = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
     py_env = dict(base)
     if allocator == "tcmalloc":
-        lib = next((l for l in TCMALLOC if Path(l).is_file()), None)
-        if lib is None:
+        found = subprocess.run([str(ROOT / "tools" / "tcmalloc.sh")], capture_output=True, text=True)
+        lib = found.stdout.strip()
+        if found.returncode != 0 or not lib:
             sys.exit("TCMalloc is not installed (Debian: apt-get install libtcmalloc-minimal4); "
                      "use --allocator glibc")
         py_env["LD_PRELOAD"] = lib
