@@ -34,10 +34,10 @@ import org.junit.jupiter.api.Timeout;
  * default dynamic threshold makes its heap creep by itself (measured here: +90 MB from recording
  * 100 to 600 without any leak, +1 MB with the fixed threshold after that).
  *
- * <p>The bound: without a leak the resident set rises by 41-45 MB from the {@value #BASELINE}th
- * to the {@value #RECORDINGS}th recording as bounded caches fill (oneDNN keeps up to 1024
- * primitives, one per new batch shape: about 15 MB of it), then stays flat (measured to the
- * 1500th). Leaking just each batch's input (64 KB per audio-second, an injected {@code detach()})
+ * <p>The bound: without a leak the resident set rises by 50-51 MB from the {@value #BASELINE}th
+ * to the {@value #RECORDINGS}th recording (41-45 MB before the linear layers went through oneDNN
+ * too) as bounded caches fill (oneDNN keeps up to 1024 primitives, one per new batch shape), then
+ * stays flat (measured to the 1500th before that change). Leaking just each batch's input (64 KB per audio-second, an injected {@code detach()})
  * adds about 16 MB per 100 recordings: 127 MB over the same span. {@value #RSS_BOUND_MB} MB sits
  * between the two.
  */
