@@ -65,8 +65,11 @@ public interface InferConfig {
     @WithDefault("32")
     int maxItems();
 
-    /** How long the oldest member of an unfilled batch waits. */
-    @WithDefault("PT0.02S")
+    /**
+     * How long the oldest member of an unfilled batch waits for batch mates; 0: not at all, a batch
+     * leaves as soon as a worker is free (it still gathers what queued while the workers were busy).
+     */
+    @WithDefault("PT0S")
     Duration maxWait();
 
     /** Bucket upper bounds in seconds (ascending); the batcher's geometric 1-32 s default when absent. */

@@ -361,7 +361,10 @@ public final class BucketBatcher<T> implements AutoCloseable {
       return this;
     }
 
-    /** A batch is sent once its oldest member has waited this long, full or not (default 50 ms). */
+    /**
+     * A batch is sent once its oldest member has waited this long, full or not (default 50 ms). With
+     * 0 a batch leaves as soon as a worker is free, holding what queued while the workers were busy.
+     */
     public Builder<T> maxWait(Duration maxWait) {
       if (maxWait.isNegative()) {
         throw new IllegalArgumentException("maxWait must not be negative: " + maxWait);

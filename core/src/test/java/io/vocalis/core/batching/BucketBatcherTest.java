@@ -167,6 +167,26 @@ class BucketBatcherTest {
   }
 
   @Test
+  void withNoMaxWaitABatchLeavesAtOnceAndWhatQueuesWhileTheWorkerIsBusyFormsTheNext() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    BucketBatcher<String> batcher =
+        start(small().maxWait(Duration.ZERO).ticker(ticker::get).handler(batch -> {
+          handled.add(batch);
+          if (batch.items().contains("a")) {
+            await(release); // the worker is busy with "a"
+          }
+        }));
+    submitAll(batcher, LIVE, "a", 1.0);
+    assertThat(nextBatch().items()).as("sent with the ticker standing still").containsExactly("a");
+    submitAll(batcher, LIVE, "b", 1.0, "c", 1.5, "d", 3.0);
+    assertNothingHandledFor(100);
+    assertThat(batcher.pendingItems()).isEqualTo(3);
+    release.countDown();
+    List<List<String>> next = List.of(nextBatch().items(), nextBatch().items());
+    assertThat(next).containsExactlyInAnyOrder(List.of("b", "c"), List.of("d"));
+  }
+
+  @Test
   void maxWaitRunsOnTheSystemTickerByDefault() throws Exception {
     BucketBatcher<String> batcher = start(small().maxWait(Duration.ofMillis(20)));
     submitAll(batcher, LIVE, "a", 1.0);
