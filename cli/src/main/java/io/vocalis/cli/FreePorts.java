@@ -7,28 +7,35 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Finds runs of consecutive free loopback ports (for local brokers and services started by tests and
  * benchmarks). The ports lie below the kernel's ephemeral range: a port from that range can be taken
  * as the local end of some outgoing connection (a Kafka client's, say) between the check and the
- * moment a service binds it.
+ * moment a service binds it. No port is handed out twice in one JVM, so two runs asked for before
+ * either is bound never overlap.
  */
 final class FreePorts {
   static final int LOWEST = 10_000;
   private static final int DEFAULT_EPHEMERAL_LOW = 32_768;
+  private static final Set<Integer> HANDED_OUT = new HashSet<>();
 
   private FreePorts() {}
 
   /** The first port of {@code count} consecutive ports that are free right now. */
-  static int consecutive(int count) throws IOException {
+  static synchronized int consecutive(int count) throws IOException {
     int ephemeralLow = ephemeralLow();
     int ceiling = ephemeralLow - count > LOWEST ? ephemeralLow : 65_536;
     for (int attempt = 0; attempt < 200; attempt++) {
       int first = ThreadLocalRandom.current().nextInt(LOWEST, ceiling - count);
-      if (allFree(first, count)) {
+      if (!handedOut(first, count) && allFree(first, count)) {
+        for (int i = 0; i < count; i++) {
+          HANDED_OUT.add(first + i);
+        }
         return first;
       }
     }
@@ -45,6 +52,15 @@ final class FreePorts {
     } catch (IOException | RuntimeException unreadable) {
       return DEFAULT_EPHEMERAL_LOW;
     }
+  }
+
+  private static boolean handedOut(int first, int count) {
+    for (int i = 0; i < count; i++) {
+      if (HANDED_OUT.contains(first + i)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean allFree(int first, int count) {

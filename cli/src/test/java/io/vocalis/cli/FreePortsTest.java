@@ -10,7 +10,9 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class FreePortsTest {
@@ -24,6 +26,17 @@ class FreePortsTest {
       line = reader.readLine();
     }
     assertThat(FreePorts.ephemeralLow()).isEqualTo(Integer.parseInt(line.split("\\s+")[0])).isGreaterThan(1024);
+  }
+
+  @Test
+  void runsHandedOutInOneJvmNeverOverlapEvenBeforeTheyAreBound() throws Exception {
+    Set<Integer> seen = new HashSet<>();
+    for (int round = 0; round < 200; round++) {
+      int first = FreePorts.consecutive(10);
+      for (int port = first; port < first + 10; port++) {
+        assertThat(seen.add(port)).as("port %d handed out twice", port).isTrue();
+      }
+    }
   }
 
   @Test
