@@ -475,7 +475,6 @@ class StreamFaultsProcessTest {
     assertThat(problem.path("detail").asText()).containsIgnoringCase(fault);
   }
 
-  /** Uploads cohort recording {@code i} to ingest-service. */
   /**
    * Uploads recording {@code i} as a client honouring {@code Retry-After} would, once the outage is
    * over: ingest-service probes its backends at most once a second for uploads, so an upload within
@@ -493,6 +492,7 @@ class StreamFaultsProcessTest {
     return answer;
   }
 
+  /** Uploads cohort recording {@code i} to ingest-service. */
   private static HttpResponse<String> uploadAnswer(int i) throws Exception {
     String boundary = "faults" + System.nanoTime();
     byte[] audio = Files.readAllBytes(rig.file(i));

@@ -37,8 +37,9 @@ import org.junit.jupiter.api.Timeout;
  * <p>The bound: without a leak the resident set rises by 50-51 MB from the {@value #BASELINE}th
  * to the {@value #RECORDINGS}th recording (41-45 MB before the linear layers went through oneDNN
  * too) as bounded caches fill (oneDNN keeps up to 1024 primitives, one per new batch shape), then
- * stays flat (measured to the 1500th before that change). Leaking just each batch's input (64 KB per audio-second, an injected {@code detach()})
- * adds about 16 MB per 100 recordings: 127 MB over the same span. {@value #RSS_BOUND_MB} MB sits
+ * stays flat (measured to the 1500th before that change). Leaking just each batch's input (64 KB
+ * per audio-second, an injected {@code detach()}) adds about 16 MB per 100 recordings: 127 MB over
+ * the same span. {@value #RSS_BOUND_MB} MB sits
  * between the two.
  */
 class BatchingEncoderMemoryTest {
