@@ -283,7 +283,7 @@ class StreamFaultsProcessTest {
     double upAfter = seconds(restored);
     rig.await("the held records processed", FLOW, () -> rig.storedRecordings() == stored + 6
         && rig.embeddings() == embedded + 6 && rig.predictions() == predicted + 6, rig::progress);
-    HttpResponse<String> upload = uploadAfterRecovery(STREAM + 6);
+    HttpResponse<String> upload = uploadAnswer(STREAM + 6);
     assertThat(upload.statusCode()).as(upload.body()).isEqualTo(202);
     rig.await("the upload processed", FLOW, () -> rig.predictions() == predicted + 7, rig::progress);
     rig.awaitNoLag(Duration.ofSeconds(60));
@@ -376,7 +376,7 @@ class StreamFaultsProcessTest {
       double upAfter = seconds(freed);
       rig.await("the held records processed", FLOW, () -> rig.storedRecordings() == 6 && rig.embeddings() == 6
           && rig.predictions() == 6, rig::progress);
-      HttpResponse<String> upload = uploadAfterRecovery(first + 6);
+      HttpResponse<String> upload = uploadAnswer(first + 6);
       assertThat(upload.statusCode()).as(upload.body()).isEqualTo(202);
       rig.await("the upload processed", FLOW, () -> rig.predictions() == 7, rig::progress);
       rig.awaitNoLag(Duration.ofSeconds(60));
@@ -473,23 +473,6 @@ class StreamFaultsProcessTest {
     JsonNode problem = JSON.readTree(answer.body());
     assertThat(problem.path("status").asInt()).isEqualTo(503);
     assertThat(problem.path("detail").asText()).containsIgnoringCase(fault);
-  }
-
-  /**
-   * Uploads recording {@code i} as a client honouring {@code Retry-After} would, once the outage is
-   * over: ingest-service probes its backends at most once a second for uploads, so an upload within
-   * a second of the last 503 may still get the outage's 503 (with {@code Retry-After}); a second
-   * try after that wait must not.
-   */
-  private static HttpResponse<String> uploadAfterRecovery(int i) throws Exception {
-    HttpResponse<String> answer = uploadAnswer(i);
-    if (answer.statusCode() == 503) {
-      long wait = Long.parseLong(answer.headers().firstValue("Retry-After").orElseThrow());
-      assertThat(wait).as("Retry-After seconds").isBetween(1L, 5L);
-      Thread.sleep(wait * 1000 + 100);
-      answer = uploadAnswer(i);
-    }
-    return answer;
   }
 
   /** Uploads cohort recording {@code i} to ingest-service. */

@@ -32,7 +32,7 @@ public class Backends {
 
   private final Map<Backend, Probe> probes = new EnumMap<>(Backend.class);
 
-  /** Why {@code backend} is down, or empty while it is usable. */
+  /** Why {@code backend} is down, or empty while it is usable: the last second's answer, else a new probe. */
   public Optional<String> fault(Backend backend) {
     synchronized (probes) {
       Probe last = probes.get(backend);
@@ -40,9 +40,22 @@ public class Backends {
         return last.fault();
       }
     }
+    return probe(backend);
+  }
+
+  /**
+   * Probes {@code backend} now and keeps the answer for {@link #fault}'s callers (unless a probe
+   * begun later has answered meanwhile): readiness probes through it, so a service that reports
+   * itself ready does not then refuse a request on an older answer.
+   */
+  public Optional<String> probe(Backend backend) {
+    long at = System.nanoTime();
     Optional<String> fault = backend == Backend.STORAGE ? storageFault() : brokerFault();
     synchronized (probes) {
-      probes.put(backend, new Probe(System.nanoTime(), fault));
+      Probe last = probes.get(backend);
+      if (last == null || at - last.at() > 0) {
+        probes.put(backend, new Probe(at, fault));
+      }
     }
     return fault;
   }

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
@@ -15,8 +16,9 @@ import org.eclipse.microprofile.health.Readiness;
 /**
  * Readiness includes the storage root: the service is not ready if it cannot use its storage.
  *
- * <p>{@link Storage#checkAvailable()} writes a probe (a page, 4 KiB): on a full disk the kernel
- * refuses it (ENOSPC) and the check is DOWN with that error. A disk with a few blocks left would
+ * <p>{@link Storage#checkAvailable()} writes a probe (a page, 4 KiB), through {@link
+ * Backends#probe} so that guarded requests hear the same answer: on a full disk the kernel refuses
+ * it (ENOSPC) and the check is DOWN with that error. A disk with a few blocks left would
  * still take the probe but not an upload, so for a {@code file:} root the check is also DOWN while
  * the file system has less than {@code vocalis.storage.min-free-bytes} (default 16 MiB; 0 turns
  * it off) usable: the replica stops receiving traffic before writes start failing (those that
@@ -27,6 +29,7 @@ import org.eclipse.microprofile.health.Readiness;
 public class StorageReadinessCheck implements HealthCheck {
 
   @Inject Storage storage;
+  @Inject Backends backends;
 
   @ConfigProperty(name = "vocalis.storage.min-free-bytes", defaultValue = "16777216")
   long minFreeBytes;
@@ -35,10 +38,9 @@ public class StorageReadinessCheck implements HealthCheck {
   public HealthCheckResponse call() {
     URI root = storage.root();
     var response = HealthCheckResponse.named("storage").withData("root", root.toString());
-    try {
-      storage.checkAvailable();
-    } catch (RuntimeException e) {
-      return response.down().withData("error", String.valueOf(e.getMessage())).build();
+    Optional<String> fault = backends.probe(Backend.STORAGE);
+    if (fault.isPresent()) {
+      return response.down().withData("error", fault.get()).build();
     }
     if (!"file".equals(root.getScheme())) {
       return response.up().build();
